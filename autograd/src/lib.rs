@@ -1,1 +1,39 @@
-//! placeholder
+//! Tensors with reverse-mode automatic differentiation, for f32 and f64.
+//!
+//! * [`Tensor`]: dense, row-major, any rank, NumPy broadcasting; views for transpose, narrow and
+//!   broadcast.
+//! * The tape: operations on tensors that [require gradients](Tensor::requires_grad) are
+//!   recorded; [`Tensor::backward`] fills [`Tensor::grad`] of the leaves, and with
+//!   [`BackwardOptions::create_graph`] the backward pass is itself recorded (gradients of
+//!   gradients). Each op's backward rule is written once, in `backprop.rs`.
+//! * [`gradcheck`]: finite-difference checks of gradients, as a public API for users' tests.
+//! * [`kernels`]: GEMM, elementwise and reduction loops on plain buffers.
+//!
+//! ```
+//! use autograd::Tensor;
+//! // d/dw of the logistic loss of margins y <w, x>.
+//! let x = Tensor::<f64>::from_vec(vec![1.0, 2.0, -1.0, 0.5], [2, 2]).unwrap();
+//! let y = Tensor::from_vec(vec![1.0, -1.0], [2, 1]).unwrap();
+//! let w = Tensor::zeros([2, 1]).requires_grad();
+//! let loss = x.matmul(&w).mul(&y).logistic_loss();
+//! loss.backward();
+//! // At w = 0: grad = -(1/2) sum_i sigmoid(0) y_i x_i = -(1/4)(x_1 - x_2).
+//! assert_eq!(w.grad().unwrap().to_vec(), vec![-0.5, -0.375]);
+//! ```
+
+#![warn(missing_docs)]
+
+mod backprop;
+mod element;
+mod error;
+pub mod gradcheck;
+pub mod kernels;
+mod ops;
+mod shape;
+mod tensor;
+
+pub use backprop::{grad, BackwardOptions};
+pub use element::Float;
+pub use error::{Error, Result};
+pub use shape::{for_each_offset, Dims, Layout, Shape};
+pub use tensor::{is_grad_enabled, no_grad, set_grad_enabled, Tensor};

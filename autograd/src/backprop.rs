@@ -1,0 +1,387 @@
+//! The tape: the closed set of recorded ops, each op's backward rule (written once, in one
+//! exhaustive `match`), and the backward walk over the sorted graph.
+//!
+//! Backward rules are written with tensor ops, so when the walk runs with
+//! [`create_graph`](BackwardOptions::create_graph) they are themselves recorded and gradients
+//! of gradients come for free.
+
+use crate::element::Float;
+use crate::error::{ok, Error, Result};
+use crate::shape::Dims;
+use crate::tensor::{set_grad_enabled, Tensor};
+use smallvec::{smallvec, SmallVec};
+use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
+
+/// How a tensor came to be.
+pub(crate) enum Recorded<T: Float> {
+    /// Data with no history that needs no gradient.
+    Constant,
+    /// A parameter: a leaf that requires gradients.
+    Leaf,
+    /// The result of a recorded op.
+    Op(Op<T>),
+    /// Was the result of an op whose history a backward pass has freed.
+    Freed,
+}
+
+/// A recorded operation with its inputs (and whatever else its backward rule needs).
+pub(crate) enum Op<T: Float> {
+    Add(Tensor<T>, Tensor<T>),
+    Sub(Tensor<T>, Tensor<T>),
+    Mul(Tensor<T>, Tensor<T>),
+    Div(Tensor<T>, Tensor<T>),
+    AddScalar(Tensor<T>),
+    MulScalar(Tensor<T>, T),
+    PowScalar(Tensor<T>, T),
+    Neg(Tensor<T>),
+    Exp(Tensor<T>),
+    Log(Tensor<T>),
+    Log1p(Tensor<T>),
+    Sqrt(Tensor<T>),
+    Abs(Tensor<T>),
+    Tanh(Tensor<T>),
+    Sigmoid(Tensor<T>),
+    Relu(Tensor<T>),
+    Softplus(Tensor<T>),
+    Matmul(Tensor<T>, Tensor<T>),
+    Copy(Tensor<T>),
+    Reshape(Tensor<T>),
+    Permute(Tensor<T>, Dims),
+    Broadcast(Tensor<T>),
+    Narrow(Tensor<T>, usize, usize),
+    Concat(Vec<Tensor<T>>, usize),
+    IndexSelect(Tensor<T>, usize, Arc<[usize]>),
+    IndexAdd(Tensor<T>, usize, Arc<[usize]>),
+    Sum(Tensor<T>, Dims),
+    Max(Tensor<T>, Dims),
+}
+
+type Grads<T> = SmallVec<[Option<Tensor<T>>; 2]>;
+
+/// The gradient for input `x`, computed only if `x` requires one.
+fn need<T: Float>(x: &Tensor<T>, rule: impl FnOnce() -> Tensor<T>) -> Option<Tensor<T>> {
+    x.requires_grad_flag().then(rule)
+}
+
+impl<T: Float> Op<T> {
+    /// The op's inputs, in the order of [`Op::backward`]'s result.
+    pub fn inputs(&self) -> SmallVec<[&Tensor<T>; 2]> {
+        use Op::*;
+        match self {
+            Add(a, b) | Sub(a, b) | Mul(a, b) | Div(a, b) | Matmul(a, b) => smallvec![a, b],
+            AddScalar(x)
+            | MulScalar(x, _)
+            | PowScalar(x, _)
+            | Neg(x)
+            | Exp(x)
+            | Log(x)
+            | Log1p(x)
+            | Sqrt(x)
+            | Abs(x)
+            | Tanh(x)
+            | Sigmoid(x)
+            | Relu(x)
+            | Softplus(x)
+            | Copy(x)
+            | Reshape(x)
+            | Permute(x, _)
+            | Broadcast(x)
+            | Narrow(x, ..)
+            | IndexSelect(x, ..)
+            | IndexAdd(x, ..)
+            | Sum(x, _)
+            | Max(x, _) => {
+                smallvec![x]
+            }
+            Concat(xs, _) => xs.iter().collect(),
+        }
+    }
+
+    /// The backward rules: given the op's output `out` and the gradient `g` of the final scalar
+    /// with respect to `out`, the gradient with respect to each input (`None` for inputs that
+    /// need none). No default arm: a new op without a rule does not compile.
+    fn backward(&self, out: &Tensor<T>, g: &Tensor<T>) -> Grads<T> {
+        use Op::*;
+        match self {
+            Add(a, b) => smallvec![
+                need(a, || g.sum_to(a.shape())),
+                need(b, || g.sum_to(b.shape()))
+            ],
+            Sub(a, b) => smallvec![
+                need(a, || g.sum_to(a.shape())),
+                need(b, || g.neg().sum_to(b.shape()))
+            ],
+            Mul(a, b) => smallvec![
+                need(a, || g.mul(b).sum_to(a.shape())),
+                need(b, || g.mul(a).sum_to(b.shape()))
+            ],
+            // d(a/b)/db = -a/b^2 = -out/b
+            Div(a, b) => smallvec![
+                need(a, || g.div(b).sum_to(a.shape())),
+                need(b, || g.mul(out).div(b).neg().sum_to(b.shape()))
+            ],
+            AddScalar(x) => smallvec![need(x, || g.clone())],
+            MulScalar(x, c) => smallvec![need(x, || g.mul_scalar(*c))],
+            // d x^p = p x^(p-1)
+            PowScalar(x, p) => smallvec![need(x, || g
+                .mul(&x.pow_scalar(*p - T::one()))
+                .mul_scalar(*p))],
+            Neg(x) => smallvec![need(x, || g.neg())],
+            Exp(x) => smallvec![need(x, || g.mul(out))],
+            Log(x) => smallvec![need(x, || g.div(x))],
+            Log1p(x) => smallvec![need(x, || g.div(&x.add_scalar(T::one())))],
+            // d sqrt(x) = 1 / (2 sqrt(x))
+            Sqrt(x) => smallvec![need(x, || g.div(out).mul_scalar(T::of(0.5)))],
+            Abs(x) => smallvec![need(x, || g.mul(&x.sign()))],
+            // d tanh = 1 - tanh^2
+            Tanh(x) => smallvec![need(x, || g.mul(&out.mul(out).neg().add_scalar(T::one())))],
+            // d sigmoid = s (1 - s)
+            Sigmoid(x) => smallvec![need(x, || g.mul(&out.mul(&out.neg().add_scalar(T::one()))))],
+            Relu(x) => smallvec![need(x, || g.mul(&x.positive_mask()))],
+            // d softplus = sigmoid
+            Softplus(x) => smallvec![need(x, || g.mul(&x.sigmoid()))],
+            // C = A B: dA = G B^T, dB = A^T G (transposes are stride views)
+            Matmul(a, b) => smallvec![
+                need(a, || g.matmul(&b.transpose_last())),
+                need(b, || a.transpose_last().matmul(g))
+            ],
+            Copy(x) => smallvec![need(x, || g.clone())],
+            Reshape(x) => smallvec![need(x, || g.reshape(x.dims()))],
+            Permute(x, perm) => {
+                let mut inverse: Dims = smallvec![0; perm.len()];
+                for (i, &p) in perm.iter().enumerate() {
+                    inverse[p] = i;
+                }
+                smallvec![need(x, || g.permute(&inverse))]
+            }
+            Broadcast(x) => smallvec![need(x, || g.sum_to(x.shape()))],
+            // Pad g with zeros back to x's extent along `axis`.
+            Narrow(x, axis, start) => smallvec![need(x, || {
+                let full = x.dims()[*axis];
+                let len = g.dims()[*axis];
+                let zeros = |n: usize| {
+                    let mut d: Dims = g.dims().into();
+                    d[*axis] = n;
+                    Tensor::zeros(d)
+                };
+                Tensor::concat(&[&zeros(*start), g, &zeros(full - start - len)], *axis)
+            })],
+            Concat(xs, axis) => {
+                let mut start = 0;
+                xs.iter()
+                    .map(|x| {
+                        let len = x.dims()[*axis];
+                        start += len;
+                        need(x, || g.narrow(*axis, start - len, len))
+                    })
+                    .collect()
+            }
+            IndexSelect(x, axis, idx) => {
+                smallvec![need(x, || g.index_add(*axis, idx, x.dims()[*axis]))]
+            }
+            IndexAdd(x, axis, idx) => smallvec![need(x, || g.index_select(*axis, idx))],
+            Sum(x, axes) => smallvec![need(x, || g.reshape(keep(x, axes)).broadcast_to(x.dims()))],
+            // The gradient goes to the maximal elements, shared equally among ties.
+            Max(x, axes) => smallvec![need(x, || {
+                let at_max = x.eq_mask(&out.reshape(keep(x, axes)));
+                let ties = at_max.sum(axes, true);
+                g.reshape(keep(x, axes)).mul(&at_max).div(&ties)
+            })],
+        }
+    }
+}
+
+/// `x`'s shape with `axes` set to 1.
+fn keep<T: Float>(x: &Tensor<T>, axes: &[usize]) -> Dims {
+    crate::kernels::reduce::keepdim_shape(x.shape(), axes).0
+}
+
+/// Options of [`Tensor::backward_with`].
+#[derive(Clone, Copy, Debug, Default)]
+pub struct BackwardOptions {
+    /// Keep the graph after the pass, so that `backward` can run through it again. Without it
+    /// the recorded history is freed as the pass goes.
+    pub retain_graph: bool,
+    /// Record the backward pass itself, so that the gradients can be differentiated again
+    /// (Hessian-vector products, gradient penalties). Implies `retain_graph`.
+    pub create_graph: bool,
+}
+
+impl<T: Float> Tensor<T> {
+    /// Backpropagates from this scalar: adds `d self / d leaf` to [`grad`](Tensor::grad) of every
+    /// leaf that requires gradients, then frees the graph.
+    ///
+    /// # Panics
+    /// If `self` has more than one element, requires no gradient, or runs through a graph that an
+    /// earlier `backward` freed. [`try_backward`](Tensor::try_backward) returns these as errors.
+    #[track_caller]
+    pub fn backward(&self) {
+        ok(self.try_backward_with(BackwardOptions::default()))
+    }
+
+    /// Fallible form of [`backward`](Tensor::backward).
+    pub fn try_backward(&self) -> Result<()> {
+        self.try_backward_with(BackwardOptions::default())
+    }
+
+    /// [`backward`](Tensor::backward) with options (retain or record the graph).
+    #[track_caller]
+    pub fn backward_with(&self, options: BackwardOptions) {
+        ok(self.try_backward_with(options))
+    }
+
+    /// Fallible form of [`backward_with`](Tensor::backward_with).
+    pub fn try_backward_with(&self, options: BackwardOptions) -> Result<()> {
+        let grads = walk(self, options, None)?;
+        set_grad_enabled(options.create_graph, || {
+            for (leaf, g) in grads {
+                let total = match leaf.grad() {
+                    Some(old) => old.add(&g),
+                    None => g,
+                };
+                leaf.set_grad(Some(total));
+            }
+        });
+        Ok(())
+    }
+}
+
+/// The gradients of the scalar `output` with respect to each of `inputs` (PyTorch's
+/// `torch.autograd.grad`): zeros for an input that `output` does not depend on. Leaves'
+/// [`grad`](Tensor::grad) fields are left alone. With `create_graph` the result is recorded,
+/// so it can be differentiated again:
+///
+/// ```
+/// use autograd::{grad, Tensor};
+/// let x = Tensor::<f64>::from_vec(vec![3.0], [1]).unwrap().requires_grad();
+/// let y = x.pow_scalar(3.0).sum_all(); // x^3
+/// let dy = grad(&y, &[&x], true).unwrap().remove(0); // 3 x^2 = 27
+/// let d2y = grad(&dy.sum_all(), &[&x], false).unwrap().remove(0); // 6 x = 18
+/// assert_eq!((dy.item(), d2y.item()), (27.0, 18.0));
+/// ```
+pub fn grad<T: Float>(
+    output: &Tensor<T>,
+    inputs: &[&Tensor<T>],
+    create_graph: bool,
+) -> Result<Vec<Tensor<T>>> {
+    let wanted: HashSet<usize> = inputs.iter().map(|t| t.id()).collect();
+    let options = BackwardOptions {
+        retain_graph: true,
+        create_graph,
+    };
+    let found: HashMap<usize, Tensor<T>> = walk(output, options, Some(&wanted))?
+        .into_iter()
+        .map(|(t, g)| (t.id(), g))
+        .collect();
+    Ok(inputs
+        .iter()
+        .map(|t| {
+            found
+                .get(&t.id())
+                .cloned()
+                .unwrap_or_else(|| Tensor::zeros(t.dims()))
+        })
+        .collect())
+}
+
+/// The nodes that `root` depends on through recorded ops, each after all of its inputs.
+fn sorted_graph<T: Float>(root: &Tensor<T>) -> Vec<Tensor<T>> {
+    let mut seen = HashSet::new();
+    let mut order = Vec::new();
+    let mut stack = vec![(root.clone(), false)];
+    while let Some((t, inputs_done)) = stack.pop() {
+        if inputs_done {
+            order.push(t);
+            continue;
+        }
+        if !seen.insert(t.id()) {
+            continue;
+        }
+        let inputs: Vec<Tensor<T>> = match &*t.history() {
+            Recorded::Op(op) => op
+                .inputs()
+                .into_iter()
+                .filter(|x| x.requires_grad_flag())
+                .cloned()
+                .collect(),
+            _ => Vec::new(),
+        };
+        stack.push((t, true));
+        stack.extend(
+            inputs
+                .into_iter()
+                .filter(|x| !seen.contains(&x.id()))
+                .map(|x| (x, false)),
+        );
+    }
+    order
+}
+
+/// One backward pass from the scalar `root`. Returns the gradient of every leaf that requires
+/// one, or, with `wanted`, of the nodes with those ids.
+fn walk<T: Float>(
+    root: &Tensor<T>,
+    options: BackwardOptions,
+    wanted: Option<&HashSet<usize>>,
+) -> Result<Vec<(Tensor<T>, Tensor<T>)>> {
+    if root.numel() != 1 {
+        return Err(Error::new(
+            "backward",
+            format!(
+                "output has shape {:?}; backward starts from a scalar (one element)",
+                root.shape()
+            ),
+        ));
+    }
+    if !root.requires_grad_flag() {
+        return Err(Error::new(
+            "backward",
+            "the output requires no gradient: no input requires one, or it was computed under no_grad",
+        ));
+    }
+    let retain = options.retain_graph || options.create_graph;
+    let mut pending: HashMap<usize, Tensor<T>> = HashMap::new();
+    pending.insert(root.id(), Tensor::ones(root.dims()));
+    let mut result = Vec::new();
+    set_grad_enabled(options.create_graph, || {
+        for node in sorted_graph(root).into_iter().rev() {
+            let Some(g) = pending.remove(&node.id()) else {
+                continue;
+            };
+            let mut history = node.history();
+            let is_wanted = wanted.map_or(matches!(*history, Recorded::Leaf), |w| {
+                w.contains(&node.id())
+            });
+            if is_wanted {
+                result.push((node.clone(), g.clone()));
+            }
+            match &*history {
+                Recorded::Op(op) => {
+                    for (x, gx) in op.inputs().into_iter().zip(op.backward(&node, &g)) {
+                        let Some(gx) = gx else { continue };
+                        debug_assert_eq!(gx.shape(), x.shape(), "backward rule shape");
+                        let total = match pending.remove(&x.id()) {
+                            Some(acc) => acc.add(&gx),
+                            None => gx,
+                        };
+                        pending.insert(x.id(), total);
+                    }
+                }
+                Recorded::Freed => {
+                    return Err(Error::new(
+                        "backward",
+                        "the graph was freed by an earlier backward; pass \
+                         BackwardOptions { retain_graph: true, .. } to the first one to run backward twice",
+                    ))
+                }
+                Recorded::Leaf | Recorded::Constant => {}
+            }
+            if !retain && matches!(*history, Recorded::Op(_)) {
+                *history = Recorded::Freed;
+            }
+        }
+        Ok(())
+    })?;
+    Ok(result)
+}

@@ -1,0 +1,11 @@
+//! The differentiable operations, as methods on [`Tensor`](crate::Tensor).
+//!
+//! Each primitive computes its result with a kernel and records an [`Op`](crate::backprop) whose
+//! backward rule lives in `backprop.rs`. Composite functions (softmax, losses, norms) are built
+//! from primitives, so they need no rule of their own.
+
+mod arith;
+mod composite;
+mod linalg;
+mod reduce;
+mod shape_ops;

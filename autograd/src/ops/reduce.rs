@@ -1,0 +1,117 @@
+//! Reductions: sum, mean and max over all elements or over given axes.
+
+use crate::backprop::Op;
+use crate::element::Float;
+use crate::error::{ok, Error, Result};
+use crate::kernels::reduce::{fold_axes, keepdim_shape};
+use crate::shape::{Dims, Shape};
+use crate::tensor::Tensor;
+
+impl<T: Float> Tensor<T> {
+    /// Checks and sorts the axes, and gives the output shape.
+    fn reduced(&self, op: &'static str, axes: &[usize], keepdim: bool) -> Result<(Dims, Shape)> {
+        let mut sorted: Dims = axes.into();
+        sorted.sort_unstable();
+        sorted.dedup();
+        if let Some(&bad) = sorted.iter().find(|&&a| a >= self.rank()) {
+            return Err(Error::new(
+                op,
+                format!("axis {bad} out of range for shape {:?}", self.shape()),
+            ));
+        }
+        let kept = keepdim_shape(self.shape(), &sorted);
+        let shape = if keepdim {
+            kept
+        } else {
+            Shape(
+                (0..self.rank())
+                    .filter(|a| !sorted.contains(a))
+                    .map(|a| self.dims()[a])
+                    .collect(),
+            )
+        };
+        Ok((sorted, shape))
+    }
+
+    fn reduce(
+        &self,
+        op: &'static str,
+        axes: &[usize],
+        keepdim: bool,
+        init: T,
+        f: impl Fn(T, T) -> T,
+        record: fn(Tensor<T>, Dims) -> Op<T>,
+    ) -> Result<Tensor<T>> {
+        let (axes, shape) = self.reduced(op, axes, keepdim)?;
+        let data = self.with_slice(|x| fold_axes(x, self.shape(), &axes, init, f));
+        Ok(Tensor::from_op(data, shape, record(self.clone(), axes)))
+    }
+
+    /// Sum over `axes` (each axis once; `keepdim` keeps them as size 1).
+    ///
+    /// # Panics
+    /// If an axis is out of range: `sum: axis 2 out of range for shape [3, 4]`.
+    #[track_caller]
+    pub fn sum(&self, axes: &[usize], keepdim: bool) -> Tensor<T> {
+        ok(self.try_sum(axes, keepdim))
+    }
+
+    /// Fallible form of [`sum`](Tensor::sum).
+    pub fn try_sum(&self, axes: &[usize], keepdim: bool) -> Result<Tensor<T>> {
+        self.reduce("sum", axes, keepdim, T::zero(), |a, x| a + x, Op::Sum)
+    }
+
+    /// Sum of all elements, as a scalar.
+    pub fn sum_all(&self) -> Tensor<T> {
+        let axes: Dims = (0..self.rank()).collect();
+        self.sum(&axes, false)
+    }
+
+    /// Mean over `axes`.
+    #[track_caller]
+    pub fn mean(&self, axes: &[usize], keepdim: bool) -> Tensor<T> {
+        ok(self.try_mean(axes, keepdim))
+    }
+
+    /// Fallible form of [`mean`](Tensor::mean).
+    pub fn try_mean(&self, axes: &[usize], keepdim: bool) -> Result<Tensor<T>> {
+        let sum = self.try_sum(axes, keepdim)?;
+        let count = self.numel() / sum.numel().max(1);
+        Ok(sum.mul_scalar(T::one() / T::of(count as f64)))
+    }
+
+    /// Mean of all elements, as a scalar.
+    pub fn mean_all(&self) -> Tensor<T> {
+        self.sum_all()
+            .mul_scalar(T::one() / T::of(self.numel() as f64))
+    }
+
+    /// Maximum over `axes`. The gradient goes to the maximal elements, split equally among ties.
+    /// A NaN anywhere in a slice makes its maximum NaN.
+    ///
+    /// # Panics
+    /// If an axis is out of range.
+    #[track_caller]
+    pub fn max(&self, axes: &[usize], keepdim: bool) -> Tensor<T> {
+        ok(self.try_max(axes, keepdim))
+    }
+
+    /// Fallible form of [`max`](Tensor::max).
+    pub fn try_max(&self, axes: &[usize], keepdim: bool) -> Result<Tensor<T>> {
+        // A NaN, once seen, stays.
+        let max = |acc: T, x: T| {
+            if acc.is_nan() || !(x.is_nan() || x > acc) {
+                acc
+            } else {
+                x
+            }
+        };
+        self.reduce("max", axes, keepdim, T::neg_infinity(), max, Op::Max)
+    }
+
+    /// Maximum of all elements, as a scalar.
+    pub fn max_all(&self) -> Tensor<T> {
+        let axes: Dims = (0..self.rank()).collect();
+        self.max(&axes, false)
+    }
+}

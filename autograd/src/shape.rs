@@ -1,0 +1,272 @@
+//! Shapes, strided layouts and NumPy broadcasting.
+
+use crate::error::{Error, Result};
+use smallvec::SmallVec;
+use std::fmt;
+
+/// The dimensions of a tensor, outermost first. Up to 4 dimensions live inline (no heap).
+pub type Dims = SmallVec<[usize; 4]>;
+
+/// A shape: the list of dimensions, printed as `[2, 3]`.
+#[derive(Clone, PartialEq, Eq, Hash, Default)]
+pub struct Shape(pub(crate) Dims);
+
+impl Shape {
+    /// The dimensions.
+    pub fn dims(&self) -> &[usize] {
+        &self.0
+    }
+
+    /// Number of dimensions.
+    pub fn rank(&self) -> usize {
+        self.0.len()
+    }
+
+    /// Number of elements: the product of the dimensions (1 for a scalar).
+    pub fn numel(&self) -> usize {
+        self.0.iter().product()
+    }
+
+    /// Row-major (C order) strides of a contiguous tensor of this shape.
+    pub(crate) fn contiguous_strides(&self) -> Dims {
+        let mut strides: Dims = SmallVec::from_elem(1, self.rank());
+        for i in (0..self.rank().saturating_sub(1)).rev() {
+            strides[i] = strides[i + 1] * self.0[i + 1];
+        }
+        strides
+    }
+
+    /// The NumPy broadcast of two shapes: align from the right; each pair of dimensions must be
+    /// equal or one of them 1.
+    pub(crate) fn broadcast(op: &'static str, a: &Shape, b: &Shape) -> Result<Shape> {
+        let rank = a.rank().max(b.rank());
+        let mut out: Dims = SmallVec::from_elem(1, rank);
+        for i in 0..rank {
+            let da = dim_from_right(a, rank - 1 - i);
+            let db = dim_from_right(b, rank - 1 - i);
+            out[i] = match (da, db) {
+                (x, y) if x == y => x,
+                (1, y) => y,
+                (x, 1) => x,
+                (x, y) => {
+                    return Err(Error::new(
+                        op,
+                        format!("{a:?} and {b:?} do not broadcast: dimensions {x} and {y} differ"),
+                    ))
+                }
+            };
+        }
+        Ok(Shape(out))
+    }
+
+    /// Checks `axis < rank` and returns it, for op `op`.
+    pub(crate) fn check_axis(&self, op: &'static str, axis: usize) -> Result<usize> {
+        if axis < self.rank() {
+            Ok(axis)
+        } else {
+            Err(Error::new(
+                op,
+                format!("axis {axis} out of range for shape {self:?}"),
+            ))
+        }
+    }
+}
+
+/// Dimension `i` counted from the right (0 = last), 1 beyond the rank.
+fn dim_from_right(s: &Shape, i: usize) -> usize {
+    if i < s.rank() {
+        s.0[s.rank() - 1 - i]
+    } else {
+        1
+    }
+}
+
+impl fmt::Debug for Shape {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{:?}", &self.0[..])
+    }
+}
+
+impl fmt::Display for Shape {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(self, f)
+    }
+}
+
+impl From<&[usize]> for Shape {
+    fn from(d: &[usize]) -> Self {
+        Shape(SmallVec::from_slice(d))
+    }
+}
+
+impl<const N: usize> From<[usize; N]> for Shape {
+    fn from(d: [usize; N]) -> Self {
+        Shape(SmallVec::from_slice(&d))
+    }
+}
+
+impl<const N: usize> From<&[usize; N]> for Shape {
+    fn from(d: &[usize; N]) -> Self {
+        Shape(SmallVec::from_slice(d))
+    }
+}
+
+impl From<Vec<usize>> for Shape {
+    fn from(d: Vec<usize>) -> Self {
+        Shape(SmallVec::from_vec(d))
+    }
+}
+
+impl From<Dims> for Shape {
+    fn from(d: Dims) -> Self {
+        Shape(d)
+    }
+}
+
+/// Where a tensor's elements sit in its storage: element `idx` is at
+/// `offset + sum_i idx[i] * strides[i]`. Views (transpose, permute, narrow, broadcast) only
+/// change the layout; a stride of 0 repeats an element along a broadcast dimension.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Layout {
+    /// The dimensions.
+    pub shape: Shape,
+    /// Storage distance between neighbours along each dimension.
+    pub strides: Dims,
+    /// Storage index of the first element.
+    pub offset: usize,
+}
+
+impl Layout {
+    /// The row-major layout of a fresh buffer.
+    pub fn contiguous(shape: Shape) -> Layout {
+        let strides = shape.contiguous_strides();
+        Layout {
+            shape,
+            strides,
+            offset: 0,
+        }
+    }
+
+    /// True if the elements are exactly `storage[offset..offset + numel]` in row-major order.
+    pub fn is_contiguous(&self) -> bool {
+        let mut expected = 1;
+        for (&d, &s) in self.shape.0.iter().zip(&self.strides).rev() {
+            if d != 1 && s != expected {
+                return false;
+            }
+            expected *= d;
+        }
+        true
+    }
+
+    /// The layout of this tensor broadcast to `shape` (which must be a valid broadcast of it):
+    /// new leading dimensions and expanded size-1 dimensions get stride 0.
+    pub fn broadcast_to(&self, shape: &Shape) -> Layout {
+        let extra = shape.rank() - self.shape.rank();
+        let mut strides: Dims = SmallVec::from_elem(0, shape.rank());
+        for i in 0..self.shape.rank() {
+            if self.shape.0[i] == shape.0[i + extra] {
+                strides[i + extra] = self.strides[i];
+            }
+        }
+        Layout {
+            shape: shape.clone(),
+            strides,
+            offset: self.offset,
+        }
+    }
+}
+
+/// Calls `f` with the storage offsets of every element, in row-major order of `shape`, for
+/// `N` operands laid out with the given strides and starting offsets. The innermost dimension
+/// is a plain loop so that the common cases vectorize.
+pub fn for_each_offset<const N: usize>(
+    shape: &[usize],
+    strides: [&[usize]; N],
+    offsets: [usize; N],
+    mut f: impl FnMut([usize; N]),
+) {
+    if shape.contains(&0) {
+        return;
+    }
+    let rank = shape.len();
+    if rank == 0 {
+        f(offsets);
+        return;
+    }
+    let inner = shape[rank - 1];
+    let inner_strides: [usize; N] = std::array::from_fn(|k| strides[k][rank - 1]);
+    let mut idx: Dims = SmallVec::from_elem(0, rank - 1);
+    let mut base = offsets;
+    loop {
+        let mut o = base;
+        for _ in 0..inner {
+            f(o);
+            for k in 0..N {
+                o[k] += inner_strides[k];
+            }
+        }
+        // Advance the outer multi-index like an odometer.
+        let mut axis = rank - 1;
+        loop {
+            if axis == 0 {
+                return;
+            }
+            axis -= 1;
+            idx[axis] += 1;
+            for k in 0..N {
+                base[k] += strides[k][axis];
+            }
+            if idx[axis] < shape[axis] {
+                break;
+            }
+            for k in 0..N {
+                base[k] -= strides[k][axis] * shape[axis];
+            }
+            idx[axis] = 0;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn broadcast_follows_numpy() {
+        let s = |d: &[usize]| Shape::from(d);
+        assert_eq!(
+            Shape::broadcast("add", &s(&[3, 1]), &s(&[4])).unwrap(),
+            s(&[3, 4])
+        );
+        assert_eq!(
+            Shape::broadcast("add", &s(&[]), &s(&[2, 2])).unwrap(),
+            s(&[2, 2])
+        );
+        let e = Shape::broadcast("add", &s(&[3, 2]), &s(&[4])).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "add: [3, 2] and [4] do not broadcast: dimensions 2 and 4 differ"
+        );
+    }
+
+    #[test]
+    fn offsets_walk_a_transposed_layout() {
+        // A 2 x 3 row-major buffer read as its 3 x 2 transpose.
+        let mut seen = vec![];
+        for_each_offset(&[3, 2], [&[1, 3]], [0], |[o]| seen.push(o));
+        assert_eq!(seen, vec![0, 3, 1, 4, 2, 5]);
+    }
+
+    #[test]
+    fn contiguity() {
+        let l = Layout::contiguous(Shape::from([2, 3]));
+        assert!(l.is_contiguous());
+        let t = Layout {
+            shape: Shape::from([3, 2]),
+            strides: SmallVec::from_slice(&[1, 3]),
+            offset: 0,
+        };
+        assert!(!t.is_contiguous());
+    }
+}

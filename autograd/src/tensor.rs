@@ -1,0 +1,444 @@
+//! The [`Tensor`]: a reference-counted, possibly strided view of a buffer, with the record of
+//! how it was computed (its place on the tape).
+
+use crate::backprop::{Op, Recorded};
+use crate::element::Float;
+use crate::error::{ok, Error, Result};
+use crate::kernels::elementwise::gather_strided;
+use crate::shape::{Layout, Shape};
+use rand::Rng;
+use rand_distr::{Distribution, StandardNormal};
+use std::cell::Cell;
+use std::fmt;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, RwLock, RwLockReadGuard};
+
+/// A dense tensor of `f32` or `f64` of any rank, row-major, with reverse-mode autodiff.
+///
+/// Cloning a `Tensor` is cheap: clones share the node (data, gradient and history).
+/// Operations on tensors that require gradients are recorded (define-by-run, as in PyTorch);
+/// [`Tensor::backward`] then fills [`Tensor::grad`] of every leaf that requires it.
+///
+/// ```
+/// use autograd::Tensor;
+/// let w = Tensor::<f64>::from_vec(vec![1.0, -2.0], [2]).unwrap().requires_grad();
+/// let loss = w.mul(&w).sum_all(); // ||w||^2
+/// loss.backward();
+/// assert_eq!(w.grad().unwrap().to_vec(), vec![2.0, -4.0]); // 2 w
+/// ```
+pub struct Tensor<T: Float = f64>(pub(crate) Arc<Node<T>>);
+
+pub(crate) struct Node<T: Float> {
+    pub id: usize,
+    pub storage: Arc<RwLock<Vec<T>>>,
+    pub layout: Layout,
+    /// Leaves that require gradients and results of recorded ops have this set.
+    pub requires_grad: bool,
+    pub history: Mutex<Recorded<T>>,
+    pub grad: Mutex<Option<Tensor<T>>>,
+}
+
+static NEXT_ID: AtomicUsize = AtomicUsize::new(0);
+
+thread_local! {
+    static GRAD_ENABLED: Cell<bool> = const { Cell::new(true) };
+}
+
+/// Runs `f` without recording any operation (PyTorch's `torch.no_grad()`), on this thread.
+///
+/// ```
+/// use autograd::{no_grad, Tensor};
+/// let w = Tensor::<f64>::ones([3]).requires_grad();
+/// let y = no_grad(|| w.mul_scalar(2.0));
+/// assert!(!y.requires_grad_flag());
+/// ```
+pub fn no_grad<R>(f: impl FnOnce() -> R) -> R {
+    set_grad_enabled(false, f)
+}
+
+/// Runs `f` with recording switched on or off, restoring the previous state afterwards (also
+/// when `f` panics).
+pub fn set_grad_enabled<R>(enabled: bool, f: impl FnOnce() -> R) -> R {
+    struct Restore(bool);
+    impl Drop for Restore {
+        fn drop(&mut self) {
+            GRAD_ENABLED.with(|g| g.set(self.0));
+        }
+    }
+    let _restore = Restore(GRAD_ENABLED.with(|g| g.replace(enabled)));
+    f()
+}
+
+/// True unless inside [`no_grad`].
+pub fn is_grad_enabled() -> bool {
+    GRAD_ENABLED.with(|g| g.get())
+}
+
+impl<T: Float> Clone for Tensor<T> {
+    fn clone(&self) -> Self {
+        Tensor(self.0.clone())
+    }
+}
+
+impl<T: Float> Tensor<T> {
+    // ----- construction -------------------------------------------------------------------
+
+    fn from_parts(storage: Arc<RwLock<Vec<T>>>, layout: Layout, history: Recorded<T>) -> Self {
+        let requires_grad = !matches!(history, Recorded::Constant);
+        Tensor(Arc::new(Node {
+            id: NEXT_ID.fetch_add(1, Ordering::Relaxed),
+            storage,
+            layout,
+            requires_grad,
+            history: Mutex::new(history),
+            grad: Mutex::new(None),
+        }))
+    }
+
+    /// A constant tensor owning `data` laid out contiguously with `shape`. Internal: the length
+    /// is trusted.
+    pub(crate) fn from_data(data: Vec<T>, shape: Shape) -> Self {
+        debug_assert_eq!(data.len(), shape.numel());
+        Self::from_parts(
+            Arc::new(RwLock::new(data)),
+            Layout::contiguous(shape),
+            Recorded::Constant,
+        )
+    }
+
+    /// The result of an op: records `op` when gradients are enabled and an input requires them.
+    pub(crate) fn from_op(data: Vec<T>, shape: Shape, op: Op<T>) -> Self {
+        let out = Self::from_data(data, shape);
+        out.with_op(op)
+    }
+
+    /// Attaches `op` as the history of a freshly computed `self` (a view or a new buffer).
+    pub(crate) fn with_op(self, op: Op<T>) -> Self {
+        if is_grad_enabled() && op.inputs().iter().any(|t| t.0.requires_grad) {
+            let node = Arc::try_unwrap(self.0).unwrap_or_else(|_| unreachable!("fresh tensor"));
+            Self::from_parts(node.storage, node.layout, Recorded::Op(op))
+        } else {
+            self
+        }
+    }
+
+    /// A view of the same storage with another layout (no history of its own yet).
+    pub(crate) fn view(&self, layout: Layout) -> Self {
+        Self::from_parts(self.0.storage.clone(), layout, Recorded::Constant)
+    }
+
+    /// A tensor with `data` laid out row-major in `shape`.
+    ///
+    /// Fails if `data.len()` differs from the product of the dimensions.
+    pub fn from_vec(data: Vec<T>, shape: impl Into<Shape>) -> Result<Self> {
+        let shape = shape.into();
+        if data.len() != shape.numel() {
+            return Err(Error::new(
+                "from_vec",
+                format!(
+                    "{} values do not fill shape {shape:?} ({} elements)",
+                    data.len(),
+                    shape.numel()
+                ),
+            ));
+        }
+        Ok(Self::from_data(data, shape))
+    }
+
+    /// A scalar (rank-0) tensor.
+    pub fn scalar(value: T) -> Self {
+        Self::from_data(vec![value], Shape::default())
+    }
+
+    /// A tensor of `shape` filled with `value`.
+    pub fn full(shape: impl Into<Shape>, value: T) -> Self {
+        let shape = shape.into();
+        Self::from_data(vec![value; shape.numel()], shape)
+    }
+
+    /// A tensor of zeros.
+    pub fn zeros(shape: impl Into<Shape>) -> Self {
+        Self::full(shape, T::zero())
+    }
+
+    /// A tensor of ones.
+    pub fn ones(shape: impl Into<Shape>) -> Self {
+        Self::full(shape, T::one())
+    }
+
+    /// The vector `[0, 1, ..., n - 1]`.
+    pub fn arange(n: usize) -> Self {
+        Self::from_data((0..n).map(|i| T::of(i as f64)).collect(), Shape::from([n]))
+    }
+
+    /// The `n x n` identity matrix.
+    pub fn eye(n: usize) -> Self {
+        let mut data = vec![T::zero(); n * n];
+        for i in 0..n {
+            data[i * n + i] = T::one();
+        }
+        Self::from_data(data, Shape::from([n, n]))
+    }
+
+    /// Independent draws from the uniform distribution on `[low, high)`, from `rng`.
+    pub fn uniform(shape: impl Into<Shape>, low: f64, high: f64, rng: &mut impl Rng) -> Self {
+        let shape = shape.into();
+        let data = (0..shape.numel())
+            .map(|_| T::of(rng.gen_range(low..high)))
+            .collect();
+        Self::from_data(data, shape)
+    }
+
+    /// Independent draws from the normal distribution with mean `mean` and standard deviation
+    /// `std`, from `rng`.
+    pub fn normal(shape: impl Into<Shape>, mean: f64, std: f64, rng: &mut impl Rng) -> Self {
+        let shape = shape.into();
+        let data = (0..shape.numel())
+            .map(|_| {
+                let z: f64 = StandardNormal.sample(rng);
+                T::of(mean + std * z)
+            })
+            .collect();
+        Self::from_data(data, shape)
+    }
+
+    /// A new leaf sharing this tensor's data that requires gradients (a parameter):
+    /// `backward` will fill its [`grad`](Tensor::grad).
+    pub fn requires_grad(self) -> Self {
+        let t = self.contiguous();
+        Self::from_parts(t.0.storage.clone(), t.0.layout.clone(), Recorded::Leaf)
+    }
+
+    /// A constant sharing this tensor's data, cut from the tape: nothing flows back through it.
+    pub fn detach(&self) -> Self {
+        self.view(self.0.layout.clone())
+    }
+
+    // ----- accessors ----------------------------------------------------------------------
+
+    /// The shape.
+    pub fn shape(&self) -> &Shape {
+        &self.0.layout.shape
+    }
+
+    /// The dimensions, as a slice.
+    pub fn dims(&self) -> &[usize] {
+        self.0.layout.shape.dims()
+    }
+
+    /// Number of dimensions.
+    pub fn rank(&self) -> usize {
+        self.shape().rank()
+    }
+
+    /// Number of elements.
+    pub fn numel(&self) -> usize {
+        self.shape().numel()
+    }
+
+    /// True for a leaf made with [`requires_grad`](Tensor::requires_grad) and for every recorded
+    /// result computed from one.
+    pub fn requires_grad_flag(&self) -> bool {
+        self.0.requires_grad
+    }
+
+    /// True for a tensor not computed by a recorded op (constants and parameters).
+    pub fn is_leaf(&self) -> bool {
+        !matches!(*self.history(), Recorded::Op(_) | Recorded::Freed)
+    }
+
+    /// A number identifying this tensor's node (clones share it).
+    pub fn id(&self) -> usize {
+        self.0.id
+    }
+
+    pub(crate) fn history(&self) -> std::sync::MutexGuard<'_, Recorded<T>> {
+        self.0.history.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Where the elements sit in the storage (shape, strides, offset).
+    pub fn layout(&self) -> &Layout {
+        &self.0.layout
+    }
+
+    pub(crate) fn read(&self) -> RwLockReadGuard<'_, Vec<T>> {
+        self.0.storage.read().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// The elements in row-major order, as a new `Vec`.
+    pub fn to_vec(&self) -> Vec<T> {
+        let data = self.read();
+        let l = self.layout();
+        if l.is_contiguous() {
+            return data[l.offset..l.offset + self.numel()].to_vec();
+        }
+        gather_strided(&data, l)
+    }
+
+    /// Calls `f` with the elements as a contiguous slice (copying only if this is a strided view).
+    pub fn with_slice<R>(&self, f: impl FnOnce(&[T]) -> R) -> R {
+        let l = self.layout();
+        if l.is_contiguous() {
+            let data = self.read();
+            f(&data[l.offset..l.offset + self.numel()])
+        } else {
+            f(&self.to_vec())
+        }
+    }
+
+    /// The value of a one-element tensor (of any rank).
+    #[track_caller]
+    pub fn item(&self) -> T {
+        ok(self.try_item())
+    }
+
+    /// The value of a one-element tensor, or an error naming the shape.
+    pub fn try_item(&self) -> Result<T> {
+        if self.numel() != 1 {
+            return Err(Error::new(
+                "item",
+                format!(
+                    "shape {:?} has {} elements, not 1",
+                    self.shape(),
+                    self.numel()
+                ),
+            ));
+        }
+        Ok(self.read()[self.layout().offset])
+    }
+
+    /// The element at multi-index `idx` (for tests and inspection).
+    #[track_caller]
+    pub fn at(&self, idx: &[usize]) -> T {
+        let l = self.layout();
+        if idx.len() != l.shape.rank() || idx.iter().zip(l.shape.dims()).any(|(&i, &d)| i >= d) {
+            panic!("at: index {idx:?} out of range for shape {:?}", l.shape);
+        }
+        let o = l.offset
+            + idx
+                .iter()
+                .zip(&l.strides)
+                .map(|(i, s)| i * s)
+                .sum::<usize>();
+        self.read()[o]
+    }
+
+    /// A contiguous tensor with the same values: `self` if already contiguous, else a copy
+    /// (recorded, so gradients flow through it).
+    pub fn contiguous(&self) -> Self {
+        if self.layout().is_contiguous()
+            && self.layout().offset == 0
+            && self.read().len() == self.numel()
+        {
+            return self.clone();
+        }
+        Self::from_op(self.to_vec(), self.shape().clone(), Op::Copy(self.clone()))
+    }
+
+    // ----- gradients and in-place updates -------------------------------------------------
+
+    /// The gradient accumulated by [`backward`](Tensor::backward), if any.
+    pub fn grad(&self) -> Option<Tensor<T>> {
+        self.0
+            .grad
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+    }
+
+    /// Replaces the accumulated gradient.
+    pub fn set_grad(&self, grad: Option<Tensor<T>>) {
+        *self.0.grad.lock().unwrap_or_else(|e| e.into_inner()) = grad;
+    }
+
+    /// Clears the accumulated gradient (gradients accumulate across `backward` calls until this).
+    pub fn zero_grad(&self) {
+        self.set_grad(None);
+    }
+
+    /// Changes the elements in place through `f`, which sees them as one row-major slice. This
+    /// is how optimizers update parameters; it records nothing. Fails on a strided view.
+    ///
+    /// Tensors saved by a retained graph that share this storage see the new values.
+    pub fn try_update(&self, f: impl FnOnce(&mut [T])) -> Result<()> {
+        let l = self.layout();
+        if !l.is_contiguous() {
+            return Err(Error::new(
+                "update",
+                format!(
+                    "strided view of shape {:?} cannot be updated in place",
+                    l.shape
+                ),
+            ));
+        }
+        let mut data = self.0.storage.write().unwrap_or_else(|e| e.into_inner());
+        f(&mut data[l.offset..l.offset + self.numel()]);
+        Ok(())
+    }
+
+    /// Panicking form of [`try_update`](Tensor::try_update).
+    #[track_caller]
+    pub fn update(&self, f: impl FnOnce(&mut [T])) {
+        ok(self.try_update(f))
+    }
+
+    /// Overwrites the elements with those of `src` (same shape), recording nothing.
+    #[track_caller]
+    pub fn assign(&self, src: &Tensor<T>) {
+        ok(self.try_assign(src))
+    }
+
+    /// Fallible form of [`assign`](Tensor::assign).
+    pub fn try_assign(&self, src: &Tensor<T>) -> Result<()> {
+        if src.shape() != self.shape() {
+            return Err(Error::new(
+                "assign",
+                format!("{:?} <- {:?}: shapes differ", self.shape(), src.shape()),
+            ));
+        }
+        let values = src.to_vec();
+        self.try_update(|d| d.copy_from_slice(&values))
+    }
+
+    /// Converts the elements to another float type (a constant: records nothing).
+    pub fn cast<U: Float>(&self) -> Tensor<U> {
+        let data = self.to_vec().into_iter().map(|x| U::of(x.f64())).collect();
+        Tensor::from_data(data, self.shape().clone())
+    }
+}
+
+impl<T: Float> fmt::Debug for Tensor<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(self, f)
+    }
+}
+
+/// Prints `Tensor[2, 3] f64 [1, 2, 3, 4, 5, 6]`, eliding the middle of long tensors.
+impl<T: Float> fmt::Display for Tensor<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        const EDGE: usize = 4;
+        let v = self.to_vec();
+        write!(f, "Tensor{:?} {} [", self.shape(), T::DTYPE)?;
+        let show = |f: &mut fmt::Formatter<'_>, xs: &[T]| -> fmt::Result {
+            for (i, x) in xs.iter().enumerate() {
+                if i > 0 {
+                    write!(f, ", ")?;
+                }
+                write!(f, "{x}")?;
+            }
+            Ok(())
+        };
+        if v.len() <= 2 * EDGE + 1 {
+            show(f, &v)?;
+        } else {
+            show(f, &v[..EDGE])?;
+            write!(f, ", ... ({} more), ", v.len() - 2 * EDGE)?;
+            show(f, &v[v.len() - EDGE..])?;
+        }
+        write!(f, "]")?;
+        if self.0.requires_grad {
+            write!(f, " (requires grad)")?;
+        }
+        Ok(())
+    }
+}
