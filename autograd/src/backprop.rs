@@ -143,8 +143,8 @@ impl<T: Float> Op<T> {
             Softplus(x) => smallvec![need(x, || g.mul(&x.sigmoid()))],
             // C = A B: dA = G B^T, dB = A^T G (transposes are stride views)
             Matmul(a, b) => smallvec![
-                need(a, || g.matmul(&b.transpose_last())),
-                need(b, || a.transpose_last().matmul(g))
+                need(a, || g.matmul(&b.transpose_last()).sum_to(a.shape())),
+                need(b, || a.transpose_last().matmul(g).sum_to(b.shape()))
             ],
             Copy(x) => smallvec![need(x, || g.clone())],
             Reshape(x) => smallvec![need(x, || g.reshape(x.dims()))],

@@ -186,7 +186,8 @@ pub fn gradcheck(
     };
 
     // Numeric Jacobian columns: numeric[input][element] = d output / d element (all outputs).
-    let eval = |vals: &[Vec<f64>]| no_grad(|| f(&leaves(vals, inputs)).to_vec());
+    // Evaluated with recording on, since `f` may itself differentiate (see `gradgradcheck`).
+    let eval = |vals: &[Vec<f64>]| f(&leaves(vals, inputs)).to_vec();
     let base = eval(&values);
     if let Some(j) = base.iter().position(|v| !v.is_finite()) {
         report.non_finite = Some(format!(
@@ -346,7 +347,7 @@ pub fn check_direction(
             .zip(&dirs)
             .map(|(v, t)| v.iter().zip(t.to_vec()).map(|(x, d)| x + s * d).collect())
             .collect();
-        no_grad(|| f(&leaves(&shifted, inputs)).mul(&c).sum_all().item())
+        f(&leaves(&shifted, inputs)).mul(&c).sum_all().item()
     };
     let numeric = (at(tol.eps) - at(-tol.eps)) / (2.0 * tol.eps);
     DirectionReport {

@@ -36,4 +36,4 @@ pub use backprop::{grad, BackwardOptions};
 pub use element::Float;
 pub use error::{Error, Result};
 pub use shape::{for_each_offset, Dims, Layout, Shape};
-pub use tensor::{is_grad_enabled, no_grad, set_grad_enabled, Tensor};
+pub use tensor::{is_grad_enabled, live_tensors, no_grad, set_grad_enabled, Tensor};

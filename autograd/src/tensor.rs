@@ -39,6 +39,19 @@ pub(crate) struct Node<T: Float> {
 }
 
 static NEXT_ID: AtomicUsize = AtomicUsize::new(0);
+static LIVE: AtomicUsize = AtomicUsize::new(0);
+
+/// The number of tensor nodes alive in the process (all threads): a way to check that a
+/// training loop frees its graphs.
+pub fn live_tensors() -> usize {
+    LIVE.load(Ordering::Relaxed)
+}
+
+impl<T: Float> Drop for Node<T> {
+    fn drop(&mut self) {
+        LIVE.fetch_sub(1, Ordering::Relaxed);
+    }
+}
 
 thread_local! {
     static GRAD_ENABLED: Cell<bool> = const { Cell::new(true) };
@@ -85,6 +98,7 @@ impl<T: Float> Tensor<T> {
 
     fn from_parts(storage: Arc<RwLock<Vec<T>>>, layout: Layout, history: Recorded<T>) -> Self {
         let requires_grad = !matches!(history, Recorded::Constant);
+        LIVE.fetch_add(1, Ordering::Relaxed);
         Tensor(Arc::new(Node {
             id: NEXT_ID.fetch_add(1, Ordering::Relaxed),
             storage,
@@ -115,8 +129,11 @@ impl<T: Float> Tensor<T> {
     /// Attaches `op` as the history of a freshly computed `self` (a view or a new buffer).
     pub(crate) fn with_op(self, op: Op<T>) -> Self {
         if is_grad_enabled() && op.inputs().iter().any(|t| t.0.requires_grad) {
-            let node = Arc::try_unwrap(self.0).unwrap_or_else(|_| unreachable!("fresh tensor"));
-            Self::from_parts(node.storage, node.layout, Recorded::Op(op))
+            Self::from_parts(
+                self.0.storage.clone(),
+                self.0.layout.clone(),
+                Recorded::Op(op),
+            )
         } else {
             self
         }

@@ -1,0 +1,418 @@
+//! Every differentiable op against central differences in f64: random shapes, broadcasting,
+//! extreme inputs, and second derivatives through recorded backward passes.
+
+// `&[x.clone()]` reads better than `std::slice::from_ref(&x)` in these tables of checks.
+#![allow(clippy::cloned_ref_to_slice_refs)]
+
+use autograd::gradcheck::{gradcheck, gradgradcheck, Tolerances};
+use autograd::Tensor;
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
+
+type T = Tensor<f64>;
+
+fn rng(seed: u64) -> StdRng {
+    StdRng::seed_from_u64(seed)
+}
+
+fn randn(dims: &[usize], rng: &mut StdRng) -> T {
+    Tensor::normal(dims, 0.0, 1.0, rng)
+}
+
+/// Values in `[lo, hi]` away from kinks: |x| >= 0.1.
+fn away_from_zero(dims: &[usize], rng: &mut StdRng) -> T {
+    let n: usize = dims.iter().product();
+    let v = (0..n).map(|_| {
+        let m: f64 = rng.gen_range(0.1..2.0);
+        if rng.gen_bool(0.5) {
+            m
+        } else {
+            -m
+        }
+    });
+    Tensor::from_vec(v.collect(), dims).unwrap()
+}
+
+fn positive(dims: &[usize], rng: &mut StdRng) -> T {
+    Tensor::uniform(dims, 0.2, 3.0, rng)
+}
+
+/// A random shape of rank 0..=3 with dimensions 1..=4.
+fn random_dims(rng: &mut StdRng) -> Vec<usize> {
+    let rank = rng.gen_range(0..=3);
+    (0..rank).map(|_| rng.gen_range(1..=4)).collect()
+}
+
+#[track_caller]
+fn check(name: &str, f: impl Fn(&[T]) -> T, inputs: &[T]) {
+    let report = gradcheck(&f, inputs, Tolerances::default());
+    assert!(
+        report.passed(),
+        "{name} {:?}: {report}",
+        inputs.iter().map(|t| t.dims().to_vec()).collect::<Vec<_>>()
+    );
+    assert!(
+        report.checked > 0 || inputs.iter().all(|t| t.numel() == 0),
+        "{name}: nothing compared"
+    );
+}
+
+#[track_caller]
+fn check2(name: &str, f: impl Fn(&[T]) -> T, inputs: &[T]) {
+    check(name, &f, inputs);
+    let report = gradgradcheck(&f, inputs, Tolerances::default(), 7);
+    assert!(report.passed(), "{name} (second order): {report}");
+}
+
+/// Pairs of shapes that broadcast, NumPy style.
+const BROADCAST_PAIRS: &[(&[usize], &[usize])] = &[
+    (&[3, 4], &[3, 4]),
+    (&[3, 4], &[4]),
+    (&[3, 1], &[1, 4]),
+    (&[2, 1, 3], &[4, 1]),
+    (&[], &[2, 2]),
+    (&[2, 3], &[1]),
+];
+
+#[test]
+fn binary_ops_with_broadcasting() {
+    let mut r = rng(1);
+    for &(sa, sb) in BROADCAST_PAIRS {
+        for (sa, sb) in [(sa, sb), (sb, sa)] {
+            let (a, b) = (randn(sa, &mut r), randn(sb, &mut r));
+            check2("add", |v| v[0].add(&v[1]), &[a.clone(), b.clone()]);
+            check2("sub", |v| v[0].sub(&v[1]), &[a.clone(), b.clone()]);
+            check2("mul", |v| v[0].mul(&v[1]), &[a.clone(), b.clone()]);
+            check2(
+                "div",
+                |v| v[0].div(&v[1]),
+                &[a.clone(), away_from_zero(sb, &mut r)],
+            );
+        }
+    }
+}
+
+#[test]
+fn unary_ops_on_random_shapes() {
+    let mut r = rng(2);
+    for _ in 0..6 {
+        let dims = random_dims(&mut r);
+        let x = randn(&dims, &mut r);
+        let p = positive(&dims, &mut r);
+        let k = away_from_zero(&dims, &mut r);
+        check2("neg", |v| v[0].neg(), &[x.clone()]);
+        check2("exp", |v| v[0].exp(), &[x.clone()]);
+        check2("log", |v| v[0].log(), &[p.clone()]);
+        check2("log1p", |v| v[0].log1p(), &[p.clone()]);
+        check2("sqrt", |v| v[0].sqrt(), &[p.clone()]);
+        check2("abs", |v| v[0].abs(), &[k.clone()]);
+        check2("relu", |v| v[0].relu(), &[k.clone()]);
+        check2("tanh", |v| v[0].tanh(), &[x.clone()]);
+        check2("sigmoid", |v| v[0].sigmoid(), &[x.clone()]);
+        check2("softplus", |v| v[0].softplus(), &[x.clone()]);
+        check2("add_scalar", |v| v[0].add_scalar(2.5), &[x.clone()]);
+        check2("mul_scalar", |v| v[0].mul_scalar(-1.5), &[x.clone()]);
+        check2("pow_scalar 2.5", |v| v[0].pow_scalar(2.5), &[p.clone()]);
+        check2("pow_scalar -1", |v| v[0].pow_scalar(-1.0), &[p.clone()]);
+        check2(
+            "pow_scalar 3 (negative base)",
+            |v| v[0].pow_scalar(3.0),
+            &[x.clone()],
+        );
+    }
+}
+
+#[test]
+fn extreme_inputs_stay_finite_with_correct_gradients() {
+    // sigmoid and softplus at |x| up to 1000: no overflow, exact-enough derivatives.
+    let x = Tensor::from_vec(vec![-1000.0, -50.0, -1.0, 0.0, 1.0, 50.0, 1000.0], [7]).unwrap();
+    check2("sigmoid extreme", |v| v[0].sigmoid(), &[x.clone()]);
+    check2("softplus extreme", |v| v[0].softplus(), &[x.clone()]);
+    check2("tanh extreme", |v| v[0].tanh(), &[x.clone()]);
+    check2(
+        "logistic_loss extreme",
+        |v| v[0].logistic_loss(),
+        &[x.clone()],
+    );
+    check2(
+        "log_exp_loss extreme",
+        |v| v[0].log_exp_loss(),
+        &[x.clone()],
+    );
+
+    // The logistic loss and its gradient against the closed forms.
+    let w = x.clone().requires_grad();
+    let loss = w.logistic_loss();
+    loss.backward();
+    let n = 7.0;
+    let expected: f64 = x
+        .to_vec()
+        .iter()
+        .map(|&z: &f64| (-z).max(0.0) + (-z.abs()).exp().ln_1p())
+        .sum::<f64>()
+        / n;
+    assert!((loss.item() - expected).abs() <= 1e-12 * expected);
+    for (g, z) in w.grad().unwrap().to_vec().into_iter().zip(x.to_vec()) {
+        let sig_neg = 1.0 / (1.0 + z.exp()); // sigmoid(-z), exact for these z
+        assert!(
+            g.is_finite() && (g + sig_neg / n).abs() <= 1e-15,
+            "z = {z}: {g}"
+        );
+    }
+
+    // The exponential loss is finite down to z = -700 (exp(700) < f64::MAX) and its log form
+    // everywhere in [-1000, 1000].
+    let z = T::from_vec(vec![-700.0, 0.0, 1000.0], [3])
+        .unwrap()
+        .requires_grad();
+    let loss = z.exp_loss();
+    loss.backward();
+    assert!(loss.item().is_finite());
+    assert!(z.grad().unwrap().to_vec().iter().all(|g| g.is_finite()));
+    let z = T::from_vec(vec![-1000.0, 0.0, 1000.0], [3])
+        .unwrap()
+        .requires_grad();
+    let log_loss = z.log_exp_loss();
+    log_loss.backward();
+    assert!((log_loss.item() - (1000.0 - 3f64.ln())).abs() < 1e-9);
+    let g = z.grad().unwrap().to_vec();
+    assert!(
+        (g[0] + 1.0).abs() < 1e-12 && g[1].abs() < 1e-300 && g[2] == 0.0,
+        "{g:?}"
+    );
+}
+
+#[test]
+fn matmul_plain_transposed_batched_and_broadcast() {
+    let mut r = rng(3);
+    let a = randn(&[3, 4], &mut r);
+    let b = randn(&[4, 2], &mut r);
+    check2("matmul", |v| v[0].matmul(&v[1]), &[a.clone(), b.clone()]);
+    // Transposed operands are strided views.
+    check2(
+        "matmul A^T B^T",
+        |v| v[0].t().matmul(&v[1].t()),
+        &[randn(&[4, 3], &mut r), randn(&[2, 4], &mut r)],
+    );
+    check2(
+        "batched",
+        |v| v[0].matmul(&v[1]),
+        &[randn(&[2, 3, 4], &mut r), randn(&[2, 4, 5], &mut r)],
+    );
+    check2(
+        "batch broadcast",
+        |v| v[0].matmul(&v[1]),
+        &[randn(&[2, 3, 4], &mut r), randn(&[4, 2], &mut r)],
+    );
+    check2(
+        "batch broadcast left",
+        |v| v[0].matmul(&v[1]),
+        &[randn(&[1, 3], &mut r), randn(&[2, 3, 2], &mut r)],
+    );
+    check(
+        "dot",
+        |v| v[0].dot(&v[1]),
+        &[randn(&[5], &mut r), randn(&[5], &mut r)],
+    );
+}
+
+#[test]
+fn shape_ops() {
+    let mut r = rng(4);
+    let x = randn(&[2, 3, 4], &mut r);
+    check2("reshape", |v| v[0].reshape([4, 6]), &[x.clone()]);
+    check2(
+        "reshape of a transposed view",
+        |v| v[0].transpose(0, 2).reshape([24]),
+        &[x.clone()],
+    );
+    check2("permute", |v| v[0].permute(&[2, 0, 1]), &[x.clone()]);
+    check2(
+        "transpose + mul",
+        |v| v[0].transpose(1, 2).mul(&v[0].transpose(1, 2)),
+        &[x.clone()],
+    );
+    check2(
+        "broadcast_to",
+        |v| v[0].broadcast_to([2, 3, 4]),
+        &[randn(&[3, 1], &mut r)],
+    );
+    check2("narrow", |v| v[0].narrow(1, 1, 2), &[x.clone()]);
+    check2(
+        "narrow of narrow",
+        |v| v[0].narrow(2, 1, 3).narrow(0, 1, 1),
+        &[x.clone()],
+    );
+    check2(
+        "contiguous",
+        |v| v[0].t().contiguous(),
+        &[randn(&[3, 2], &mut r)],
+    );
+    check2(
+        "concat",
+        |v| Tensor::concat(&[&v[0], &v[1], &v[0]], 1),
+        &[randn(&[2, 3], &mut r), randn(&[2, 1], &mut r)],
+    );
+    check2(
+        "concat axis 0",
+        |v| Tensor::concat(&[&v[0], &v[1]], 0),
+        &[randn(&[1, 3], &mut r), randn(&[2, 3], &mut r)],
+    );
+    check2(
+        "index_select (repeats)",
+        |v| v[0].index_select(2, &[3, 0, 3, 1]),
+        &[x.clone()],
+    );
+    check2(
+        "index_add",
+        |v| v[0].index_add(0, &[2, 0, 2], 4),
+        &[randn(&[3, 2], &mut r)],
+    );
+    check2(
+        "gather_rows",
+        |v| v[0].gather_rows(&[2, 0, 1]),
+        &[randn(&[3, 4], &mut r)],
+    );
+    check2(
+        "sum_to",
+        |v| v[0].sum_to(&[3, 1].into()),
+        &[randn(&[2, 3, 4], &mut r)],
+    );
+}
+
+#[test]
+fn reductions() {
+    let mut r = rng(5);
+    for _ in 0..4 {
+        let x = randn(&[3, 4, 2], &mut r);
+        for axes in [&[0usize][..], &[1], &[2], &[0, 2], &[0, 1, 2]] {
+            for keep in [false, true] {
+                check2("sum", |v| v[0].sum(axes, keep), &[x.clone()]);
+                check2("mean", |v| v[0].mean(axes, keep), &[x.clone()]);
+                check2("max", |v| v[0].max(axes, keep), &[x.clone()]);
+                check2(
+                    "log_sum_exp",
+                    |v| v[0].log_sum_exp(axes, keep),
+                    &[x.clone()],
+                );
+            }
+        }
+        check2("sum_all", |v| v[0].sum_all(), &[x.clone()]);
+        check2("mean_all", |v| v[0].mean_all(), &[x.clone()]);
+        check2("max_all", |v| v[0].max_all(), &[x.clone()]);
+    }
+}
+
+#[test]
+fn max_splits_the_gradient_among_ties() {
+    let x = Tensor::<f64>::from_vec(vec![1.0, 3.0, 3.0, 2.0], [4])
+        .unwrap()
+        .requires_grad();
+    x.max_all().backward();
+    assert_eq!(x.grad().unwrap().to_vec(), vec![0.0, 0.5, 0.5, 0.0]);
+}
+
+#[test]
+fn softmax_family_and_losses() {
+    let mut r = rng(6);
+    let logits = randn(&[4, 5], &mut r);
+    check2("softmax", |v| v[0].softmax(1), &[logits.clone()]);
+    check2("softmax axis 0", |v| v[0].softmax(0), &[logits.clone()]);
+    check2("log_softmax", |v| v[0].log_softmax(1), &[logits.clone()]);
+    let labels = [0, 4, 2, 2];
+    check2(
+        "softmax_cross_entropy",
+        |v| v[0].softmax_cross_entropy(&labels),
+        &[logits.clone()],
+    );
+    // Large logits: stable, finite, correct.
+    let big = logits.mul_scalar(400.0);
+    check2(
+        "softmax_cross_entropy large logits",
+        |v| v[0].softmax_cross_entropy(&labels),
+        &[big.clone()],
+    );
+    check2(
+        "log_softmax large logits",
+        |v| v[0].log_softmax(1),
+        &[big.clone()],
+    );
+    let margins = randn(&[6], &mut r).mul_scalar(3.0);
+    check2(
+        "logistic_loss",
+        |v| v[0].logistic_loss(),
+        &[margins.clone()],
+    );
+    check2("exp_loss", |v| v[0].exp_loss(), &[margins.clone()]);
+    check2("log_exp_loss", |v| v[0].log_exp_loss(), &[margins.clone()]);
+    check2(
+        "squared_loss",
+        |v| v[0].squared_loss(&v[1]),
+        &[randn(&[3, 2], &mut r), randn(&[3, 2], &mut r)],
+    );
+}
+
+#[test]
+fn softmax_cross_entropy_matches_its_formula() {
+    let logits =
+        Tensor::<f64>::from_vec(vec![1.0, 2.0, 3.0, 1000.0, 0.0, -1000.0], [2, 3]).unwrap();
+    let ce = logits.softmax_cross_entropy(&[2, 1]).item();
+    // Row 0: logsumexp(1,2,3) - 3; row 1: logsumexp(1000, 0, -1000) - 0 = 1000 (+ e^-1000).
+    let row0 = (1f64.exp() + 2f64.exp() + 3f64.exp()).ln() - 3.0;
+    assert!((ce - (row0 + 1000.0) / 2.0).abs() < 1e-12);
+}
+
+#[test]
+fn norms() {
+    let mut r = rng(7);
+    let x = away_from_zero(&[3, 4], &mut r);
+    check2("norm_l1", |v| v[0].norm_l1(), &[x.clone()]);
+    check2("norm_l2", |v| v[0].norm_l2(), &[x.clone()]);
+    check2("norm_lp 3", |v| v[0].norm_lp(3.0), &[x.clone()]);
+    check2("norm_lp 1.5", |v| v[0].norm_lp(1.5), &[x.clone()]);
+    check("norm_linf", |v| v[0].norm_linf(), &[x.clone()]);
+    let v = Tensor::<f64>::from_vec(vec![3.0, -4.0], [2]).unwrap();
+    assert_eq!(v.norm_l1().item(), 7.0);
+    assert_eq!(v.norm_l2().item(), 5.0);
+    assert_eq!(v.norm_linf().item(), 4.0);
+    assert!((v.norm_lp(3.0).item() - 91f64.cbrt()).abs() < 1e-12);
+}
+
+#[test]
+fn composite_networks_pass_the_checks() {
+    // A two-layer net with everything at once: broadcasting bias, views, reductions, a loss.
+    let mut r = rng(8);
+    let x = randn(&[5, 3], &mut r);
+    let f = |v: &[T]| {
+        let h = x.matmul(&v[0]).add(&v[1]).tanh();
+        h.matmul(&v[2]).softmax_cross_entropy(&[0, 1, 1, 0, 1])
+    };
+    check2(
+        "mlp",
+        f,
+        &[
+            randn(&[3, 4], &mut r),
+            randn(&[4], &mut r),
+            randn(&[4, 2], &mut r),
+        ],
+    );
+}
+
+#[test]
+fn the_checker_catches_a_wrong_gradient() {
+    // A function whose recorded graph disagrees with its values: the detached factor is
+    // invisible to backward, so the analytic gradient is half the true one.
+    let x = Tensor::<f64>::from_vec(vec![0.5, -1.0, 2.0], [3]).unwrap();
+    let report = gradcheck(
+        |v| v[0].mul(&v[0].detach()).sum_all(),
+        &[x],
+        Tolerances::default(),
+    );
+    assert!(!report.passed());
+    let worst = report.worst.clone().unwrap();
+    assert!(
+        (worst.numeric - 2.0 * worst.analytic).abs() < 1e-6,
+        "{report}"
+    );
+    assert!(report.to_string().contains("FAILED"));
+}
