@@ -77,8 +77,8 @@ pub fn min_dft_l1_margin(x: &Matrix, y: &[f64]) -> Result<Solution, Error> {
 
 #[cfg(test)]
 mod tests {
-    use super::super::test_util::{assert_close, rng, separable};
-    use super::super::{dot, max_margin_linf, svm_l2};
+    use super::super::test_util::{assert_close, assert_margins, rng, separable};
+    use super::super::{max_margin_linf, svm_l2};
     use super::*;
 
     #[test]
@@ -129,9 +129,7 @@ mod tests {
         for (n, d) in [(8, 4), (10, 8), (5, 7)] {
             let (x, y) = separable(&mut r, n, d);
             let s = min_dft_l1_margin(&x, &y).unwrap();
-            for i in 0..n {
-                assert!(y[i] * dot(x.row(i), &s.w) >= 1.0 - 1e-7);
-            }
+            assert_margins(&x, &y, &s.w, 1e-7);
             let svm = svm_l2(&x, &y).unwrap();
             assert!(s.objective <= dft_l1_norm(&svm.w) + 1e-7);
         }

@@ -216,6 +216,20 @@ mod tests {
     }
 
     #[test]
+    fn both_closed_form_paths_agree_with_hand_solutions() {
+        // Full rank: both the Cholesky and the SVD path give (1, 2) / 5.
+        let (x, y) = one_equation();
+        assert_close(&gram_cholesky_solve(&x, &y).unwrap(), &[0.2, 0.4], 1e-12);
+        assert_close(&pinv_solve(&x, &y), &[0.2, 0.4], 1e-12);
+        // Rank one, 3 x 2: rows are multiples of (1, 1); y = (1, 2, 3) is
+        // consistent with w1 + w2 = 1, whose min-norm point is (1/2, 1/2).
+        let x = Matrix::from_rows(&[[1.0, 1.0], [2.0, 2.0], [3.0, 3.0]]).unwrap();
+        assert_close(&pinv_solve(&x, &[1.0, 2.0, 3.0]), &[0.5, 0.5], 1e-10);
+        let s = min_l2_interpolant(&x, &[1.0, 2.0, 3.0]).unwrap();
+        assert_close(&s.w, &[0.5, 0.5], 1e-10);
+    }
+
+    #[test]
     fn closed_form_matches_the_clarabel_qp() {
         let mut r = rng(1);
         for _ in 0..5 {

@@ -178,7 +178,7 @@ fn kkt_violation(x: &Matrix, y: &[f64], w: &[f64], alpha: &[f64]) -> f64 {
 
 #[cfg(test)]
 mod tests {
-    use super::super::test_util::{assert_close, rng, separable};
+    use super::super::test_util::{assert_close, assert_margins, rng, separable};
     use super::*;
 
     fn two_points() -> (Matrix, Vec<f64>) {
@@ -238,8 +238,8 @@ mod tests {
     /// KKT conditions of the hard-margin SVM.
     fn assert_kkt(x: &Matrix, y: &[f64], s: &SvmSolution, tol: f64) {
         let mut combo = vec![0.0; x.cols];
-        for i in 0..x.rows {
-            let margin = y[i] * dot(x.row(i), &s.w);
+        for (i, &yi) in y.iter().enumerate() {
+            let margin = yi * dot(x.row(i), &s.w);
             assert!(margin >= 1.0 - tol, "primal feasibility: margin {margin}");
             assert!(
                 s.alpha[i] >= -tol,
@@ -251,7 +251,7 @@ mod tests {
             combo
                 .iter_mut()
                 .zip(x.row(i))
-                .for_each(|(c, v)| *c += s.alpha[i] * y[i] * v);
+                .for_each(|(c, v)| *c += s.alpha[i] * yi * v);
             if s.alpha[i] > 1e-4 {
                 assert!(
                     s.support.contains(&i),
@@ -286,9 +286,7 @@ mod tests {
                 (Norm::L1, max_margin_l1(&x, &y).unwrap()),
                 (Norm::Linf, max_margin_linf(&x, &y).unwrap()),
             ] {
-                for i in 0..n {
-                    assert!(y[i] * dot(x.row(i), &s.w) >= 1.0 - 1e-7);
-                }
+                assert_margins(&x, &y, &s.w, 1e-7);
                 // The SVM solution is feasible, so its norm bounds the optimum.
                 assert!(s.objective <= norm.value(&svm.w) + 1e-7);
             }

@@ -84,7 +84,7 @@ fn class_margin_rows(x: &Matrix, labels: &[usize], k: usize) -> Vec<Row> {
 
 #[cfg(test)]
 mod tests {
-    use super::super::test_util::{assert_close, rng, separable};
+    use super::super::test_util::{assert_close, random_matrix, random_vec, rng, separable};
     use super::super::{dot, svm_l2};
     use super::*;
 
@@ -124,32 +124,48 @@ mod tests {
         }
     }
 
+    /// Samples labelled by `argmax_c <w*_c, x>`, kept when the top score beats
+    /// the runner-up by 0.1: separable through the origin by construction.
+    fn argmax_labelled(seed: u64, n: usize, d: usize, k: usize) -> (Matrix, Vec<usize>) {
+        let mut r = rng(seed);
+        let w_star = random_matrix(&mut r, k, d);
+        let (mut data, mut labels) = (Vec::new(), Vec::new());
+        while labels.len() < n {
+            let x = random_vec(&mut r, d);
+            let mut scores: Vec<(f64, usize)> =
+                (0..k).map(|c| (dot(w_star.row(c), &x), c)).collect();
+            scores.sort_by(|a, b| b.0.total_cmp(&a.0));
+            if scores[0].0 - scores[1].0 >= 0.1 {
+                data.extend_from_slice(&x);
+                labels.push(scores[0].1);
+            }
+        }
+        (Matrix::new(n, d, data).unwrap(), labels)
+    }
+
     #[test]
-    fn random_instances_satisfy_all_class_margins() {
-        let mut r = rng(12);
-        let (x, y) = separable(&mut r, 15, 4);
-        // Three classes: split the positive side by the sign of the first coordinate.
-        let labels: Vec<usize> = (0..15)
-            .map(|i| {
-                if y[i] < 0.0 {
-                    0
-                } else if x.get(i, 0) < 0.0 {
-                    1
-                } else {
-                    2
-                }
-            })
-            .collect();
-        match multiclass_svm(&x, &labels, 3) {
-            Ok(s) => {
-                for (i, &c) in labels.iter().enumerate() {
-                    for j in (0..3).filter(|&j| j != c) {
-                        let m = dot(s.w.row(c), x.row(i)) - dot(s.w.row(j), x.row(i));
-                        assert!(m >= 1.0 - 1e-7, "sample {i}, class {j}: {m}");
+    fn random_instances_satisfy_kkt() {
+        for (seed, n, d, k) in [(12, 15, 4, 3), (13, 20, 6, 4)] {
+            let (x, labels) = argmax_labelled(seed, n, d, k);
+            let s = multiclass_svm(&x, &labels, k).unwrap();
+            let mut tight = Vec::new();
+            for (i, &c) in labels.iter().enumerate() {
+                for j in (0..k).filter(|&j| j != c) {
+                    let m = dot(s.w.row(c), x.row(i)) - dot(s.w.row(j), x.row(i));
+                    assert!(m >= 1.0 - 1e-7, "sample {i}, class {j}: {m}");
+                    if m < 1.0 + 1e-6 {
+                        tight.push((i, j));
                     }
                 }
             }
-            Err(e) => assert!(matches!(e, Error::Infeasible { .. }), "{e}"),
+            // Stationarity: W lies in the span of the active constraint
+            // directions e_c x_i^T - e_j x_i^T, and with no bias the columns of
+            // W sum to zero (each direction has zero column sums).
+            assert!(!tight.is_empty());
+            for col in 0..d {
+                let sum: f64 = (0..k).map(|c| s.w.get(c, col)).sum();
+                assert!(sum.abs() < 1e-6, "column {col} sums to {sum}");
+            }
         }
     }
 

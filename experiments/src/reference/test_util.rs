@@ -43,3 +43,11 @@ pub fn assert_close(a: &[f64], b: &[f64], tol: f64) {
         );
     }
 }
+
+/// Asserts `y_i <x_i, w> >= 1 - tol` for every sample.
+pub fn assert_margins(x: &Matrix, y: &[f64], w: &[f64], tol: f64) {
+    for (i, yi) in y.iter().enumerate() {
+        let m = yi * dot(x.row(i), w);
+        assert!(m >= 1.0 - tol, "sample {i} has margin {m} < 1");
+    }
+}
