@@ -1,5 +1,5 @@
 //! The experiment suite: training runs that test the predictions of
-//! implicit-bias theory, and ([`reference`]) the independent solvers that
-//! compute those predictions.
+//! implicit-bias theory, and ([`reference`](mod@reference)) the independent
+//! solvers that compute those predictions.
 
 pub mod reference;
