@@ -1,0 +1,119 @@
+//! A tiny row-major dense matrix: the data format of every reference solver.
+
+use super::Error;
+
+/// A dense real matrix stored row-major.
+///
+/// Entry `(i, j)` lives at `data[i * cols + j]`. As a data matrix `X`, row `i`
+/// is the sample `x_i` and there are `rows = n` samples of dimension
+/// `cols = d`; the invariant `data.len() == rows * cols` is checked by
+/// [`Matrix::new`] and [`Matrix::from_rows`].
+#[derive(Clone, Debug, PartialEq)]
+pub struct Matrix {
+    /// Number of rows `n` (samples).
+    pub rows: usize,
+    /// Number of columns `d` (features).
+    pub cols: usize,
+    /// Row-major entries, `data[i * cols + j] = X_ij`, of length `rows * cols`.
+    pub data: Vec<f64>,
+}
+
+impl Matrix {
+    /// Wraps row-major `data` as a `rows x cols` matrix.
+    ///
+    /// Fails with [`Error::DimensionMismatch`] unless `data.len() == rows * cols`.
+    pub fn new(rows: usize, cols: usize, data: Vec<f64>) -> Result<Self, Error> {
+        if data.len() != rows * cols {
+            return Err(Error::DimensionMismatch {
+                left: format!("the matrix shape is {rows} x {cols}"),
+                right: format!("its data has length {}", data.len()),
+            });
+        }
+        Ok(Self { rows, cols, data })
+    }
+
+    /// Builds a matrix from its rows; all rows must have the same length.
+    ///
+    /// An empty slice gives the `0 x 0` matrix.
+    pub fn from_rows<R: AsRef<[f64]>>(rows: &[R]) -> Result<Self, Error> {
+        let cols = rows.first().map_or(0, |r| r.as_ref().len());
+        let mut data = Vec::with_capacity(rows.len() * cols);
+        for (i, row) in rows.iter().enumerate() {
+            let row = row.as_ref();
+            if row.len() != cols {
+                return Err(Error::DimensionMismatch {
+                    left: format!("row 0 has length {cols}"),
+                    right: format!("row {i} has length {}", row.len()),
+                });
+            }
+            data.extend_from_slice(row);
+        }
+        Self::new(rows.len(), cols, data)
+    }
+
+    /// The `rows x cols` zero matrix.
+    pub fn zeros(rows: usize, cols: usize) -> Self {
+        Self {
+            rows,
+            cols,
+            data: vec![0.0; rows * cols],
+        }
+    }
+
+    /// Row `i` as a slice (the sample `x_i`).
+    pub fn row(&self, i: usize) -> &[f64] {
+        &self.data[i * self.cols..(i + 1) * self.cols]
+    }
+
+    /// Entry `X_ij`.
+    pub fn get(&self, i: usize, j: usize) -> f64 {
+        self.data[i * self.cols + j]
+    }
+
+    /// The shape as `"rows x cols"`, for error messages.
+    pub fn shape(&self) -> String {
+        format!("{} x {}", self.rows, self.cols)
+    }
+
+    /// The matrix-vector product `X v`, `(X v)_i = <x_i, v>`.
+    ///
+    /// # Panics
+    /// If `v.len() != cols`.
+    pub fn mul_vec(&self, v: &[f64]) -> Vec<f64> {
+        assert_eq!(v.len(), self.cols, "mul_vec: vector length");
+        (0..self.rows).map(|i| dot(self.row(i), v)).collect()
+    }
+
+    /// Copies the matrix into a `faer` matrix.
+    pub(crate) fn to_faer(&self) -> faer::Mat<f64> {
+        faer::Mat::from_fn(self.rows, self.cols, |i, j| self.get(i, j))
+    }
+}
+
+/// The Euclidean inner product `<a, b> = sum_i a_i b_i`.
+pub fn dot(a: &[f64], b: &[f64]) -> f64 {
+    a.iter().zip(b).map(|(x, y)| x * y).sum()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn from_rows_is_row_major() {
+        let m = Matrix::from_rows(&[[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]]).unwrap();
+        assert_eq!((m.rows, m.cols), (2, 3));
+        assert_eq!(m.get(1, 0), 4.0);
+        assert_eq!(m.row(0), &[1.0, 2.0, 3.0]);
+        assert_eq!(m.mul_vec(&[1.0, 0.0, -1.0]), vec![-2.0, -2.0]);
+    }
+
+    #[test]
+    fn ragged_rows_and_bad_lengths_are_rejected() {
+        let ragged: [&[f64]; 2] = [&[1.0, 2.0], &[3.0]];
+        let err = Matrix::from_rows(&ragged).unwrap_err().to_string();
+        assert!(err.contains("row 1 has length 1"), "{err}");
+        let err = Matrix::new(2, 3, vec![0.0; 5]).unwrap_err().to_string();
+        assert!(err.contains("2 x 3") && err.contains("length 5"), "{err}");
+    }
+}

@@ -1,0 +1,185 @@
+//! The multiclass (Crammer–Singer) hard-margin SVM without bias.
+
+use super::conic::{min_norm, LinearConstraints, Norm, Row};
+use super::{Error, Matrix, Status};
+
+/// A multiclass SVM solution.
+#[derive(Clone, Debug, PartialEq)]
+pub struct MulticlassSolution {
+    /// The `k x d` weight matrix `W`, row `c` is the class vector `w_c`.
+    pub w: Matrix,
+    /// `1/2 ||W||_F^2`.
+    pub objective: f64,
+    /// How it was obtained.
+    pub status: Status,
+}
+
+/// The Crammer–Singer multiclass hard-margin SVM without bias,
+///
+/// ```text
+/// min 1/2 ||W||_F^2  s.t.  <w_{y_i} - w_j, x_i> >= 1  for all i and all j != y_i,
+/// ```
+///
+/// with `W` a `k x d` matrix whose row `c` is `w_c` and labels `y_i in {0, .., k-1}`.
+/// Solved directly as a QP in clarabel over the `k d` entries of `W` (row-major),
+/// one inequality per pair `(i, j != y_i)`; no Kesler construction. This is the
+/// direction gradient descent on the cross-entropy loss of a linear multiclass
+/// model converges to on separable data.
+///
+/// Errors: `labels.len() != n` ([`Error::DimensionMismatch`]), a label `>= k`
+/// ([`Error::InvalidLabel`]), data not separable ([`Error::Infeasible`]),
+/// solver failure.
+pub fn multiclass_svm(x: &Matrix, labels: &[usize], k: usize) -> Result<MulticlassSolution, Error> {
+    check_labels(x, labels, k)?;
+    let constraints = LinearConstraints {
+        equal: Vec::new(),
+        less_equal: class_margin_rows(x, labels, k),
+    };
+    let (w, _, status) = min_norm(
+        Norm::HalfSquaredL2,
+        k * x.cols,
+        constraints,
+        "multiclass SVM",
+        "the classes are not linearly separable through the origin",
+    )?;
+    Ok(MulticlassSolution {
+        objective: Norm::HalfSquaredL2.value(&w),
+        w: Matrix::new(k, x.cols, w)?,
+        status,
+    })
+}
+
+fn check_labels(x: &Matrix, labels: &[usize], k: usize) -> Result<(), Error> {
+    if labels.len() != x.rows {
+        return Err(Error::DimensionMismatch {
+            left: format!("x is {} ({} samples)", x.shape(), x.rows),
+            right: format!("labels has length {}", labels.len()),
+        });
+    }
+    match labels.iter().position(|&c| c >= k) {
+        None => Ok(()),
+        Some(index) => Err(Error::InvalidLabel {
+            index,
+            label: labels[index].to_string(),
+            expected: format!("a class in 0..{k}"),
+        }),
+    }
+}
+
+/// `<w_j - w_{y_i}, x_i> <= -1` for every sample `i` and class `j != y_i`.
+fn class_margin_rows(x: &Matrix, labels: &[usize], k: usize) -> Vec<Row> {
+    let d = x.cols;
+    let mut rows = Vec::with_capacity(x.rows * k.saturating_sub(1));
+    for (i, &yi) in labels.iter().enumerate() {
+        for j in (0..k).filter(|&j| j != yi) {
+            let wrong = Row::dense(x.row(i), j * d, -1.0);
+            let right = Row::dense(x.row(i), yi * d, 0.0).scaled(-1.0);
+            let mut coeffs = wrong.coeffs;
+            coeffs.extend(right.coeffs);
+            rows.push(Row { coeffs, rhs: -1.0 });
+        }
+    }
+    rows
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::test_util::{assert_close, random_matrix, random_vec, rng, separable};
+    use super::super::{dot, svm_l2};
+    use super::*;
+
+    #[test]
+    fn three_basis_vectors_by_hand() {
+        // x_i = e_i with label i. Column i of W only meets the constraints
+        // W[i][i] - W[j][i] >= 1 (j != i); minimising c^2 + 2 (c - 1)^2 with the
+        // off-diagonal entries at c - 1 gives c = 2/3: W = I - 1/3 * ones.
+        let x = Matrix::from_rows(&[[1.0, 0.0, 0.0], [0.0, 1.0, 0.0], [0.0, 0.0, 1.0]]).unwrap();
+        let s = multiclass_svm(&x, &[0, 1, 2], 3).unwrap();
+        let t = 1.0 / 3.0;
+        assert_close(
+            &s.w.data,
+            &[2.0 * t, -t, -t, -t, 2.0 * t, -t, -t, -t, 2.0 * t],
+            1e-7,
+        );
+        assert!((s.objective - 1.0).abs() < 1e-7); // 1/2 * (3 * 4/9 + 6 * 1/9)
+    }
+
+    #[test]
+    fn two_classes_reduce_to_the_binary_svm() {
+        // With v = w_1 - w_0 the constraints are s_i <v, x_i> >= 1 (s = +1 for
+        // class 1, -1 for class 0), and ||w_0||^2 + ||w_1||^2 >= ||v||^2 / 2 with
+        // equality at w_1 = -w_0 = v / 2. So w_1 - w_0 = w_svm and w_1 = -w_0.
+        let mut r = rng(11);
+        for (n, d) in [(12, 3), (7, 9)] {
+            let (x, y) = separable(&mut r, n, d);
+            let labels: Vec<usize> = y.iter().map(|&v| usize::from(v > 0.0)).collect();
+            let multi = multiclass_svm(&x, &labels, 2).unwrap();
+            let (w0, w1) = (multi.w.row(0), multi.w.row(1));
+            let diff: Vec<f64> = w1.iter().zip(w0).map(|(a, b)| a - b).collect();
+            let svm = svm_l2(&x, &y).unwrap();
+            assert_close(&diff, &svm.w, 1e-6);
+            let neg_w0: Vec<f64> = w0.iter().map(|v| -v).collect();
+            assert_close(w1, &neg_w0, 1e-6);
+            assert!((multi.objective - svm.objective / 2.0).abs() < 1e-6);
+        }
+    }
+
+    /// Samples labelled by `argmax_c <w*_c, x>`, kept when the top score beats
+    /// the runner-up by 0.1: separable through the origin by construction.
+    fn argmax_labelled(seed: u64, n: usize, d: usize, k: usize) -> (Matrix, Vec<usize>) {
+        let mut r = rng(seed);
+        let w_star = random_matrix(&mut r, k, d);
+        let (mut data, mut labels) = (Vec::new(), Vec::new());
+        while labels.len() < n {
+            let x = random_vec(&mut r, d);
+            let mut scores: Vec<(f64, usize)> =
+                (0..k).map(|c| (dot(w_star.row(c), &x), c)).collect();
+            scores.sort_by(|a, b| b.0.total_cmp(&a.0));
+            if scores[0].0 - scores[1].0 >= 0.1 {
+                data.extend_from_slice(&x);
+                labels.push(scores[0].1);
+            }
+        }
+        (Matrix::new(n, d, data).unwrap(), labels)
+    }
+
+    #[test]
+    fn random_instances_satisfy_kkt() {
+        for (seed, n, d, k) in [(12, 15, 4, 3), (13, 20, 6, 4)] {
+            let (x, labels) = argmax_labelled(seed, n, d, k);
+            let s = multiclass_svm(&x, &labels, k).unwrap();
+            let mut tight = Vec::new();
+            for (i, &c) in labels.iter().enumerate() {
+                for j in (0..k).filter(|&j| j != c) {
+                    let m = dot(s.w.row(c), x.row(i)) - dot(s.w.row(j), x.row(i));
+                    assert!(m >= 1.0 - 1e-7, "sample {i}, class {j}: {m}");
+                    if m < 1.0 + 1e-6 {
+                        tight.push((i, j));
+                    }
+                }
+            }
+            // Stationarity: W lies in the span of the active constraint
+            // directions e_c x_i^T - e_j x_i^T, and with no bias the columns of
+            // W sum to zero (each direction has zero column sums).
+            assert!(!tight.is_empty());
+            for col in 0..d {
+                let sum: f64 = (0..k).map(|c| s.w.get(c, col)).sum();
+                assert!(sum.abs() < 1e-6, "column {col} sums to {sum}");
+            }
+        }
+    }
+
+    #[test]
+    fn errors_for_bad_inputs() {
+        let x = Matrix::from_rows(&[[1.0, 0.0], [1.0, 0.0]]).unwrap();
+        let err = multiclass_svm(&x, &[0, 1], 2).unwrap_err();
+        assert!(matches!(err, Error::Infeasible { .. }), "{err}");
+        let msg = multiclass_svm(&x, &[0, 1, 1], 2).unwrap_err().to_string();
+        assert!(
+            msg.contains("2 x 2") && msg.contains("labels has length 3"),
+            "{msg}"
+        );
+        let err = multiclass_svm(&x, &[0, 2], 2).unwrap_err();
+        assert!(matches!(err, Error::InvalidLabel { index: 1, .. }), "{err}");
+    }
+}
