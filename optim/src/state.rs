@@ -57,7 +57,7 @@ impl fmt::Display for StateError {
         match self {
             StateError::WrongOptimizer { expected, found } => write!(
                 f,
-                "optimizer state: written by a {found} optimizer, cannot load into {expected}"
+                "optimizer state: written by optimizer {found:?}, cannot load into {expected:?}"
             ),
             StateError::Missing { entry } => {
                 write!(f, "optimizer state: missing entry '{entry}'")
