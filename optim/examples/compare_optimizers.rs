@@ -8,7 +8,9 @@
 //!     cargo run --release -p optim --example compare_optimizers
 
 use autograd::Tensor;
-use optim::{Adagrad, AdagradConfig, Adam, AdamConfig, Cosine, Optimizer, Schedule, Sgd, SgdConfig};
+use optim::{
+    Adagrad, AdagradConfig, Adam, AdamConfig, Cosine, Optimizer, Schedule, Sgd, SgdConfig,
+};
 
 const X: [[f64; 4]; 2] = [[1.0, 2.0, 0.5, -1.0], [0.0, 1.0, 3.0, 1.5]];
 const Y: [f64; 2] = [1.0, -2.0];
@@ -52,7 +54,10 @@ fn train(
 
 fn main() {
     let w_mn = min_norm_solution();
-    println!("min-l2-norm interpolant: {w_mn:.4?}, ||w_mn||_2 = {:.6}\n", norm(&w_mn));
+    println!(
+        "min-l2-norm interpolant: {w_mn:.4?}, ||w_mn||_2 = {:.6}\n",
+        norm(&w_mn)
+    );
     println!(
         "{:<10} {:>12} {:>12} {:>16}   limit",
         "method", "loss", "||w||_2", "||w - w_mn||_2"
@@ -64,7 +69,8 @@ fn main() {
         t_max: steps,
     };
     type Make = Box<dyn FnOnce(Vec<Tensor<f64>>) -> Box<dyn Optimizer<f64>>>;
-    let runs: Vec<(&str, Make, Box<dyn Fn(u64) -> f64>)> = vec![
+    type Rates = Box<dyn Fn(u64) -> f64>;
+    let runs: Vec<(&str, Make, Rates)> = vec![
         (
             "GD",
             Box::new(|ps| Box::new(Sgd::new(ps, SgdConfig::default()))),
@@ -90,5 +96,7 @@ fn main() {
             norm(&diff)
         );
     }
-    println!("\nGD reaches the min-norm interpolant; the adaptive methods reach other global minima.");
+    println!(
+        "\nGD reaches the min-norm interpolant; the adaptive methods reach other global minima."
+    );
 }

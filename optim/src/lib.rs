@@ -52,10 +52,7 @@ macro_rules! optimizer_via_core {
         fn state(&self) -> $crate::OptimizerState {
             self.core.export(self.name())
         }
-        fn load_state(
-            &mut self,
-            state: &$crate::OptimizerState,
-        ) -> Result<(), $crate::StateError> {
+        fn load_state(&mut self, state: &$crate::OptimizerState) -> Result<(), $crate::StateError> {
             let name = self.name();
             self.core.import(name, state)
         }

@@ -122,7 +122,11 @@ pub fn path_scales<T: Float>(weights: &[Tensor<T>], layout: WeightLayout) -> Vec
 /// regularizer, invariant to node rescaling, whose steepest descent Path-SGD approximates.
 pub fn path_norm<T: Float>(weights: &[Tensor<T>], layout: WeightLayout) -> f64 {
     let (_, gin, _) = path_sums(weights, layout);
-    gin.last().expect("one layer at least").iter().sum::<f64>().sqrt()
+    gin.last()
+        .expect("one layer at least")
+        .iter()
+        .sum::<f64>()
+        .sqrt()
 }
 
 /// Path-SGD (Neyshabur, Salakhutdinov, Srebro 2015, "Path-SGD: Path-Normalized Optimization in

@@ -8,16 +8,47 @@ use optim::{
     SteepestDescent,
 };
 
+type Make = dyn Fn(Vec<autograd::Tensor<f32>>) -> Box<dyn Optimizer<f32>>;
+
 const W_STAR: [f64; 3] = [1.0, -2.0, 0.5];
 
 #[test]
 fn f32_parameters_train_and_checkpoint() {
     let p = LeastSquares::with_minimizer(W_STAR);
-    let makers: Vec<(&str, Box<dyn Fn(Vec<autograd::Tensor<f32>>) -> Box<dyn Optimizer<f32>>>)> = vec![
-        ("sgd", Box::new(|ps| Box::new(Sgd::new(ps, SgdConfig { lr: 0.05, momentum: 0.9, ..Default::default() })))),
-        ("adam", Box::new(|ps| Box::new(Adam::new(ps, AdamConfig { lr: 0.01, ..Default::default() })))),
-        ("steepest-linf", Box::new(|ps| Box::new(SteepestDescent::new(ps, Norm::LInf, 0.05)))),
-        ("p-norm", Box::new(|ps| Box::new(MirrorDescent::new(ps, PNorm::new(3.0), 0.05)))),
+    let makers: Vec<(&str, Box<Make>)> = vec![
+        (
+            "sgd",
+            Box::new(|ps| {
+                Box::new(Sgd::new(
+                    ps,
+                    SgdConfig {
+                        lr: 0.05,
+                        momentum: 0.9,
+                        ..Default::default()
+                    },
+                ))
+            }),
+        ),
+        (
+            "adam",
+            Box::new(|ps| {
+                Box::new(Adam::new(
+                    ps,
+                    AdamConfig {
+                        lr: 0.01,
+                        ..Default::default()
+                    },
+                ))
+            }),
+        ),
+        (
+            "steepest-linf",
+            Box::new(|ps| Box::new(SteepestDescent::new(ps, Norm::LInf, 0.05))),
+        ),
+        (
+            "p-norm",
+            Box::new(|ps| Box::new(MirrorDescent::new(ps, PNorm::new(3.0), 0.05))),
+        ),
     ];
     for (name, make) in &makers {
         let w = param::<f32>(&[0.1, 0.1, 0.1]);
@@ -25,7 +56,11 @@ fn f32_parameters_train_and_checkpoint() {
         let anneal = |t: u64| opt_lr(name, t);
         train(&p, &w, opt.as_mut(), 4000, Some(&anneal));
         let err = max_diff(&values(&w), &W_STAR);
-        assert!(err < 1e-3, "{name} (f32): error {err}, w = {:?}", values(&w));
+        assert!(
+            err < 1e-3,
+            "{name} (f32): error {err}, w = {:?}",
+            values(&w)
+        );
 
         // The state holds f32 values widened to f64 and loads back exactly.
         let st = OptimizerState::from_json(&opt.state().to_json()).unwrap();
@@ -56,7 +91,10 @@ fn f32_first_step_matches_f64() {
     let p = LeastSquares::small();
     let w32 = param::<f32>(&[0.5, -0.25]);
     let w64 = param::<f64>(&[0.5, -0.25]);
-    let cfg = AdamConfig { lr: 0.1, ..Default::default() };
+    let cfg = AdamConfig {
+        lr: 0.1,
+        ..Default::default()
+    };
     let mut a = Adam::new(vec![w32.clone()], cfg.clone());
     let mut b = Adam::new(vec![w64.clone()], cfg);
     p.backward(&w32);

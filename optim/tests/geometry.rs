@@ -5,7 +5,7 @@ mod common;
 
 use common::{assert_close, param, values, LeastSquares};
 use optim::{
-    steepest_direction, HyperbolicEntropy, MirrorDescent, NegativeEntropy, NormalizedGd, Norm,
+    steepest_direction, HyperbolicEntropy, MirrorDescent, NegativeEntropy, Norm, NormalizedGd,
     Optimizer, PNorm, Potential, SignedEg, SteepestDescent,
 };
 use rand::{Rng, SeedableRng};
@@ -38,9 +38,20 @@ fn steepest_directions_satisfy_the_dual_norm_relations() {
         for norm in NORMS {
             let (d, dual) = steepest_direction(&g, norm);
             let what = format!("trial {trial}, {norm:?}, g = {g:?}");
-            assert!((dual - norm.dual().of(&g)).abs() < 1e-12, "{what}: dual norm");
-            assert!((dot(&g, &d) + dual).abs() < 1e-12 * dual, "{what}: <g, d> = {}", dot(&g, &d));
-            assert!((norm.of(&d) - 1.0).abs() < 1e-12, "{what}: ||d|| = {}", norm.of(&d));
+            assert!(
+                (dual - norm.dual().of(&g)).abs() < 1e-12,
+                "{what}: dual norm"
+            );
+            assert!(
+                (dot(&g, &d) + dual).abs() < 1e-12 * dual,
+                "{what}: <g, d> = {}",
+                dot(&g, &d)
+            );
+            assert!(
+                (norm.of(&d) - 1.0).abs() < 1e-12,
+                "{what}: ||d|| = {}",
+                norm.of(&d)
+            );
             // d is the minimizer: no other unit vector does better.
             for _ in 0..20 {
                 let e: Vec<f64> = (0..6).map(|_| rng.gen_range(-1.0..1.0)).collect();
@@ -60,7 +71,10 @@ fn steepest_directions_by_hand() {
     // l1: only the largest |g_i| (index 1) moves, against its sign.
     assert_eq!(steepest_direction(&g, Norm::L1), (vec![0.0, 1.0, 0.0], 3.0));
     // l-inf: -sign(g), dual norm ||g||_1 = 6.
-    assert_eq!(steepest_direction(&g, Norm::LInf), (vec![-1.0, 1.0, -1.0], 6.0));
+    assert_eq!(
+        steepest_direction(&g, Norm::LInf),
+        (vec![-1.0, 1.0, -1.0], 6.0)
+    );
     // l2: -g / sqrt(14).
     let (d, dual) = steepest_direction(&g, Norm::L2);
     assert_close(&d, &g.map(|x| -x / 14f64.sqrt()), 1e-15, "l2");
@@ -113,7 +127,10 @@ fn steepest_descent_uses_the_joint_vector() {
     let mut opt = SteepestDescent::new(vec![a.clone(), b.clone()], Norm::L1, 0.5);
     // loss = 1 a_0 + 2 a_1 - 3 b_0: g = (1, 2, -3)
     let c = autograd::Tensor::from_vec(vec![1.0, 2.0], [2, 1]).unwrap();
-    a.mul(&c).sum_all().sub(&b.mul_scalar(3.0).sum_all()).backward();
+    a.mul(&c)
+        .sum_all()
+        .sub(&b.mul_scalar(3.0).sum_all())
+        .backward();
     opt.step();
     assert_eq!(values(&a), vec![1.0, 1.0]);
     assert_eq!(values(&b), vec![1.0 + 0.5 * 3.0]);
@@ -130,7 +147,12 @@ fn mirror_steps_by_hand() {
     p.backward(&w);
     opt.step();
     let z: [f64; 2] = [0.25 - 0.025, -0.0625 - 0.425];
-    assert_close(&values(&w), &[z[0].sqrt(), -(-z[1]).sqrt()], 1e-15, "p-norm");
+    assert_close(
+        &values(&w),
+        &[z[0].sqrt(), -(-z[1]).sqrt()],
+        1e-15,
+        "p-norm",
+    );
     // EG on a positive start: w' = w exp(-lr g); at (0.5, 1), r = A w - b = (1 + 1 - 1,
     // 0.25 + 3 + 2) = (1, 5.25) and g = A^T r = (2 + 2.625, 1 + 15.75) = (4.625, 16.75).
     let w = param::<f64>(&[0.5, 1.0]);
@@ -169,7 +191,12 @@ fn signed_eg_is_hyperbolic_entropy_mirror_descent() {
         p.backward(&w2);
         md.step();
     }
-    assert_close(&values(&w1), &values(&w2), 1e-10, "EG+/- vs hyperbolic entropy");
+    assert_close(
+        &values(&w1),
+        &values(&w2),
+        1e-10,
+        "EG+/- vs hyperbolic entropy",
+    );
 }
 
 #[test]
@@ -182,7 +209,12 @@ fn normalized_steps_by_hand() {
     assert_eq!(loss, 1.15625);
     opt.step();
     let n = 18.125f64.sqrt();
-    assert_close(&values(&w), &[0.5 - 0.1 * 0.25 / n, -0.25 - 0.1 * 4.25 / n], 1e-15, "by norm");
+    assert_close(
+        &values(&w),
+        &[0.5 - 0.1 * 0.25 / n, -0.25 - 0.1 * 4.25 / n],
+        1e-15,
+        "by norm",
+    );
     let w = param::<f64>(&[0.5, -0.25]);
     let mut opt = NormalizedGd::new(vec![w.clone()], 0.1);
     let loss = p.backward(&w);

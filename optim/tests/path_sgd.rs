@@ -6,7 +6,9 @@ use optim::{path_norm, path_scales, Optimizer, PathSgd, Sgd, SgdConfig, WeightLa
 use rand::{Rng, SeedableRng};
 
 fn random(shape: [usize; 2], rng: &mut rand::rngs::StdRng) -> Vec<f64> {
-    (0..shape[0] * shape[1]).map(|_| rng.gen_range(-1.0..1.0)).collect()
+    (0..shape[0] * shape[1])
+        .map(|_| rng.gen_range(-1.0..1.0))
+        .collect()
 }
 
 #[test]
@@ -144,7 +146,10 @@ impl Net {
 }
 
 fn max_diff(a: &[f64], b: &[f64]) -> f64 {
-    a.iter().zip(b).map(|(x, y)| (x - y).abs()).fold(0.0, f64::max)
+    a.iter()
+        .zip(b)
+        .map(|(x, y)| (x - y).abs())
+        .fold(0.0, f64::max)
 }
 
 #[test]
@@ -162,14 +167,23 @@ fn path_sgd_is_invariant_to_node_rescaling_and_sgd_is_not() {
         let rescaled = net.rescaled(1, 2, 3.0).rescaled(1, 0, 0.25);
         // Same function before training.
         let none = |ps: Vec<Tensor<f64>>| -> Box<dyn Optimizer<f64>> {
-            Box::new(Sgd::new(ps, SgdConfig { lr: 0.0, ..Default::default() }))
+            Box::new(Sgd::new(
+                ps,
+                SgdConfig {
+                    lr: 0.0,
+                    ..Default::default()
+                },
+            ))
         };
         let data = (x, y);
         let before = max_diff(
             &net.train_and_eval(&none, 0, &data, &probe),
             &rescaled.train_and_eval(&none, 0, &data, &probe),
         );
-        assert!(before < 1e-12, "{layout:?}: rescaling changed the function by {before}");
+        assert!(
+            before < 1e-12,
+            "{layout:?}: rescaling changed the function by {before}"
+        );
 
         let path = |ps: Vec<Tensor<f64>>| -> Box<dyn Optimizer<f64>> {
             Box::new(PathSgd::new(ps, layout, 0.05))
@@ -178,19 +192,34 @@ fn path_sgd_is_invariant_to_node_rescaling_and_sgd_is_not() {
             let a = net.train_and_eval(&path, steps, &data, &probe);
             let b = rescaled.train_and_eval(&path, steps, &data, &probe);
             let moved = max_diff(&a, &net.train_and_eval(&none, 0, &data, &probe));
-            assert!(moved > 1e-4, "{layout:?}: Path-SGD did not change the function");
+            assert!(
+                moved > 1e-4,
+                "{layout:?}: Path-SGD did not change the function"
+            );
             let d = max_diff(&a, &b);
-            assert!(d < 1e-10, "{layout:?}, {steps} steps: Path-SGD functions differ by {d}");
+            assert!(
+                d < 1e-10,
+                "{layout:?}, {steps} steps: Path-SGD functions differ by {d}"
+            );
         }
 
         let sgd = |ps: Vec<Tensor<f64>>| -> Box<dyn Optimizer<f64>> {
-            Box::new(Sgd::new(ps, SgdConfig { lr: 0.05, ..Default::default() }))
+            Box::new(Sgd::new(
+                ps,
+                SgdConfig {
+                    lr: 0.05,
+                    ..Default::default()
+                },
+            ))
         };
         let d = max_diff(
             &net.train_and_eval(&sgd, 1, &data, &probe),
             &rescaled.train_and_eval(&sgd, 1, &data, &probe),
         );
-        assert!(d > 1e-4, "{layout:?}: SGD after rescaling differs only by {d}");
+        assert!(
+            d > 1e-4,
+            "{layout:?}: SGD after rescaling differs only by {d}"
+        );
     }
 }
 

@@ -52,13 +52,26 @@ fn gradient_of_the_problem_by_hand() {
     assert_eq!(LeastSquares::small().grad(&W0), vec![0.25, 4.25]);
     let w = param::<f64>(&W0);
     LeastSquares::small().backward(&w);
-    assert_close(&values(&w.grad().unwrap()), &[0.25, 4.25], 1e-15, "autograd");
+    assert_close(
+        &values(&w.grad().unwrap()),
+        &[0.25, 4.25],
+        1e-15,
+        "autograd",
+    );
 }
 
 #[test]
 fn plain_sgd_first_step_by_hand() {
     // w1 = w0 - 0.1 g0 = (0.5 - 0.025, -0.25 - 0.425)
-    let got = ours(|ps| Box::new(Sgd::new(ps, SgdConfig { lr: 0.1, ..Default::default() })));
+    let got = ours(|ps| {
+        Box::new(Sgd::new(
+            ps,
+            SgdConfig {
+                lr: 0.1,
+                ..Default::default()
+            },
+        ))
+    });
     assert_close(&got[0], &[0.475, -0.675], TOL, "sgd step 1");
 }
 
@@ -68,7 +81,11 @@ fn sgd_reference(lr: f64, mu: f64, tau: f64, wd: f64, nesterov: bool) -> Vec<Vec
         for i in 0..2 {
             let mut gi = g[i] + wd * w[i];
             if mu != 0.0 {
-                b[i] = if t == 1 { gi } else { mu * b[i] + (1.0 - tau) * gi };
+                b[i] = if t == 1 {
+                    gi
+                } else {
+                    mu * b[i] + (1.0 - tau) * gi
+                };
                 gi = if nesterov { gi + mu * b[i] } else { b[i] };
             }
             w[i] -= lr * gi;
@@ -106,10 +123,7 @@ fn sgd_variants_match_the_formula() {
 
 #[test]
 fn adagrad_matches_the_formula() {
-    for (lr, lr_decay, wd, init, eps) in [
-        (0.1, 0.0, 0.0, 0.0, 1e-10),
-        (0.2, 0.5, 0.1, 0.3, 1e-3),
-    ] {
+    for (lr, lr_decay, wd, init, eps) in [(0.1, 0.0, 0.0, 0.0, 1e-10), (0.2, 0.5, 0.1, 0.3, 1e-3)] {
         let cfg = AdagradConfig {
             lr,
             lr_decay,
@@ -240,9 +254,7 @@ fn adam_and_adamw_match_the_formula() {
         decoupled_weight_decay: true,
         ..coupled.clone()
     };
-    assert!(
-        common::max_diff(&adam_reference(&coupled)[2], &adam_reference(&decoupled)[2]) > 1e-6
-    );
+    assert!(common::max_diff(&adam_reference(&coupled)[2], &adam_reference(&decoupled)[2]) > 1e-6);
 }
 
 #[test]
@@ -275,7 +287,12 @@ fn averaged_sgd_keeps_the_mean_of_the_iterates() {
         .collect();
     assert_eq!(opt.num_averaged(), 3);
     assert_close(&opt.averages()[0], &mean, TOL, "average");
-    assert_close(&values(&opt.average_tensors()[0]), &mean, TOL, "average tensor");
+    assert_close(
+        &values(&opt.average_tensors()[0]),
+        &mean,
+        TOL,
+        "average tensor",
+    );
     assert_eq!(opt.average_tensors()[0].dims(), &[2, 1]);
     // The parameters follow plain SGD with momentum.
     assert_close(&values(&w), &iterates[2], TOL, "iterate");

@@ -35,8 +35,8 @@ impl LeastSquares {
         w.zero_grad();
         let a = Tensor::<T>::from_vec(self.a.iter().map(|&x| T::of(x)).collect(), [self.n, self.n])
             .unwrap();
-        let b = Tensor::<T>::from_vec(self.b.iter().map(|&x| T::of(x)).collect(), [self.n, 1])
-            .unwrap();
+        let b =
+            Tensor::<T>::from_vec(self.b.iter().map(|&x| T::of(x)).collect(), [self.n, 1]).unwrap();
         let r = a.matmul(w).sub(&b);
         let loss = r.mul(&r).sum_all().mul_scalar(T::of(0.5));
         loss.backward();
@@ -57,9 +57,12 @@ impl LeastSquares {
 
 /// A parameter `[n, 1]` with the given values.
 pub fn param<T: Float>(values: &[f64]) -> Tensor<T> {
-    Tensor::from_vec(values.iter().map(|&x| T::of(x)).collect(), [values.len(), 1])
-        .unwrap()
-        .requires_grad()
+    Tensor::from_vec(
+        values.iter().map(|&x| T::of(x)).collect(),
+        [values.len(), 1],
+    )
+    .unwrap()
+    .requires_grad()
 }
 
 /// `steps` steps of `opt` on `problem`; `lr_at(t)` (if given) sets the rate before step `t`.
@@ -87,7 +90,10 @@ pub fn values<T: Float>(w: &Tensor<T>) -> Vec<f64> {
 /// `max_i |x_i - y_i|`.
 pub fn max_diff(x: &[f64], y: &[f64]) -> f64 {
     assert_eq!(x.len(), y.len());
-    x.iter().zip(y).map(|(a, b)| (a - b).abs()).fold(0.0, f64::max)
+    x.iter()
+        .zip(y)
+        .map(|(a, b)| (a - b).abs())
+        .fold(0.0, f64::max)
 }
 
 /// Asserts `|x_i - y_i| <= tol * max(1, |y_i|)` for all `i`.
