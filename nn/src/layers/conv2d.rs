@@ -183,7 +183,7 @@ impl<T: Float> Module<T> for Conv2d<T> {
         let patches = flat
             .index_select(1, &self.im2col_indices(h, w))
             .reshape([n, ho * wo, k]);
-        let y = patches.matmul(&self.weight.reshape([c_out, k]).t()); // [n, ho*wo, c_out]
+        let y = super::matmul_rows(&patches, &self.weight.reshape([c_out, k]).t()); // [n, ho*wo, c_out]
         let y = match &self.bias {
             Some(b) => y.add(b),
             None => y,

@@ -75,7 +75,7 @@ impl<T: Float> Linear<T> {
 
 impl<T: Float> Module<T> for Linear<T> {
     fn forward(&self, x: &Tensor<T>) -> Tensor<T> {
-        let y = x.matmul(&self.weight.t());
+        let y = super::matmul_rows(x, &self.weight.t());
         match &self.bias {
             Some(b) => y.add(b),
             None => y,

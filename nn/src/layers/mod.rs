@@ -40,3 +40,22 @@ pub(crate) fn init_bias<T: Float>(
     let (fi, fo) = fans(weight.dims());
     bias.map(|b| init.tensor_with_fans(b.dims(), fi, fo, rng).requires_grad())
 }
+
+/// `x W` for `x` of shape `[.., k]` and a matrix `W` `[k, n]`: the leading dimensions are folded
+/// into one before the product and unfolded after.
+///
+/// Why not `x.matmul(w)` directly: autograd's matmul broadcasts batch dimensions in the forward
+/// pass, but its backward does not sum the gradient of the broadcast operand back to its shape
+/// (`dW` comes out `[b, k, n]`), so a batched input times a shared parameter cannot be
+/// differentiated yet. Folding also makes one large GEMM instead of many small ones.
+pub(crate) fn matmul_rows<T: Float>(x: &Tensor<T>, w: &Tensor<T>) -> Tensor<T> {
+    if x.rank() == 2 {
+        return x.matmul(w);
+    }
+    let k = *x.dims().last().expect("x has at least one dimension");
+    let rows = x.numel() / k.max(1);
+    let y = x.reshape([rows, k]).matmul(w);
+    let mut dims = x.dims().to_vec();
+    *dims.last_mut().expect("non-empty") = w.dims()[1];
+    y.reshape(dims)
+}
