@@ -1,0 +1,134 @@
+//! One SGD training step of an MLP 784-256-256-10 (ReLU, biases, softmax cross-entropy, batch
+//! 128, f32) through `nn` + `autograd`, against the floor set by its GEMMs alone.
+//!
+//! * `autograd_step`: forward, `backward`, and the SGD update done by hand with `update`.
+//! * `gemms_only`: the 8 matrix products that step performs, by `matrixmultiply::sgemm`
+//!   directly: 3 forward (`X W1^T`, `H1 W2^T`, `H2 W3^T`), 3 weight gradients (`G^T H`) and 2
+//!   input gradients (`G W`; none for the data). Their ratio is the framework's overhead.
+//!
+//! Threads: `matrixmultiply` (feature `threading`) reads `MATMUL_NUM_THREADS` **once per
+//! process**, the first time it multiplies, clamped to 1..=4; unset, it uses the number of
+//! *physical* cores (`num_cpus::get_physical`). Per GEMM it then uses fewer threads when the
+//! matrices are small (`(m k + k n) / 2^14` threads at most). So one thread and two are two runs
+//! of this bench:
+//!
+//!     MATMUL_NUM_THREADS=1 cargo bench --bench mlp_step -- --warm-up-time 1 --measurement-time 3
+//!     MATMUL_NUM_THREADS=2 cargo bench --bench mlp_step -- --warm-up-time 1 --measurement-time 3
+//!
+//! The group name records the setting; the throughput line ("elem/s") is steps per second.
+
+use autograd::Tensor;
+use criterion::{black_box, criterion_group, criterion_main, Criterion, Throughput};
+use nn::{Activation, Init, Mlp, Module};
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
+
+const BATCH: usize = 128;
+const SIZES: [usize; 4] = [784, 256, 256, 10];
+
+fn threads_label() -> String {
+    match std::env::var("MATMUL_NUM_THREADS") {
+        Ok(s) if !s.is_empty() => format!("threads={s}"),
+        _ => "threads=default".to_string(),
+    }
+}
+
+fn autograd_step(c: &mut Criterion, group: &str) {
+    let mut rng = StdRng::seed_from_u64(0);
+    let mlp = Mlp::<f32>::new(
+        &SIZES,
+        Activation::Relu,
+        true,
+        Init::KaimingUniform {
+            scale: 1.0 / 6f64.sqrt(),
+        },
+        &mut rng,
+    );
+    let x = Tensor::<f32>::normal([BATCH, SIZES[0]], 0.0, 1.0, &mut rng);
+    let labels: Vec<usize> = (0..BATCH).map(|_| rng.gen_range(0..SIZES[3])).collect();
+    let lr = 0.01f32;
+    let mut g = c.benchmark_group(group);
+    g.throughput(Throughput::Elements(1));
+    g.bench_function("autograd_step", |b| {
+        b.iter(|| {
+            let loss = mlp.forward(&x).softmax_cross_entropy(&labels);
+            loss.backward();
+            for (_, p) in mlp.parameters() {
+                let grad = p.grad().expect("gradient").to_vec();
+                p.update(|w| w.iter_mut().zip(&grad).for_each(|(w, g)| *w -= lr * g));
+                p.zero_grad();
+            }
+            black_box(loss.item())
+        })
+    });
+    g.finish();
+}
+
+/// `C = A B` for row-major `A` (`m x k`, or its transpose when `ta`) and `B` (`k x n`, or its
+/// transpose when `tb`).
+#[allow(clippy::too_many_arguments)]
+fn gemm(m: usize, k: usize, n: usize, a: &[f32], ta: bool, b: &[f32], tb: bool, c: &mut [f32]) {
+    let (rsa, csa) = if ta { (1, m as isize) } else { (k as isize, 1) };
+    let (rsb, csb) = if tb { (1, k as isize) } else { (n as isize, 1) };
+    assert!(a.len() >= m * k && b.len() >= k * n && c.len() >= m * n);
+    // SAFETY: the strides address m x k, k x n and m x n row-major buffers of at least these
+    // lengths (asserted); `c` is a distinct &mut.
+    unsafe {
+        matrixmultiply::sgemm(
+            m,
+            k,
+            n,
+            1.0,
+            a.as_ptr(),
+            rsa,
+            csa,
+            b.as_ptr(),
+            rsb,
+            csb,
+            0.0,
+            c.as_mut_ptr(),
+            n as isize,
+            1,
+        )
+    }
+}
+
+fn gemms_only(c: &mut Criterion, group: &str) {
+    let mut rng = StdRng::seed_from_u64(1);
+    let mut v = |n: usize| -> Vec<f32> { (0..n).map(|_| rng.gen_range(-1.0..1.0)).collect() };
+    let [d0, d1, d2, d3] = SIZES;
+    let (x, w1, w2, w3) = (v(BATCH * d0), v(d1 * d0), v(d2 * d1), v(d3 * d2));
+    let (g3, g2, g1) = (v(BATCH * d3), v(BATCH * d2), v(BATCH * d1));
+    let (mut h1, mut h2, mut z) = (
+        vec![0.0; BATCH * d1],
+        vec![0.0; BATCH * d2],
+        vec![0.0; BATCH * d3],
+    );
+    let (mut dw3, mut dw2, mut dw1) = (vec![0.0; d3 * d2], vec![0.0; d2 * d1], vec![0.0; d1 * d0]);
+    let (mut dh2, mut dh1) = (vec![0.0; BATCH * d2], vec![0.0; BATCH * d1]);
+    let mut g = c.benchmark_group(group);
+    g.throughput(Throughput::Elements(1));
+    g.bench_function("gemms_only", |b| {
+        b.iter(|| {
+            gemm(BATCH, d0, d1, &x, false, &w1, true, &mut h1); // H1 = X W1^T
+            gemm(BATCH, d1, d2, &h1, false, &w2, true, &mut h2); // H2 = H1 W2^T
+            gemm(BATCH, d2, d3, &h2, false, &w3, true, &mut z); // Z = H2 W3^T
+            gemm(d3, BATCH, d2, &g3, true, &h2, false, &mut dw3); // dW3 = G3^T H2
+            gemm(BATCH, d3, d2, &g3, false, &w3, false, &mut dh2); // dH2 = G3 W3
+            gemm(d2, BATCH, d1, &g2, true, &h1, false, &mut dw2); // dW2 = G2^T H1
+            gemm(BATCH, d2, d1, &g2, false, &w2, false, &mut dh1); // dH1 = G2 W2
+            gemm(d1, BATCH, d0, &g1, true, &x, false, &mut dw1); // dW1 = G1^T X
+            black_box((&z, &dw3, &dh2, &dw2, &dh1, &dw1));
+        })
+    });
+    g.finish();
+}
+
+fn benches(c: &mut Criterion) {
+    let group = format!("mlp_step/{}", threads_label());
+    gemms_only(c, &group);
+    autograd_step(c, &group);
+}
+
+criterion_group!(mlp, benches);
+criterion_main!(mlp);

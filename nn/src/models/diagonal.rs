@@ -1,0 +1,60 @@
+//! Diagonal linear networks (Woodworth et al. 2020).
+
+use super::LinearPredictor;
+use crate::module::Module;
+use autograd::{Float, Tensor};
+
+/// The diagonal linear network `f(x) = <beta, x>` with `beta = u * u - v * v` (elementwise),
+/// initialized at `u = v = alpha * 1` (so `beta = 0`). The scale `alpha` decides the implicit
+/// bias of gradient flow: kernel (l2-like) regime for large `alpha`, rich (l1-like) for small.
+///
+/// Input `[n, D]`, output `[n, 1]`. Parameters: `"u"`, `"v"` (`[D]` each).
+pub struct DiagonalNet<T: Float> {
+    /// `[D]`.
+    pub u: Tensor<T>,
+    /// `[D]`.
+    pub v: Tensor<T>,
+}
+
+impl<T: Float> DiagonalNet<T> {
+    /// Dimension `d`, `u = v = alpha * 1`.
+    pub fn new(d: usize, alpha: f64) -> Self {
+        Self::from_tensors(
+            Tensor::full([d], T::of(alpha)).requires_grad(),
+            Tensor::full([d], T::of(alpha)).requires_grad(),
+        )
+    }
+
+    /// A network with the given `u` and `v` (`[D]` each).
+    pub fn from_tensors(u: Tensor<T>, v: Tensor<T>) -> Self {
+        assert!(
+            u.rank() == 1 && u.shape() == v.shape(),
+            "DiagonalNet: u {:?} and v {:?} must be equal-length vectors",
+            u.shape(),
+            v.shape()
+        );
+        DiagonalNet { u, v }
+    }
+}
+
+impl<T: Float> Module<T> for DiagonalNet<T> {
+    fn forward(&self, x: &Tensor<T>) -> Tensor<T> {
+        let d = self.u.numel();
+        x.matmul(&self.beta().reshape([d, 1]))
+    }
+
+    fn parameters(&self) -> Vec<(String, Tensor<T>)> {
+        vec![("u".into(), self.u.clone()), ("v".into(), self.v.clone())]
+    }
+
+    fn parameters_mut(&mut self) -> Vec<(String, &mut Tensor<T>)> {
+        vec![("u".into(), &mut self.u), ("v".into(), &mut self.v)]
+    }
+}
+
+impl<T: Float> LinearPredictor<T> for DiagonalNet<T> {
+    /// `u * u - v * v`.
+    fn beta(&self) -> Tensor<T> {
+        self.u.square().sub(&self.v.square())
+    }
+}

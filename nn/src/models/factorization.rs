@@ -1,0 +1,117 @@
+//! Matrix factorization models for matrix sensing (Gunasekar et al. 2017; Arora et al. 2019).
+
+use crate::module::Module;
+use autograd::{Float, Tensor};
+use rand::Rng;
+
+/// How the `n x n` factors start, at scale `alpha`.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum FactorInit {
+    /// `alpha * I`.
+    Identity,
+    /// `alpha * G / sqrt(n)` with `G` standard Gaussian (so `||U||_op` is about `2 alpha`).
+    Gaussian,
+}
+
+impl FactorInit {
+    fn factor<T: Float>(self, n: usize, alpha: f64, rng: &mut impl Rng) -> Tensor<T> {
+        let t = match self {
+            FactorInit::Identity => Tensor::<T>::eye(n).mul_scalar(T::of(alpha)),
+            FactorInit::Gaussian => Tensor::normal([n, n], 0.0, alpha / (n as f64).sqrt(), rng),
+        };
+        t.requires_grad()
+    }
+}
+
+/// The measurements `y_i = <A_i, X> = sum_{j,k} A_i[j, k] X[j, k]` of `X` (`[n, n]`) by a batch
+/// `a` of matrices `[m, n, n]`: shape `[m, 1]`.
+///
+/// # Panics
+/// If `a` is not `[m, n, n]` with the `n` of `x`.
+pub fn measure<T: Float>(a: &Tensor<T>, x: &Tensor<T>) -> Tensor<T> {
+    let nn = x.numel();
+    assert!(
+        a.rank() == 3 && a.dims()[1..] == *x.dims(),
+        "measure: expects measurement matrices [m, {:?}], got {:?}",
+        x.dims(),
+        a.shape()
+    );
+    a.reshape([a.dims()[0], nn]).matmul(&x.reshape([nn, 1]))
+}
+
+/// The asymmetric factorization `X = U V^T` with full-dimensional factors `U, V` (`[n, n]`).
+/// Forward maps measurement matrices `[m, n, n]` to `<A_i, X>`, `[m, 1]`.
+///
+/// Parameters: `"u"`, `"v"`.
+pub struct MatrixFactorization<T: Float> {
+    /// `[n, n]`.
+    pub u: Tensor<T>,
+    /// `[n, n]`.
+    pub v: Tensor<T>,
+}
+
+impl<T: Float> MatrixFactorization<T> {
+    /// Size `n`, both factors from `init` at scale `alpha` (independent draws).
+    pub fn new(n: usize, alpha: f64, init: FactorInit, rng: &mut impl Rng) -> Self {
+        MatrixFactorization {
+            u: init.factor(n, alpha, rng),
+            v: init.factor(n, alpha, rng),
+        }
+    }
+
+    /// `X = U V^T`, `[n, n]`.
+    pub fn matrix(&self) -> Tensor<T> {
+        self.u.matmul(&self.v.t())
+    }
+}
+
+impl<T: Float> Module<T> for MatrixFactorization<T> {
+    fn forward(&self, a: &Tensor<T>) -> Tensor<T> {
+        measure(a, &self.matrix())
+    }
+
+    fn parameters(&self) -> Vec<(String, Tensor<T>)> {
+        vec![("u".into(), self.u.clone()), ("v".into(), self.v.clone())]
+    }
+
+    fn parameters_mut(&mut self) -> Vec<(String, &mut Tensor<T>)> {
+        vec![("u".into(), &mut self.u), ("v".into(), &mut self.v)]
+    }
+}
+
+/// The symmetric factorization `X = U U^T` (positive semidefinite) with a full-dimensional
+/// factor `U` (`[n, n]`). Forward maps measurement matrices `[m, n, n]` to `<A_i, X>`, `[m, 1]`.
+///
+/// Parameter: `"u"`.
+pub struct SymmetricFactorization<T: Float> {
+    /// `[n, n]`.
+    pub u: Tensor<T>,
+}
+
+impl<T: Float> SymmetricFactorization<T> {
+    /// Size `n`, the factor from `init` at scale `alpha`.
+    pub fn new(n: usize, alpha: f64, init: FactorInit, rng: &mut impl Rng) -> Self {
+        SymmetricFactorization {
+            u: init.factor(n, alpha, rng),
+        }
+    }
+
+    /// `X = U U^T`, `[n, n]`.
+    pub fn matrix(&self) -> Tensor<T> {
+        self.u.matmul(&self.u.t())
+    }
+}
+
+impl<T: Float> Module<T> for SymmetricFactorization<T> {
+    fn forward(&self, a: &Tensor<T>) -> Tensor<T> {
+        measure(a, &self.matrix())
+    }
+
+    fn parameters(&self) -> Vec<(String, Tensor<T>)> {
+        vec![("u".into(), self.u.clone())]
+    }
+
+    fn parameters_mut(&mut self) -> Vec<(String, &mut Tensor<T>)> {
+        vec![("u".into(), &mut self.u)]
+    }
+}
