@@ -1,6 +1,7 @@
-//! Compute kernels on plain buffers: elementwise maps, reductions, GEMM. They know nothing of
-//! the tape; the ops in [`crate::ops`] call them and record the result.
+//! Compute kernels on plain buffers: elementwise maps, reductions, GEMM, FFT and cyclic
+//! correlation. They know nothing of the tape; the ops in `ops/` call them and record the result.
 
 pub mod elementwise;
+pub mod fft;
 pub mod matmul;
 pub mod reduce;
