@@ -44,10 +44,14 @@ fn forward<T: Float>(c: &mut Criterion, sizes: &[usize]) {
         g.bench_with_input(BenchmarkId::new("matrixmultiply", n), &n, |bch, &n| {
             bch.iter(|| raw_gemm(n, black_box(&av), black_box(&bv), &mut cv))
         });
-        g.bench_with_input(BenchmarkId::new("tensor", n), &n, |bch, _| bch.iter(|| black_box(&a).matmul(black_box(&b))));
-        g.bench_with_input(BenchmarkId::new("tensor_transposed_rhs", n), &n, |bch, _| {
-            bch.iter(|| black_box(&a).matmul(&black_box(&b).t()))
+        g.bench_with_input(BenchmarkId::new("tensor", n), &n, |bch, _| {
+            bch.iter(|| black_box(&a).matmul(black_box(&b)))
         });
+        g.bench_with_input(
+            BenchmarkId::new("tensor_transposed_rhs", n),
+            &n,
+            |bch, _| bch.iter(|| black_box(&a).matmul(&black_box(&b).t())),
+        );
     }
     g.finish();
 }
@@ -59,7 +63,9 @@ fn backward(c: &mut Criterion) {
     for n in [256usize, 512] {
         let a = Tensor::<f32>::normal([n, n], 0.0, 1.0, &mut rng).requires_grad();
         let b = Tensor::<f32>::normal([n, n], 0.0, 1.0, &mut rng).requires_grad();
-        g.bench_with_input(BenchmarkId::new("forward", n), &n, |bch, _| bch.iter(|| a.matmul(&b)));
+        g.bench_with_input(BenchmarkId::new("forward", n), &n, |bch, _| {
+            bch.iter(|| a.matmul(&b))
+        });
         g.bench_with_input(BenchmarkId::new("backward_both_inputs", n), &n, |bch, _| {
             bch.iter_batched(
                 || a.matmul(&b).sum_all(),

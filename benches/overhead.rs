@@ -13,7 +13,11 @@ const CHAIN: usize = 10_000;
 fn chain(x: &Tensor<f32>) -> Tensor<f32> {
     let mut h = x.clone();
     for i in 0..CHAIN {
-        h = if i % 2 == 0 { h.mul_scalar(0.999) } else { h.add_scalar(0.001) };
+        h = if i % 2 == 0 {
+            h.mul_scalar(0.999)
+        } else {
+            h.add_scalar(0.001)
+        };
     }
     h
 }
@@ -35,7 +39,9 @@ fn bench(c: &mut Criterion) {
             h
         })
     });
-    g.bench_function("forward_no_grad", |b| b.iter(|| no_grad(|| chain(black_box(&x)))));
+    g.bench_function("forward_no_grad", |b| {
+        b.iter(|| no_grad(|| chain(black_box(&x))))
+    });
     g.bench_function("forward_recorded", |b| b.iter(|| chain(black_box(&w))));
     g.bench_function("backward", |b| {
         b.iter_batched(

@@ -55,6 +55,11 @@ pub(crate) enum Op<T: Float> {
     IndexAdd(Tensor<T>, usize, Arc<[usize]>),
     Sum(Tensor<T>, Dims),
     Max(Tensor<T>, Dims),
+    CyclicCorr(Tensor<T>, Tensor<T>),
+    CyclicConv(Tensor<T>, Tensor<T>),
+    CyclicCorrWeight(Tensor<T>, Tensor<T>),
+    Dft(Tensor<T>),
+    DftAdjoint(Tensor<T>),
 }
 
 type Grads<T> = SmallVec<[Option<Tensor<T>>; 2]>;
@@ -69,7 +74,14 @@ impl<T: Float> Op<T> {
     pub fn inputs(&self) -> SmallVec<[&Tensor<T>; 2]> {
         use Op::*;
         match self {
-            Add(a, b) | Sub(a, b) | Mul(a, b) | Div(a, b) | Matmul(a, b) => smallvec![a, b],
+            Add(a, b)
+            | Sub(a, b)
+            | Mul(a, b)
+            | Div(a, b)
+            | Matmul(a, b)
+            | CyclicCorr(a, b)
+            | CyclicConv(a, b)
+            | CyclicCorrWeight(a, b) => smallvec![a, b],
             AddScalar(x)
             | MulScalar(x, _)
             | PowScalar(x, _)
@@ -91,7 +103,9 @@ impl<T: Float> Op<T> {
             | IndexSelect(x, ..)
             | IndexAdd(x, ..)
             | Sum(x, _)
-            | Max(x, _) => {
+            | Max(x, _)
+            | Dft(x)
+            | DftAdjoint(x) => {
                 smallvec![x]
             }
             Concat(xs, _) => xs.iter().collect(),
@@ -188,6 +202,24 @@ impl<T: Float> Op<T> {
                 let ties = at_max.sum(axes, true);
                 g.reshape(keep(x, axes)).mul(&at_max).div(&ties)
             })],
+            // The three cyclic products are each other's adjoints (see ops/cyclic.rs):
+            // corr(x, w) -> dx = conv(G, w), dw = corr_weight(G, x).
+            CyclicCorr(x, w) => smallvec![
+                need(x, || g.cyclic_conv(w)),
+                need(w, || g.cyclic_corr_weight(x))
+            ],
+            // conv(h, w) -> dh = corr(G, w), dw = corr_weight(h, G).
+            CyclicConv(h, w) => smallvec![
+                need(h, || g.cyclic_corr(w)),
+                need(w, || h.cyclic_corr_weight(g))
+            ],
+            // corr_weight(h, x) -> dh = corr(x, G), dx = conv(h, G).
+            CyclicCorrWeight(h, x) => {
+                smallvec![need(h, || x.cyclic_corr(g)), need(x, || h.cyclic_conv(g))]
+            }
+            // The DFT is linear: its backward is its adjoint, and the adjoint's is the DFT.
+            Dft(x) => smallvec![need(x, || g.dft_adjoint())],
+            DftAdjoint(x) => smallvec![need(x, || g.dft())],
         }
     }
 }
@@ -240,7 +272,8 @@ impl<T: Float> Tensor<T> {
                     Some(old) => old.add(&g),
                     None => g,
                 };
-                leaf.set_grad(Some(total));
+                // Stored contiguous, so optimizers can read it as one slice.
+                leaf.set_grad(Some(total.contiguous()));
             }
         });
         Ok(())

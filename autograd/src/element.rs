@@ -17,6 +17,7 @@ pub trait Float:
     + Sum
     + Send
     + Sync
+    + rustfft::FftNum
     + 'static
 {
     /// The type's name as in safetensors and NumPy: `"f32"` or `"f64"`.

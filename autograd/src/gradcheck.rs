@@ -89,8 +89,8 @@ pub struct Report {
     pub tolerances: Tolerances,
     /// Number of derivatives compared.
     pub checked: usize,
-    /// The comparison with the largest excess error over its tolerance (`None` if nothing was
-    /// compared).
+    /// The comparison with the largest error relative to its allowance
+    /// `atol + rtol * |numeric|` (`None` if nothing was compared).
     pub worst: Option<Comparison>,
     /// A non-finite value met in the function or its gradient, described.
     pub non_finite: Option<String>,
@@ -219,7 +219,7 @@ pub fn gradcheck(
     let xs = leaves(&values, inputs);
     let out = f(&xs);
     let flat = out.flatten();
-    let mut worst_excess = f64::NEG_INFINITY;
+    let mut worst_ratio = f64::NEG_INFINITY;
     #[allow(clippy::needless_range_loop)] // `j` indexes the output in three places
     for j in 0..base.len() {
         let grads = if out.requires_grad_flag() {
@@ -255,9 +255,10 @@ pub fn gradcheck(
                         c.output_index, c.index
                     ));
                 }
-                let excess = c.abs_err() - (tol.atol + tol.rtol * n.abs());
-                if excess > worst_excess || (excess.is_nan() && !worst_excess.is_nan()) {
-                    worst_excess = excess;
+                // Error as a multiple of its allowance: above 1 fails.
+                let ratio = c.abs_err() / (tol.atol + tol.rtol * n.abs());
+                if ratio > worst_ratio || (ratio.is_nan() && !worst_ratio.is_nan()) {
+                    worst_ratio = ratio;
                     report.worst = Some(c);
                 }
             }

@@ -6,6 +6,7 @@
 
 mod arith;
 mod composite;
+mod cyclic;
 mod linalg;
 mod reduce;
 mod shape_ops;

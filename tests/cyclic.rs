@@ -1,0 +1,152 @@
+//! The cyclic-correlation layer and the real DFT: values against the explicit formulas
+//! (naive loops), and gradients of first and second order at lengths 1 to 256.
+
+// `&[x.clone()]` reads better than `std::slice::from_ref(&x)` in these tables of checks.
+#![allow(clippy::cloned_ref_to_slice_refs)]
+
+use autograd::gradcheck::{gradcheck, gradgradcheck, Tolerances};
+use autograd::Tensor;
+use rand::rngs::StdRng;
+use rand::SeedableRng;
+use std::f64::consts::TAU;
+
+type T = Tensor<f64>;
+
+const LENGTHS: [usize; 6] = [1, 2, 7, 12, 100, 256];
+
+fn randn(dims: &[usize], seed: u64) -> T {
+    T::normal(dims, 0.0, 1.0, &mut StdRng::seed_from_u64(seed))
+}
+
+#[test]
+fn cyclic_corr_is_the_formula() {
+    for d in LENGTHS {
+        let (b, x, w) = (3, randn(&[3, d], 1), randn(&[d], 2));
+        let (xv, wv) = (x.to_vec(), w.to_vec());
+        let h = x.cyclic_corr(&w).to_vec();
+        let conv = x.cyclic_conv(&w).to_vec();
+        let g = randn(&[3, d], 3);
+        let gv = g.to_vec();
+        let cw = g.cyclic_corr_weight(&x).to_vec();
+        let scale = 1e-12 * (d as f64);
+        for bi in 0..b {
+            for i in 0..d {
+                let corr: f64 = (0..d).map(|k| wv[k] * xv[bi * d + (i + k) % d]).sum();
+                let cv: f64 = (0..d).map(|k| xv[bi * d + k] * wv[(i + d - k) % d]).sum();
+                assert!((h[bi * d + i] - corr).abs() < scale, "corr d={d}");
+                assert!((conv[bi * d + i] - cv).abs() < scale, "conv d={d}");
+            }
+        }
+        for k in 0..d {
+            let e: f64 = (0..b)
+                .flat_map(|bi| (0..d).map(move |i| (bi, i)))
+                .map(|(bi, i)| gv[bi * d + i] * xv[bi * d + (i + k) % d])
+                .sum();
+            assert!((cw[k] - e).abs() < scale, "corr_weight d={d}");
+        }
+    }
+}
+
+#[test]
+fn dft_is_the_unnormalised_sum() {
+    for d in LENGTHS {
+        let x = randn(&[2, d], 4);
+        let f = x.dft();
+        assert_eq!(f.dims(), &[2, d, 2]);
+        let (xv, fv) = (x.to_vec(), f.to_vec());
+        for b in 0..2 {
+            for k in 0..d {
+                let (mut re, mut im) = (0.0, 0.0);
+                for n in 0..d {
+                    let angle = -TAU * (k * n % d) as f64 / d as f64;
+                    re += xv[b * d + n] * angle.cos();
+                    im += xv[b * d + n] * angle.sin();
+                }
+                let at = (b * d + k) * 2;
+                assert!(
+                    (fv[at] - re).abs() < 1e-10 && (fv[at + 1] - im).abs() < 1e-10,
+                    "d={d} k={k}"
+                );
+            }
+        }
+        // Parseval: sum |F|^2 = D sum x^2.
+        let m = x.narrow(0, 0, 1).dft_modulus().square().sum_all().item();
+        let e = d as f64 * x.narrow(0, 0, 1).square().sum_all().item();
+        assert!((m - e).abs() < 1e-9 * e);
+    }
+}
+
+#[test]
+fn gradients_at_every_length() {
+    let tol = Tolerances::default();
+    for d in LENGTHS {
+        let (x, w, g) = (randn(&[2, d], 5), randn(&[d], 6), randn(&[2, d], 7));
+        for (name, report) in [
+            (
+                "cyclic_corr",
+                gradcheck(|v| v[0].cyclic_corr(&v[1]), &[x.clone(), w.clone()], tol),
+            ),
+            (
+                "cyclic_conv",
+                gradcheck(|v| v[0].cyclic_conv(&v[1]), &[g.clone(), w.clone()], tol),
+            ),
+            (
+                "cyclic_corr_weight",
+                gradcheck(
+                    |v| v[0].cyclic_corr_weight(&v[1]),
+                    &[g.clone(), x.clone()],
+                    tol,
+                ),
+            ),
+            ("dft", gradcheck(|v| v[0].dft(), &[x.clone()], tol)),
+            (
+                "dft_adjoint",
+                gradcheck(
+                    |v| v[0].reshape([d, 2]).dft_adjoint(),
+                    &[randn(&[2 * d], 8)],
+                    tol,
+                ),
+            ),
+            (
+                "dft_modulus",
+                gradcheck(|v| v[0].dft_modulus().sum_all(), &[x.clone()], tol),
+            ),
+        ] {
+            assert!(report.passed(), "{name} at D = {d}: {report}");
+        }
+    }
+}
+
+#[test]
+fn second_order_gradients() {
+    let tol = Tolerances::default();
+    for d in [1, 2, 7, 12] {
+        let (x, w) = (randn(&[2, d], 9), randn(&[d], 10));
+        // A depth-2 linear conv net's output: gradients of gradients mix all three products.
+        let net = |v: &[T]| {
+            v[0].cyclic_corr(&v[1])
+                .cyclic_corr(&v[1])
+                .sum(&[1], false)
+                .tanh()
+                .sum_all()
+        };
+        let r = gradgradcheck(net, &[x.clone(), w.clone()], tol, 1);
+        assert!(r.passed(), "depth-2 conv net at D = {d}: {r}");
+        let r = gradgradcheck(
+            |v| v[0].dft_modulus().pow_scalar(1.5).sum_all(),
+            &[x.clone()],
+            tol,
+            2,
+        );
+        assert!(r.passed(), "||DFT x||_1.5^1.5 at D = {d}: {r}");
+    }
+}
+
+#[test]
+fn shape_errors() {
+    let x = T::zeros([2, 4]);
+    let e = x.try_cyclic_corr(&T::zeros([3])).unwrap_err().to_string();
+    assert_eq!(e, "cyclic_corr: [2, 4] and [3]: the filter must be [D]");
+    let e = T::zeros([2]).try_dft_adjoint().unwrap_err().to_string();
+    assert_eq!(e, "dft_adjoint: expects [.., D, 2], got [2]");
+}
