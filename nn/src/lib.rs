@@ -43,7 +43,7 @@ pub use error::{Error, Result};
 pub use init::Init;
 pub use layers::activation::{Activation, Flatten, LogSoftmax, Relu, Softmax};
 pub use layers::conv2d::Conv2d;
-pub use layers::cyclic::{circulant, cyclic_corr, CyclicConv};
+pub use layers::cyclic::{circulant, CyclicConv};
 pub use layers::dropout::Dropout;
 pub use layers::linear::Linear;
 pub use models::deep_linear::DeepLinear;

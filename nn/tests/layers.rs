@@ -2,8 +2,8 @@
 
 use autograd::Tensor;
 use nn::{
-    circulant, cyclic_corr, Activation, Conv2d, CyclicConv, Dropout, Flatten, Init, Linear,
-    LogSoftmax, Module, Relu, Sequential, Softmax,
+    circulant, Activation, Conv2d, CyclicConv, Dropout, Flatten, Init, Linear, LogSoftmax, Module,
+    Relu, Sequential, Softmax,
 };
 use rand::rngs::StdRng;
 use rand::SeedableRng;
@@ -184,8 +184,13 @@ fn cyclic_corr_matches_the_formula() {
     let d = 5;
     let x = Tensor::<f64>::normal([3, d], 0.0, 1.0, &mut rng);
     let w = Tensor::<f64>::normal([d], 0.0, 1.0, &mut rng);
-    let h = cyclic_corr(&x, &w);
+    let h = CyclicConv::from_tensor(w.clone()).forward(&x);
     assert_eq!(h.dims(), &[3, d]);
+    // The layer equals x C^T with the circulant matrix (the map `beta()` is built from).
+    let via_matrix = x.matmul(&circulant(&w).t());
+    for (a, b) in h.to_vec().iter().zip(via_matrix.to_vec()) {
+        assert!((a - b).abs() < 1e-12);
+    }
     for b in 0..3 {
         for dd in 0..d {
             let want: f64 = (0..d).map(|k| w.at(&[k]) * x.at(&[b, (dd + k) % d])).sum();

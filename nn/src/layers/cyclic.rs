@@ -28,7 +28,7 @@ fn circulant_indices(d: usize) -> Arc<[usize]> {
 /// The circulant matrix of `w` (`[D]`): `C[d, k'] = w[(k' - d) mod D]`, shape `[D, D]`, built by
 /// one recorded `index_select` on `w`, so gradients flow back to `w`.
 ///
-/// With it, [`cyclic_corr`] is `h = x C^T`: row `d` of `C` holds the coefficient of `x[k']` in
+/// With it, the layer's `x.cyclic_corr(&w)` is `h = x C^T`: row `d` of `C` holds the coefficient of `x[k']` in
 /// `h[d] = sum_k w[k] x[(d + k) mod D]`, which is `w[k]` for `k' = (d + k) mod D`.
 ///
 /// # Panics
@@ -40,22 +40,10 @@ pub fn circulant<T: Float>(w: &Tensor<T>) -> Tensor<T> {
     w.index_select(0, &circulant_indices(d)).reshape([d, d])
 }
 
-/// Cyclic correlation of each row of `x` (`[batch, D]`) with `w` (`[D]`):
-///
-/// `h[b, d] = sum_{k=0}^{D-1} w[k] x[b, (d + k) mod D]`.
-///
-/// Computed here as `x C^T` with the [`circulant`] matrix of `w` (`O(D^2)` per row, from existing
-/// autograd ops). This is the one place to switch to the autograd op `x.cyclic_corr(&w)` (FFT,
-/// `O(D log D)`) once it lands; the formula and shapes are the same.
-///
-/// # Panics
-/// If `x` is not `[batch, D]` with the `D` of `w`.
-pub fn cyclic_corr<T: Float>(x: &Tensor<T>, w: &Tensor<T>) -> Tensor<T> {
-    x.matmul(&circulant(w).t())
-}
-
-/// A full-width cyclic correlation layer `h = cyclic_corr(x, w)` with one filter `w` of length
-/// `D` (no bias). Parameter: `"weight"` (`[D]`).
+/// A full-width cyclic correlation layer with one filter `w` of length `D` (no bias):
+/// `h[b, d] = sum_{k=0}^{D-1} w[k] x[b, (d + k) mod D]`, computed by autograd's
+/// [`Tensor::cyclic_corr`] (a direct loop for small `D`, the real FFT above). Parameter:
+/// `"weight"` (`[D]`).
 pub struct CyclicConv<T: Float> {
     /// The filter, `[D]`.
     pub weight: Tensor<T>,
@@ -88,7 +76,7 @@ impl<T: Float> CyclicConv<T> {
 
 impl<T: Float> Module<T> for CyclicConv<T> {
     fn forward(&self, x: &Tensor<T>) -> Tensor<T> {
-        cyclic_corr(x, &self.weight)
+        x.cyclic_corr(&self.weight)
     }
 
     fn parameters(&self) -> Vec<(String, Tensor<T>)> {
