@@ -155,10 +155,26 @@ impl<T: Float> Op<T> {
             Relu(x) => smallvec![need(x, || g.mul(&x.positive_mask()))],
             // d softplus = sigmoid
             Softplus(x) => smallvec![need(x, || g.mul(&x.sigmoid()))],
-            // C = A B: dA = G B^T, dB = A^T G (transposes are stride views)
+            // C = A B: dA = G B^T, dB = A^T G (transposes are stride views). An operand that is
+            // itself a transposed view (as in `x W^T`) gets its gradient computed as the
+            // transpose of a row-major product, so that it is row-major in the leaf's layout.
             Matmul(a, b) => smallvec![
-                need(a, || g.matmul(&b.transpose_last()).sum_to(a.shape())),
-                need(b, || a.transpose_last().matmul(g).sum_to(b.shape()))
+                need(a, || {
+                    let ga = if a.layout().is_transposed() {
+                        b.matmul(&g.transpose_last()).transpose_last()
+                    } else {
+                        g.matmul(&b.transpose_last())
+                    };
+                    ga.sum_to(a.shape())
+                }),
+                need(b, || {
+                    let gb = if b.layout().is_transposed() {
+                        g.transpose_last().matmul(a).transpose_last()
+                    } else {
+                        a.transpose_last().matmul(g)
+                    };
+                    gb.sum_to(b.shape())
+                })
             ],
             Copy(x) => smallvec![need(x, || g.clone())],
             Reshape(x) => smallvec![need(x, || g.reshape(x.dims()))],

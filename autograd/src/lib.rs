@@ -35,5 +35,5 @@ mod tensor;
 pub use backprop::{grad, BackwardOptions};
 pub use element::Float;
 pub use error::{Error, Result};
-pub use shape::{for_each_offset, Dims, Layout, Shape};
+pub use shape::{for_each_offset, for_each_run, Dims, Layout, Shape};
 pub use tensor::{is_grad_enabled, live_tensors, no_grad, set_grad_enabled, Tensor};

@@ -159,6 +159,13 @@ impl Layout {
         true
     }
 
+    /// True if the last two dimensions are column-major (a transposed matrix view): unit stride
+    /// down a column, and more than one column.
+    pub fn is_transposed(&self) -> bool {
+        let r = self.shape.rank();
+        r >= 2 && self.strides[r - 2] == 1 && self.shape.0[r - 1] > 1 && self.strides[r - 1] != 1
+    }
+
     /// The layout of this tensor broadcast to `shape` (which must be a valid broadcast of it):
     /// new leading dimensions and expanded size-1 dimensions get stride 0.
     pub fn broadcast_to(&self, shape: &Shape) -> Layout {
@@ -177,37 +184,30 @@ impl Layout {
     }
 }
 
-/// Calls `f` with the storage offsets of every element, in row-major order of `shape`, for
-/// `N` operands laid out with the given strides and starting offsets. The innermost dimension
-/// is a plain loop so that the common cases vectorize.
-pub fn for_each_offset<const N: usize>(
+/// Walks `shape` in row-major order in runs along the innermost dimension: calls
+/// `f(offsets, len)` once per run, where `offsets[k]` is operand `k`'s storage offset of the
+/// run's first element (operands laid out with `strides[k]` from `start[k]`), and the run's
+/// elements follow at the operands' innermost strides. Kernels loop over a run themselves, so
+/// the common cases (stride 1, or 0 for a broadcast operand) vectorize.
+pub fn for_each_run<const N: usize>(
     shape: &[usize],
     strides: [&[usize]; N],
-    offsets: [usize; N],
-    mut f: impl FnMut([usize; N]),
+    start: [usize; N],
+    mut f: impl FnMut([usize; N], usize),
 ) {
     if shape.contains(&0) {
         return;
     }
-    let rank = shape.len();
-    if rank == 0 {
-        f(offsets);
+    let Some((&inner, outer)) = shape.split_last() else {
+        f(start, 1);
         return;
-    }
-    let inner = shape[rank - 1];
-    let inner_strides: [usize; N] = std::array::from_fn(|k| strides[k][rank - 1]);
-    let mut idx: Dims = SmallVec::from_elem(0, rank - 1);
-    let mut base = offsets;
+    };
+    let mut idx: Dims = SmallVec::from_elem(0, outer.len());
+    let mut base = start;
     loop {
-        let mut o = base;
-        for _ in 0..inner {
-            f(o);
-            for k in 0..N {
-                o[k] += inner_strides[k];
-            }
-        }
+        f(base, inner);
         // Advance the outer multi-index like an odometer.
-        let mut axis = rank - 1;
+        let mut axis = outer.len();
         loop {
             if axis == 0 {
                 return;
@@ -217,15 +217,34 @@ pub fn for_each_offset<const N: usize>(
             for k in 0..N {
                 base[k] += strides[k][axis];
             }
-            if idx[axis] < shape[axis] {
+            if idx[axis] < outer[axis] {
                 break;
             }
             for k in 0..N {
-                base[k] -= strides[k][axis] * shape[axis];
+                base[k] -= strides[k][axis] * outer[axis];
             }
             idx[axis] = 0;
         }
     }
+}
+
+/// Calls `f` with the storage offsets of every element, in row-major order of `shape`, for
+/// `N` operands laid out with the given strides from the given starts (see [`for_each_run`]).
+pub fn for_each_offset<const N: usize>(
+    shape: &[usize],
+    strides: [&[usize]; N],
+    start: [usize; N],
+    mut f: impl FnMut([usize; N]),
+) {
+    let inner: [usize; N] = std::array::from_fn(|k| strides[k].last().copied().unwrap_or(0));
+    for_each_run(shape, strides, start, |mut o, len| {
+        for _ in 0..len {
+            f(o);
+            for k in 0..N {
+                o[k] += inner[k];
+            }
+        }
+    });
 }
 
 #[cfg(test)]

@@ -1,6 +1,6 @@
 //! Elementwise maps over contiguous buffers and broadcasting binary maps over strided ones.
 
-use crate::shape::{for_each_offset, Layout, Shape};
+use crate::shape::{for_each_run, Layout, Shape};
 
 /// `out[i] = f(a[i])`.
 pub fn map<T: Copy, U>(a: &[T], f: impl Fn(T) -> U) -> Vec<U> {
@@ -8,7 +8,8 @@ pub fn map<T: Copy, U>(a: &[T], f: impl Fn(T) -> U) -> Vec<U> {
 }
 
 /// `out = f(a, b)` elementwise, where `a` and `b` (with their layouts, addressing the given
-/// storages) broadcast to `out_shape`. Contiguous operands of equal shape take a plain zip loop.
+/// storages) broadcast to `out_shape`. Runs along the innermost dimension with stride 1 or 0
+/// (contiguous or broadcast) take plain loops that vectorize.
 pub fn zip_broadcast<T: Copy>(
     a: &[T],
     la: &Layout,
@@ -25,12 +26,24 @@ pub fn zip_broadcast<T: Copy>(
         return a.iter().zip(b).map(|(&x, &y)| f(x, y)).collect();
     }
     let (la, lb) = (la.broadcast_to(out_shape), lb.broadcast_to(out_shape));
+    let inner = |l: &Layout| l.strides.last().copied().unwrap_or(0);
+    let (sa, sb) = (inner(&la), inner(&lb));
     let mut out = Vec::with_capacity(n);
-    for_each_offset(
+    for_each_run(
         out_shape.dims(),
         [&la.strides, &lb.strides],
         [la.offset, lb.offset],
-        |[i, j]| out.push(f(a[i], b[j])),
+        |[i, j], len| match (sa, sb) {
+            (1, 1) => out.extend(
+                a[i..i + len]
+                    .iter()
+                    .zip(&b[j..j + len])
+                    .map(|(&x, &y)| f(x, y)),
+            ),
+            (1, 0) => out.extend(a[i..i + len].iter().map(|&x| f(x, b[j]))),
+            (0, 1) => out.extend(b[j..j + len].iter().map(|&y| f(a[i], y))),
+            _ => out.extend((0..len).map(|r| f(a[i + r * sa], b[j + r * sb]))),
+        },
     );
     out
 }
@@ -38,11 +51,18 @@ pub fn zip_broadcast<T: Copy>(
 /// Copies the elements addressed by `layout` into a new row-major buffer.
 pub fn gather_strided<T: Copy>(data: &[T], layout: &Layout) -> Vec<T> {
     let mut out = Vec::with_capacity(layout.shape.numel());
-    for_each_offset(
+    let s = layout.strides.last().copied().unwrap_or(0);
+    for_each_run(
         layout.shape.dims(),
         [&layout.strides],
         [layout.offset],
-        |[o]| out.push(data[o]),
+        |[o], len| {
+            if s == 1 {
+                out.extend_from_slice(&data[o..o + len]);
+            } else {
+                out.extend((0..len).map(|r| data[o + r * s]));
+            }
+        },
     );
     out
 }

@@ -1,6 +1,6 @@
 //! Reductions over a set of axes of a contiguous buffer.
 
-use crate::shape::{for_each_offset, Dims, Shape};
+use crate::shape::{for_each_run, Dims, Shape};
 
 /// The shape with the reduced `axes` set to 1 (NumPy's `keepdims=True`).
 pub fn keepdim_shape(shape: &Shape, axes: &[usize]) -> Shape {
@@ -39,11 +39,23 @@ pub fn fold_axes<T: Copy>(
     for &a in axes {
         out_strides[a] = 0;
     }
-    for_each_offset(
+    // The input is contiguous (inner stride 1); the output's inner stride is 0 when the last
+    // axis is reduced (fold the run into one value) and 1 otherwise (fold the run into a row).
+    let reduce_inner = out_strides.last() == Some(&0);
+    for_each_run(
         shape.dims(),
         [&in_strides, &out_strides],
         [0, 0],
-        |[i, o]| out[o] = f(out[o], data[i]),
+        |[i, o], len| {
+            if reduce_inner {
+                out[o] = data[i..i + len].iter().fold(out[o], |acc, &x| f(acc, x));
+            } else {
+                out[o..o + len]
+                    .iter_mut()
+                    .zip(&data[i..i + len])
+                    .for_each(|(acc, &x)| *acc = f(*acc, x));
+            }
+        },
     );
     out
 }
