@@ -122,26 +122,21 @@ impl<T: Float> Tensor<T> {
 
     /// The result of an op: records `op` when gradients are enabled and an input requires them.
     pub(crate) fn from_op(data: Vec<T>, shape: Shape, op: Op<T>) -> Self {
-        let out = Self::from_data(data, shape);
-        out.with_op(op)
+        Self::recorded(Arc::new(RwLock::new(data)), Layout::contiguous(shape), op)
     }
 
-    /// Attaches `op` as the history of a freshly computed `self` (a view or a new buffer).
-    pub(crate) fn with_op(self, op: Op<T>) -> Self {
-        if is_grad_enabled() && op.inputs().iter().any(|t| t.0.requires_grad) {
-            Self::from_parts(
-                self.0.storage.clone(),
-                self.0.layout.clone(),
-                Recorded::Op(op),
-            )
+    /// A view of this tensor's storage with another layout, computed by `op`.
+    pub(crate) fn view_op(&self, layout: Layout, op: Op<T>) -> Self {
+        Self::recorded(self.0.storage.clone(), layout, op)
+    }
+
+    fn recorded(storage: Arc<RwLock<Vec<T>>>, layout: Layout, op: Op<T>) -> Self {
+        let history = if is_grad_enabled() && op.inputs().iter().any(|t| t.0.requires_grad) {
+            Recorded::Op(op)
         } else {
-            self
-        }
-    }
-
-    /// A view of the same storage with another layout (no history of its own yet).
-    pub(crate) fn view(&self, layout: Layout) -> Self {
-        Self::from_parts(self.0.storage.clone(), layout, Recorded::Constant)
+            Recorded::Constant
+        };
+        Self::from_parts(storage, layout, history)
     }
 
     /// A tensor with `data` laid out row-major in `shape`.
@@ -228,7 +223,11 @@ impl<T: Float> Tensor<T> {
 
     /// A constant sharing this tensor's data, cut from the tape: nothing flows back through it.
     pub fn detach(&self) -> Self {
-        self.view(self.0.layout.clone())
+        Self::from_parts(
+            self.0.storage.clone(),
+            self.0.layout.clone(),
+            Recorded::Constant,
+        )
     }
 
     // ----- accessors ----------------------------------------------------------------------

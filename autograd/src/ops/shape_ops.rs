@@ -45,7 +45,7 @@ impl<T: Float> Tensor<T> {
             offset: src.layout().offset,
             ..Layout::contiguous(shape)
         };
-        Ok(src.view(layout).with_op(Op::Reshape(self.clone())))
+        Ok(src.view_op(layout, Op::Reshape(self.clone())))
     }
 
     /// A flat view of all elements, shape `[numel]`.
@@ -86,9 +86,7 @@ impl<T: Float> Tensor<T> {
             strides: perm.iter().map(|&p| l.strides[p]).collect(),
             offset: l.offset,
         };
-        Ok(self
-            .view(layout)
-            .with_op(Op::Permute(self.clone(), perm.into())))
+        Ok(self.view_op(layout, Op::Permute(self.clone(), perm.into())))
     }
 
     /// Swaps dimensions `i` and `j` (a view).
@@ -143,9 +141,10 @@ impl<T: Float> Tensor<T> {
         if shape == *self.shape() {
             return Ok(self.clone());
         }
-        Ok(self
-            .view(self.layout().broadcast_to(&shape))
-            .with_op(Op::Broadcast(self.clone())))
+        Ok(self.view_op(
+            self.layout().broadcast_to(&shape),
+            Op::Broadcast(self.clone()),
+        ))
     }
 
     /// Sums a broadcast result back to `shape` (the inverse of broadcasting, used by backward
@@ -189,9 +188,7 @@ impl<T: Float> Tensor<T> {
         let mut layout = l.clone();
         layout.shape.0[axis] = len;
         layout.offset += start * l.strides[axis];
-        Ok(self
-            .view(layout)
-            .with_op(Op::Narrow(self.clone(), axis, start)))
+        Ok(self.view_op(layout, Op::Narrow(self.clone(), axis, start)))
     }
 
     /// Joins tensors along `axis`; all other dimensions must agree.
