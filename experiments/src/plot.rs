@@ -182,3 +182,10 @@ fn ranges(data: &[(String, Vec<(f64, f64)>)]) -> ((f64, f64), (f64, f64)) {
     };
     (pad(x0, x1), pad(y0, y1))
 }
+
+impl Series {
+    /// The curve `(t, column)` of a trace.
+    pub fn from_trace(name: &str, trace: &crate::context::Trace, column: &str) -> Self {
+        Self::new(name, &trace.t(), &trace.col(column))
+    }
+}
