@@ -29,7 +29,7 @@ fn run_to(
     stop_at: f64,
 ) -> Result<Run<OptState>> {
     let loss_obj = obj;
-    let run = LinearRun::new(obj, update, &["loss", "rel_dist"], move |s: &OptState| {
+    let run = LinearRun::new(obj, update, &["loss", "rel_dist"], move |s: &OptState, _t: u64| {
         let mut g = vec![0.0; s.w.len()];
         vec![loss_obj.loss_grad(&s.w, &mut g), rel_dist(&s.w, target)]
     })
@@ -52,7 +52,7 @@ fn run_to_residual(
     steps: u64,
     tol: f64,
 ) -> Result<Run<OptState>> {
-    let run = LinearRun::new(obj, update, &["loss"], move |s: &OptState| {
+    let run = LinearRun::new(obj, update, &["loss"], move |s: &OptState, _t: u64| {
         let mut g = vec![0.0; s.w.len()];
         vec![obj.loss_grad(&s.w, &mut g)]
     })
