@@ -88,7 +88,9 @@ impl Dataset {
                     return Err(Error::data(
                         &self.file,
                         Some((self.lines[i], self.lines[i])),
-                        format!("label {v} is not a binary label (use -1/+1 or 0/1 in the last column)"),
+                        format!(
+                            "label {v} is not a binary label (use -1/+1 or 0/1 in the last column)"
+                        ),
                     ))
                 }
             };
@@ -98,7 +100,11 @@ impl Dataset {
             return Err(Error::data(
                 &self.file,
                 self.all_lines(),
-                format!("all {} labels are {}: two classes are needed", out.len(), self.y[0]),
+                format!(
+                    "all {} labels are {}: two classes are needed",
+                    out.len(),
+                    self.y[0]
+                ),
             ));
         }
         Ok(out)

@@ -16,9 +16,18 @@ pub fn verdict(s: &Summary) -> String {
 
 /// The verdict table printed by `all`.
 pub fn verdict_table(summaries: &[Summary]) -> String {
-    let mut s = format!("{:<20} {:<20} {:>10}\n", "experiment", "verdict", "runtime_s");
+    let mut s = format!(
+        "{:<20} {:<20} {:>10}\n",
+        "experiment", "verdict", "runtime_s"
+    );
     for x in summaries {
-        let _ = writeln!(s, "{:<20} {:<20} {:>10.1}", x.experiment, verdict(x), x.runtime_s);
+        let _ = writeln!(
+            s,
+            "{:<20} {:<20} {:>10.1}",
+            x.experiment,
+            verdict(x),
+            x.runtime_s
+        );
     }
     s
 }
@@ -38,7 +47,13 @@ pub fn write_report(out: &Path, summaries: &[Summary]) -> Result<()> {
     let _ = writeln!(s, "Seed {seed}, quick = {quick}.\n");
     s.push_str("| experiment | verdict | runtime (s) |\n|---|---|---|\n");
     for x in summaries {
-        let _ = writeln!(s, "| {} | {} | {:.1} |", x.experiment, verdict(x), x.runtime_s);
+        let _ = writeln!(
+            s,
+            "| {} | {} | {:.1} |",
+            x.experiment,
+            verdict(x),
+            x.runtime_s
+        );
     }
     for x in summaries {
         let _ = writeln!(s, "\n## {}\n", x.experiment);

@@ -7,7 +7,10 @@ use std::path::Path;
 use std::process::{Command, Output};
 
 fn exe(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_experiments")).args(args).output().expect("the binary runs")
+    Command::new(env!("CARGO_BIN_EXE_experiments"))
+        .args(args)
+        .output()
+        .expect("the binary runs")
 }
 
 #[test]
@@ -19,11 +22,25 @@ fn smoke_list_and_run() {
         assert!(text.contains(e.name));
     }
     let dir = common::out_dir("cli-smoke");
-    let out = exe(&["run", "steepest_descent", "--quick", "--seed", "7", "--out", dir.to_str().unwrap()]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = exe(&[
+        "run",
+        "steepest_descent",
+        "--quick",
+        "--seed",
+        "7",
+        "--out",
+        dir.to_str().unwrap(),
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert!(String::from_utf8_lossy(&out.stdout).contains("steepest_descent"));
-    let json: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(dir.join("steepest_descent/summary.json")).unwrap()).unwrap();
+    let json: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(dir.join("steepest_descent/summary.json")).unwrap(),
+    )
+    .unwrap();
     assert_eq!(json["seed"], 7);
     assert_eq!(json["quick"], true);
     // An unknown experiment is a usage error.
@@ -39,12 +56,26 @@ fn bad(name: &str, experiment: &str, content: Option<&str>, line_text: &str) {
     if let Some(c) = content {
         std::fs::write(&file, c).unwrap();
     }
-    let out = exe(&["run", experiment, "--quick", "--data", file.to_str().unwrap(), "--out", dir.to_str().unwrap()]);
+    let out = exe(&[
+        "run",
+        experiment,
+        "--quick",
+        "--data",
+        file.to_str().unwrap(),
+        "--out",
+        dir.to_str().unwrap(),
+    ]);
     let err = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(2), "{name}: {err}");
     assert!(err.starts_with("error: "), "{name}: {err}");
-    assert!(err.contains(&file.display().to_string()), "{name}: file not named: {err}");
-    assert!(err.contains(line_text), "{name}: expected {line_text:?} in {err}");
+    assert!(
+        err.contains(&file.display().to_string()),
+        "{name}: file not named: {err}"
+    );
+    assert!(
+        err.contains(line_text),
+        "{name}: expected {line_text:?} in {err}"
+    );
     assert!(!err.contains("panicked"), "{name}: {err}");
     assert!(!Path::new(&dir.join(experiment).join("summary.json")).exists());
 }
@@ -56,22 +87,42 @@ fn missing_file() {
 
 #[test]
 fn ragged_rows() {
-    bad("ragged", "logistic_margin", Some("a,b,label\n1,2,1\n3,4\n"), "line 3");
+    bad(
+        "ragged",
+        "logistic_margin",
+        Some("a,b,label\n1,2,1\n3,4\n"),
+        "line 3",
+    );
 }
 
 #[test]
 fn non_numeric_cell() {
-    bad("nonnumeric", "steepest_descent", Some("1,2,1\n-1,x,-1\n"), "line 2");
+    bad(
+        "nonnumeric",
+        "steepest_descent",
+        Some("1,2,1\n-1,x,-1\n"),
+        "line 2",
+    );
 }
 
 #[test]
 fn one_class_only() {
-    bad("oneclass", "logistic_margin", Some("1,2,1\n2,1,1\n3,3,1\n"), "lines 1-3");
+    bad(
+        "oneclass",
+        "logistic_margin",
+        Some("1,2,1\n2,1,1\n3,3,1\n"),
+        "lines 1-3",
+    );
 }
 
 #[test]
 fn not_separable() {
-    bad("inseparable", "steepest_descent", Some("f1,f2,y\n1,0,1\n-1,0,1\n0,1,-1\n"), "lines 2-4");
+    bad(
+        "inseparable",
+        "steepest_descent",
+        Some("f1,f2,y\n1,0,1\n-1,0,1\n0,1,-1\n"),
+        "lines 2-4",
+    );
 }
 
 #[test]
@@ -86,9 +137,23 @@ fn user_data_runs_the_protocol() {
         s.push_str(&format!("{},{},{},{}\n", y * (1.0 + a.abs()), b, a * b, y));
     }
     std::fs::write(&file, s).unwrap();
-    let out = exe(&["run", "steepest_descent", "--quick", "--data", file.to_str().unwrap(), "--out", dir.to_str().unwrap()]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    let json: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(dir.join("steepest_descent/summary.json")).unwrap()).unwrap();
+    let out = exe(&[
+        "run",
+        "steepest_descent",
+        "--quick",
+        "--data",
+        file.to_str().unwrap(),
+        "--out",
+        dir.to_str().unwrap(),
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let json: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(dir.join("steepest_descent/summary.json")).unwrap(),
+    )
+    .unwrap();
     assert!(json["data"].as_str().unwrap().ends_with("data.csv"));
 }

@@ -9,15 +9,29 @@ use serde::{Deserialize, Serialize};
 
 fn resumed_equals_uninterrupted(name: &str, stop: u64) {
     let exp = find(name).unwrap();
-    let straight = run_experiment(exp, &common::quick(common::out_dir(&format!("{name}-straight")))).unwrap();
+    let straight = run_experiment(
+        exp,
+        &common::quick(common::out_dir(&format!("{name}-straight"))),
+    )
+    .unwrap();
 
     let dir = common::out_dir(&format!("{name}-resumed"));
-    let interrupted = Config { stop_after: Some(stop), threads: 1, ..common::quick(dir.clone()) };
+    let interrupted = Config {
+        stop_after: Some(stop),
+        threads: 1,
+        ..common::quick(dir.clone())
+    };
     match run_experiment(exp, &interrupted) {
         Err(Error::Interrupted { step, .. }) => assert_eq!(step, stop),
-        other => panic!("expected an interruption, got {:?}", other.map(|s| s.claims.len())),
+        other => panic!(
+            "expected an interruption, got {:?}",
+            other.map(|s| s.claims.len())
+        ),
     }
-    assert!(dir.join(name).join("checkpoints").is_dir(), "a checkpoint was written");
+    assert!(
+        dir.join(name).join("checkpoints").is_dir(),
+        "a checkpoint was written"
+    );
     assert!(!dir.join(name).join("summary.json").exists());
     let resumed = run_experiment(exp, &common::quick(dir)).unwrap();
 
@@ -68,8 +82,13 @@ impl Iterate for Blows {
 fn non_finite_loss_is_an_error_naming_experiment_step_and_quantity() {
     let config = common::quick(common::out_dir("nan"));
     let ctx = Ctx::new(&config, "nan_probe");
-    let err = ctx.iterate("run", Blows { x: 1.0 }, 100, &[0, 10]).unwrap_err();
+    let err = ctx
+        .iterate("run", Blows { x: 1.0 }, 100, &[0, 10])
+        .unwrap_err();
     let msg = err.to_string();
     assert!(matches!(err, Error::NonFinite { step: 7, .. }), "{msg}");
-    assert!(msg.contains("nan_probe") && msg.contains("step 7") && msg.contains("loss"), "{msg}");
+    assert!(
+        msg.contains("nan_probe") && msg.contains("step 7") && msg.contains("loss"),
+        "{msg}"
+    );
 }

@@ -199,7 +199,11 @@ pub fn signed_rows(x: &Matrix, y: &[f64]) -> Matrix {
     let data = (0..x.rows)
         .flat_map(|i| x.row(i).iter().map(move |v| v * y[i]))
         .collect();
-    Matrix { rows: x.rows, cols: x.cols, data }
+    Matrix {
+        rows: x.rows,
+        cols: x.cols,
+        data,
+    }
 }
 
 /// `min_n <z_n, w>`.

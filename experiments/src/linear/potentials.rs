@@ -108,7 +108,11 @@ pub fn min_bregman_interpolant(x: &Matrix, y: &[f64], pot: Potential) -> Result<
         let w: Vec<f64> = theta.iter().map(|&t| pot.grad_inv(t)).collect();
         let grad: Vec<f64> = x.mul_vec(&w).iter().zip(y).map(|(a, b)| a - b).collect();
         if crate::stats::norm2(&grad) <= tol {
-            return Ok(BregmanSolution { w, theta, iterations: it });
+            return Ok(BregmanSolution {
+                w,
+                theta,
+                iterations: it,
+            });
         }
         let h: Vec<f64> = theta.iter().map(|&t| pot.conj_hess(t)).collect();
         let mut hm = vec![0.0; n * n];
