@@ -214,3 +214,21 @@ pub fn read_csv(file: &Path) -> Result<Dataset> {
         lines,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_header_blank_lines_and_labels() {
+        let dir = std::env::temp_dir().join(format!("io-test-{}", std::process::id()));
+        let file = dir.join("d.csv");
+        write_atomic(&file, b"a,b,y\n1,2,0\n\n3,4.5,1\n").unwrap();
+        let d = read_csv(&file).unwrap();
+        assert_eq!((d.x.rows, d.x.cols), (2, 2));
+        assert_eq!(d.lines, vec![2, 4]);
+        assert_eq!(d.binary_labels().unwrap(), vec![-1.0, 1.0]);
+        assert_eq!(d.class_labels().unwrap(), (vec![0, 1], 2));
+        assert!(!temp_path(&file, "tmp").exists());
+    }
+}

@@ -32,6 +32,11 @@ pub fn verdict_table(summaries: &[Summary]) -> String {
     s
 }
 
+/// Escapes `|` for a Markdown table cell.
+fn cell(s: &str) -> String {
+    s.replace('|', "\\|")
+}
+
 fn bound_text(c: &Claim) -> String {
     match c.bound {
         Bound::Value(b) => format!("{} {b:.4e}", c.relation),
@@ -65,8 +70,8 @@ pub fn write_report(out: &Path, summaries: &[Summary]) -> Result<()> {
             let _ = writeln!(
                 s,
                 "| {} | {} | {:.4e} | {} | {} |",
-                c.claim,
-                c.metric,
+                cell(&c.claim),
+                cell(&c.metric),
                 c.value,
                 bound_text(c),
                 if c.holds { "yes" } else { "**NO**" }
