@@ -227,6 +227,9 @@ fn part_a(ctx: &Ctx, x: &Matrix, y: &[f64], s: &mut Summary) -> Result<()> {
         ctx.write_trace(s, &format!("1a_{name}"), &r.trace)?;
         fig = fig.with(Series::from_trace(name, &r.trace, "rel_dist"));
     }
+    s.notes.push(format!(
+        "1a: runs stop once the relative distance is below 1e-12; the protocol's {steps} (SGD {sgd_steps}) steps are the caps"
+    ));
     s.array("1a_min_l2_interpolant", &w_min);
     s.array("1a_closest_interpolant", &w_close);
     ctx.save_figure(s, &fig)

@@ -400,6 +400,7 @@ fn part_2b_2c(ctx: &Ctx, x: &Matrix, y: &[f64], s: &mut Summary) -> Result<()> {
         );
         s.report(&format!("2b: eta = {f} * 8/sigma^2: final loss"), last);
     }
+    s.notes.push(format!("2b: the step-size line (0.95x, 1.9x, 2.5x of 8/sigma^2) runs {line_steps} steps of logistic GD from 0"));
     // 2c.
     let gap_ngd = value_at(&ngd.t(), &ngd.col("gap"), 1e4);
     let gap_gd = value_at(&gd_exp.t(), &gd_exp.col("gap"), 1e6);
@@ -536,6 +537,10 @@ fn part_2e(ctx: &Ctx, s: &mut Summary) -> Result<()> {
         }
     })?;
     let tr = &runs[0].trace;
+    if ctx.quick() {
+        s.notes
+            .push("2e (quick): 1e5 steps; the slope and R^2 windows end at 1e5".into());
+    }
     let lo = steps as f64 / 100.0;
     s.claim(Claim::within(
         "2e: train loss ~ 1/t",
