@@ -11,6 +11,7 @@
 
 pub mod context;
 pub mod error;
+pub mod flat;
 pub mod io;
 pub mod linear;
 pub mod plot;
@@ -19,7 +20,9 @@ pub mod report;
 pub mod stats;
 pub mod summary;
 
+mod diagonal_net;
 mod least_squares;
+mod matrix_sensing;
 mod logistic_margin;
 mod multiclass_margin;
 mod steepest_descent;
@@ -80,6 +83,22 @@ pub const EXPERIMENTS: &[Experiment] = &[
                 exp loss reaches that norm's max margin",
         takes_data: true,
         run: steepest_descent::run,
+    },
+    Experiment {
+        name: "matrix_sensing",
+        items: "4",
+        claim: "matrix sensing with full-dimensional factorizations: X = UU^T approaches the min-trace PSD \
+                solution as the init scale shrinks; X = UV^T is biased to low rank, not to min nuclear norm",
+        takes_data: false,
+        run: matrix_sensing::run,
+    },
+    Experiment {
+        name: "diagonal_net",
+        items: "10a",
+        claim: "diagonal linear nets u*u - v*v reach argmin Q_alpha s.t. X beta = y: min-l1 for small alpha, \
+                min-l2 for large alpha",
+        takes_data: true,
+        run: diagonal_net::run,
     },
 ];
 
