@@ -41,13 +41,15 @@ pub fn min_q_alpha_interpolant(x: &Matrix, y: &[f64], alpha: f64) -> Result<Solu
         t.iter().map(|v| a2 * v.cosh()).sum::<f64>() - nu.iter().zip(y).map(|(a, b)| a * b).sum::<f64>()
     };
     let mut nu = vec![0.0; n];
+    let mut last = f64::NAN;
     for it in 0..10_000u32 {
         let t = theta(&nu);
         let beta: Vec<f64> = t.iter().map(|v| a2 * v.sinh()).collect();
         let xb = x.mul_vec(&beta);
         let grad: Vec<f64> = xb.iter().zip(y).map(|(a, b)| a - b).collect();
         let gnorm = grad.iter().map(|v| v * v).sum::<f64>().sqrt();
-        if gnorm <= 1e-12 * (1.0 + ynorm) {
+        last = gnorm;
+        if gnorm <= 1e-12 * (1.0 + ynorm) || (it >= 200 && gnorm <= 1e-9 * (1.0 + ynorm)) {
             return Ok(Solution {
                 objective: q_alpha(&beta, alpha),
                 w: beta,
@@ -89,7 +91,7 @@ pub fn min_q_alpha_interpolant(x: &Matrix, y: &[f64], alpha: f64) -> Result<Solu
     }
     Err(Error::NotConverged {
         problem: "min Q_alpha s.t. X beta = y (dual Newton)",
-        status: "10000 Newton iterations".into(),
+        status: format!("10000 Newton iterations (alpha = {alpha}, last gradient {last:e})"),
     })
 }
 

@@ -25,7 +25,7 @@ pub struct NuclearSolution {
 
 /// The convergence tolerance of [`min_nuclear`] / [`min_trace_psd`]: relative
 /// primal and dual ADMM residuals below this.
-pub const ADMM_TOL: f64 = 1e-9;
+pub const ADMM_TOL: f64 = 1e-8;
 const MAX_ITERS: usize = 200_000;
 
 /// `min ||X||_*  s.t.  A(X) = y` (general `X`, singular-value thresholding).
