@@ -158,3 +158,44 @@ pub fn log_grid(lo: f64, hi: f64, n: usize) -> Vec<f64> {
         .map(|i| (lo.ln() + (hi.ln() - lo.ln()) * i as f64 / (n.max(2) - 1) as f64).exp())
         .collect()
 }
+
+/// Loss and gradient from the `autograd` tape: the parameters are rebuilt as
+/// tensors of the given shapes, `loss` builds the scalar loss from them.
+pub fn tape_grad(
+    theta: &[f64],
+    shapes: &[Vec<usize>],
+    g: &mut [f64],
+    loss: impl Fn(&[autograd::Tensor<f64>]) -> autograd::Tensor<f64>,
+) -> f64 {
+    let tensors = split_tensors(theta, shapes, true);
+    let l = loss(&tensors);
+    l.backward();
+    let mut off = 0;
+    for t in &tensors {
+        let n = t.numel();
+        match t.grad() {
+            Some(gr) => g[off..off + n].copy_from_slice(&gr.to_vec()),
+            None => g[off..off + n].iter_mut().for_each(|v| *v = 0.0),
+        }
+        off += n;
+    }
+    l.item()
+}
+
+/// The parameters as tensors of the given shapes.
+pub fn split_tensors(theta: &[f64], shapes: &[Vec<usize>], grad: bool) -> Vec<autograd::Tensor<f64>> {
+    let mut off = 0;
+    shapes
+        .iter()
+        .map(|s| {
+            let n: usize = s.iter().product();
+            let t = autograd::Tensor::from_vec(theta[off..off + n].to_vec(), s.clone()).expect("shape");
+            off += n;
+            if grad {
+                t.requires_grad()
+            } else {
+                t
+            }
+        })
+        .collect()
+}

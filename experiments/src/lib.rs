@@ -20,6 +20,7 @@ pub mod report;
 pub mod stats;
 pub mod summary;
 
+mod deep_linear;
 mod diagonal_net;
 mod least_squares;
 mod matrix_sensing;
@@ -91,6 +92,14 @@ pub const EXPERIMENTS: &[Experiment] = &[
                 solution as the init scale shrinks; X = UV^T is biased to low rank, not to min nuclear norm",
         takes_data: false,
         run: matrix_sensing::run,
+    },
+    Experiment {
+        name: "deep_linear",
+        items: "2d",
+        claim: "deep linear nets (logistic loss, separable data): the product converges in direction to \
+                the l2 SVM, layers become rank one and adjacent layers align",
+        takes_data: true,
+        run: deep_linear::run,
     },
     Experiment {
         name: "diagonal_net",
