@@ -23,6 +23,7 @@ pub mod summary;
 mod deep_linear;
 mod diagonal_net;
 mod least_squares;
+mod linear_conv;
 mod matrix_sensing;
 mod logistic_margin;
 mod multiclass_margin;
@@ -100,6 +101,14 @@ pub const EXPERIMENTS: &[Experiment] = &[
                 the l2 SVM, layers become rank one and adjacent layers align",
         takes_data: true,
         run: deep_linear::run,
+    },
+    Experiment {
+        name: "linear_conv",
+        items: "5",
+        claim: "full-width cyclic linear conv nets: DFT(beta) sparser with depth; L = 2 reaches min ||F beta||_1 \
+                s.t. margins >= 1; fully connected nets go to the l2 SVM",
+        takes_data: true,
+        run: linear_conv::run,
     },
     Experiment {
         name: "diagonal_net",
