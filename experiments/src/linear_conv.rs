@@ -169,7 +169,7 @@ pub fn run(ctx: &Ctx) -> Result<Summary> {
     let mut s = Summary::default();
     let (d, n) = (8, 6);
     let seeds = ctx.pick(5, 1);
-    let steps = ctx.pick(500_000u64, 30_000);
+    let steps = ctx.pick(500_000u64, 100_000);
     let mut results = Vec::new();
     match &ctx.config.data {
         Some(file) => {
