@@ -30,7 +30,11 @@ pub fn shapes(d: usize, width: usize, depth: usize) -> Vec<Vec<usize>> {
 
 /// The end-to-end predictor of the layers in `theta`.
 pub fn end_to_end(theta: &[f64], shapes: &[Vec<usize>]) -> Vec<f64> {
-    autograd::no_grad(|| DeepLinear::from_weights(split_tensors(theta, shapes, false)).beta().to_vec())
+    autograd::no_grad(|| {
+        DeepLinear::from_weights(split_tensors(theta, shapes, false))
+            .beta()
+            .to_vec()
+    })
 }
 
 /// `(min_i ||W_i||_2 / ||W_i||_F, min_i |<v_{i+1}, u_i>|)`.
@@ -52,7 +56,10 @@ pub fn rank_and_alignment(theta: &[f64], shapes: &[Vec<usize>]) -> (f64, f64) {
 
 /// Logistic loss of a `DeepLinear` with these weights on `(x, y)`.
 pub fn logistic(ws: &[Tensor<f64>], xt: &Tensor<f64>, yt: &Tensor<f64>) -> Tensor<f64> {
-    DeepLinear::from_weights(ws.to_vec()).forward(xt).mul(yt).logistic_loss()
+    DeepLinear::from_weights(ws.to_vec())
+        .forward(xt)
+        .mul(yt)
+        .logistic_loss()
 }
 
 /// Runs protocol 2d (with `--data`, on the user's separable binary data).
@@ -84,7 +91,11 @@ pub fn run(ctx: &Ctx) -> Result<Summary> {
         let mut rng = ctx.rng(&format!("init{depth}"));
         let mut theta0 = Vec::new();
         for s in &sh {
-            theta0.extend(gaussian_vec(&mut rng, s[0] * s[1], 0.1 / (width as f64).sqrt()));
+            theta0.extend(gaussian_vec(
+                &mut rng,
+                s[0] * s[1],
+                0.1 / (width as f64).sqrt(),
+            ));
         }
         let (sh2, sh3) = (sh.clone(), sh.clone());
         let (xr, yr, wr) = (&xt, &yt, &w_hat);
@@ -98,11 +109,36 @@ pub fn run(ctx: &Ctx) -> Result<Summary> {
             },
         );
         let r = ctx.iterate(&format!("depth{depth}"), prob.start(theta0), steps, &logs)?;
-        Ok((r.trace, end_to_end(&r.state.theta, &sh), rank_and_alignment(&r.state.theta, &sh)))
+        Ok((
+            r.trace,
+            end_to_end(&r.state.theta, &sh),
+            rank_and_alignment(&r.state.theta, &sh),
+        ))
     })?;
-    let mut f_cos = Figure::new("2d_direction", "2d: 1 - cos(end-to-end beta, l2 SVM)", "t", "1 - cos", true, true);
-    let mut f_rank = Figure::new("2d_stable_rank", "2d: min_i ||W_i||_2 / ||W_i||_F", "t", "ratio", true, false);
-    let mut f_align = Figure::new("2d_alignment", "2d: min_i |<v_{i+1}, u_i>|", "t", "alignment", true, false);
+    let mut f_cos = Figure::new(
+        "2d_direction",
+        "2d: 1 - cos(end-to-end beta, l2 SVM)",
+        "t",
+        "1 - cos",
+        true,
+        true,
+    );
+    let mut f_rank = Figure::new(
+        "2d_stable_rank",
+        "2d: min_i ||W_i||_2 / ||W_i||_F",
+        "t",
+        "ratio",
+        true,
+        false,
+    );
+    let mut f_align = Figure::new(
+        "2d_alignment",
+        "2d: min_i |<v_{i+1}, u_i>|",
+        "t",
+        "alignment",
+        true,
+        false,
+    );
     for (&depth, (trace, beta, (ratio, align))) in depths.iter().zip(&runs) {
         let oc = one_minus_cos(beta, &svm.w);
         let label = format!("L = {depth}");
@@ -117,13 +153,32 @@ pub fn run(ctx: &Ctx) -> Result<Summary> {
         s.array(&format!("beta_L{depth}"), beta);
         ctx.write_trace(&mut s, &format!("2d_depth{depth}"), trace)?;
         if depth == 3 {
-            s.claim(Claim::below("2d: depth-3 product converges in direction to the l2 SVM", "1 - cos(W3 W2 W1, w_svm)", oc, 1e-2));
-            s.claim(Claim::above("2d: depth-3 layers become rank one", "min_i ||W_i||_2 / ||W_i||_F", *ratio, 0.99));
-            s.claim(Claim::above("2d: depth-3 adjacent layers align", "min_i |<v_{i+1}, u_i>|", *align, 0.99));
+            s.claim(Claim::below(
+                "2d: depth-3 product converges in direction to the l2 SVM",
+                "1 - cos(W3 W2 W1, w_svm)",
+                oc,
+                1e-2,
+            ));
+            s.claim(Claim::above(
+                "2d: depth-3 layers become rank one",
+                "min_i ||W_i||_2 / ||W_i||_F",
+                *ratio,
+                0.99,
+            ));
+            s.claim(Claim::above(
+                "2d: depth-3 adjacent layers align",
+                "min_i |<v_{i+1}, u_i>|",
+                *align,
+                0.99,
+            ));
             let ts = trace.t();
             let oc_t = trace.col("one_minus_cos");
-            let checkpoints: Vec<f64> = ctx.pick(vec![1e3, 1e4, 1e5, 2e5], vec![1e2, 1e3, 1e4, 2e4]);
-            let vals: Vec<f64> = checkpoints.iter().map(|&c| value_at(&ts, &oc_t, c)).collect();
+            let checkpoints: Vec<f64> =
+                ctx.pick(vec![1e3, 1e4, 1e5, 2e5], vec![1e2, 1e3, 1e4, 2e4]);
+            let vals: Vec<f64> = checkpoints
+                .iter()
+                .map(|&c| value_at(&ts, &oc_t, c))
+                .collect();
             s.claim(Claim::is_true(
                 "2d: depth-3 direction error strictly decreasing",
                 &format!("1 - cos at t = {checkpoints:?}: {vals:?}"),
@@ -133,9 +188,11 @@ pub fn run(ctx: &Ctx) -> Result<Summary> {
     }
     s.array("w_svm", &svm.w);
     if ctx.quick() {
-        s.notes.push("2d (quick): eta = 0.1 and 2e4 steps instead of eta = 1e-2, 2e5 steps".into());
+        s.notes
+            .push("2d (quick): eta = 0.1 and 2e4 steps instead of eta = 1e-2, 2e5 steps".into());
     }
-    s.notes.push("2d: claims at depth 3 (the protocol's); depths 1, 2, 4 are reported".into());
+    s.notes
+        .push("2d: claims at depth 3 (the protocol's); depths 1, 2, 4 are reported".into());
     for f in [f_cos, f_rank, f_align] {
         ctx.save_figure(&mut s, &f)?;
     }

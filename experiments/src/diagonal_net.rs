@@ -35,7 +35,9 @@ pub fn loss_grad(x: &Matrix, y: &[f64], theta: &[f64], g: &mut [f64]) -> f64 {
 
 fn beta_of(theta: &[f64]) -> Vec<f64> {
     let d = theta.len() / 2;
-    (0..d).map(|j| theta[j] * theta[j] - theta[d + j] * theta[d + j]).collect()
+    (0..d)
+        .map(|j| theta[j] * theta[j] - theta[d + j] * theta[d + j])
+        .collect()
 }
 
 /// Runs protocol 10a (with `--data`, on the user's underdetermined regression data).
@@ -45,7 +47,11 @@ pub fn run(ctx: &Ctx) -> Result<Summary> {
         Some(file) => {
             let d = read_csv(file)?;
             if d.x.rows >= d.x.cols {
-                return Err(Error::data(file, d.all_lines(), "diagonal_net needs fewer samples than features"));
+                return Err(Error::data(
+                    file,
+                    d.all_lines(),
+                    "diagonal_net needs fewer samples than features",
+                ));
             }
             (d.x, d.y, None)
         }
@@ -58,15 +64,24 @@ pub fn run(ctx: &Ctx) -> Result<Summary> {
                 *v = 1.0 / (k as f64).sqrt();
             }
             let noise = gaussian_vec(&mut rng, n, 0.1);
-            let y: Vec<f64> = x.mul_vec(&w_star).iter().zip(&noise).map(|(a, b)| a + b).collect();
+            let y: Vec<f64> = x
+                .mul_vec(&w_star)
+                .iter()
+                .zip(&noise)
+                .map(|(a, b)| a + b)
+                .collect();
             let xt = gaussian(&mut rng, 2000, d, 1.0);
             let yt = xt.mul_vec(&w_star);
             (x, y, Some((xt, yt)))
         }
     };
     let d = x.cols;
-    let l2 = min_l2_interpolant(&x, &y).map_err(|e| Error::reference("10a: min-l2", e))?.w;
-    let l1 = min_l1_interpolant(&x, &y).map_err(|e| Error::reference("10a: basis pursuit", e))?.w;
+    let l2 = min_l2_interpolant(&x, &y)
+        .map_err(|e| Error::reference("10a: min-l2", e))?
+        .w;
+    let l1 = min_l1_interpolant(&x, &y)
+        .map_err(|e| Error::reference("10a: basis pursuit", e))?
+        .w;
     let sig = sigma_max_sq(&x) / x.rows as f64;
     let alphas: Vec<f64> = if ctx.quick() {
         vec![1e-3, 0.03, 0.3, 3.0, 30.0]
@@ -75,7 +90,9 @@ pub fn run(ctx: &Ctx) -> Result<Summary> {
     };
     let cap = 300_000u64;
     let results = ctx.par_map(&alphas, |&alpha| {
-        let q = min_q_alpha_interpolant(&x, &y, alpha).map_err(|e| Error::reference("10a: Q_alpha", e))?.w;
+        let q = min_q_alpha_interpolant(&x, &y, alpha)
+            .map_err(|e| Error::reference("10a: Q_alpha", e))?
+            .w;
         let eta = 0.2 / (sig * f64::max(1.0, 4.0 * alpha * alpha));
         let q2 = q.clone();
         let (l1r, l2r) = (&l1, &l2);
@@ -89,10 +106,22 @@ pub fn run(ctx: &Ctx) -> Result<Summary> {
             },
         )
         .stop_at(1e-10 / 2.0);
-        let r = ctx.iterate(&format!("alpha{alpha}"), prob.start(vec![alpha; 2 * d]), cap, &crate::stats::log_points(cap, 5))?;
+        let r = ctx.iterate(
+            &format!("alpha{alpha}"),
+            prob.start(vec![alpha; 2 * d]),
+            cap,
+            &crate::stats::log_points(cap, 5),
+        )?;
         Ok((beta_of(&r.state.theta), q, r.state.loss, r.steps))
     })?;
-    let mut fig = Figure::new("10a_distances", "10a: diagonal net, distance to references vs alpha", "alpha", "rel. dist.", true, true);
+    let mut fig = Figure::new(
+        "10a_distances",
+        "10a: diagonal net, distance to references vs alpha",
+        "alpha",
+        "rel. dist.",
+        true,
+        true,
+    );
     let (mut dq, mut d1, mut d2, mut errs) = (vec![], vec![], vec![], vec![]);
     for (&alpha, (b, q, loss, steps)) in alphas.iter().zip(&results) {
         dq.push(rel_dist(b, q).max(1e-16));
@@ -100,7 +129,10 @@ pub fn run(ctx: &Ctx) -> Result<Summary> {
         d2.push(rel_dist(b, &l2).max(1e-16));
         s.array(&format!("beta_alpha{alpha}"), b);
         s.array(&format!("q_alpha{alpha}"), q);
-        s.report(&format!("alpha {alpha}: final train loss (1/2N)||r||^2"), *loss);
+        s.report(
+            &format!("alpha {alpha}: final train loss (1/2N)||r||^2"),
+            *loss,
+        );
         s.report(&format!("alpha {alpha}: steps"), *steps as f64);
         if [0.03, 0.3, 3.0].contains(&alpha) {
             s.claim(Claim::below(
@@ -112,13 +144,25 @@ pub fn run(ctx: &Ctx) -> Result<Summary> {
         }
         if let Some((xt, yt)) = &test {
             let p = xt.mul_vec(b);
-            errs.push(p.iter().zip(yt).map(|(a, c)| (a - c).powi(2)).sum::<f64>() / yt.len() as f64);
+            errs.push(
+                p.iter().zip(yt).map(|(a, c)| (a - c).powi(2)).sum::<f64>() / yt.len() as f64,
+            );
         }
     }
     let first = &results[0].0;
     let last = &results[results.len() - 1].0;
-    s.claim(Claim::at_most("10a: small alpha (1e-3) gives the min-l1 interpolant", "||beta||_1 / BP opt", norm1(first) / norm1(&l1), 1.02));
-    s.claim(Claim::at_most("10a: large alpha (30) gives the min-l2 interpolant", "||beta||_2 / ||X+ y||_2", norm2(last) / norm2(&l2), 1.02));
+    s.claim(Claim::at_most(
+        "10a: small alpha (1e-3) gives the min-l1 interpolant",
+        "||beta||_1 / BP opt",
+        norm1(first) / norm1(&l1),
+        1.02,
+    ));
+    s.claim(Claim::at_most(
+        "10a: large alpha (30) gives the min-l2 interpolant",
+        "||beta||_2 / ||X+ y||_2",
+        norm2(last) / norm2(&l2),
+        1.02,
+    ));
     if !errs.is_empty() {
         let worst = errs.windows(2).map(|w| w[0] / w[1]).fold(0.0, f64::max);
         s.claim(Claim::at_most(
@@ -158,8 +202,12 @@ mod tests {
         let theta = gaussian_vec(&mut rng, 14, 0.5);
         let mut g = vec![0.0; 14];
         let l = loss_grad(&x, &y, &theta, &mut g);
-        let u = Tensor::from_vec(theta[..7].to_vec(), [7]).unwrap().requires_grad();
-        let v = Tensor::from_vec(theta[7..].to_vec(), [7]).unwrap().requires_grad();
+        let u = Tensor::from_vec(theta[..7].to_vec(), [7])
+            .unwrap()
+            .requires_grad();
+        let v = Tensor::from_vec(theta[7..].to_vec(), [7])
+            .unwrap()
+            .requires_grad();
         let net = DiagonalNet::from_tensors(u.clone(), v.clone());
         let xt = Tensor::from_vec(x.data.clone(), [4, 7]).unwrap();
         let yt = Tensor::from_vec(y.clone(), [4, 1]).unwrap();

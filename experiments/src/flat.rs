@@ -183,13 +183,18 @@ pub fn tape_grad(
 }
 
 /// The parameters as tensors of the given shapes.
-pub fn split_tensors(theta: &[f64], shapes: &[Vec<usize>], grad: bool) -> Vec<autograd::Tensor<f64>> {
+pub fn split_tensors(
+    theta: &[f64],
+    shapes: &[Vec<usize>],
+    grad: bool,
+) -> Vec<autograd::Tensor<f64>> {
     let mut off = 0;
     shapes
         .iter()
         .map(|s| {
             let n: usize = s.iter().product();
-            let t = autograd::Tensor::from_vec(theta[off..off + n].to_vec(), s.clone()).expect("shape");
+            let t =
+                autograd::Tensor::from_vec(theta[off..off + n].to_vec(), s.clone()).expect("shape");
             off += n;
             if grad {
                 t.requires_grad()

@@ -24,8 +24,8 @@ mod deep_linear;
 mod diagonal_net;
 mod least_squares;
 mod linear_conv;
-mod matrix_sensing;
 mod logistic_margin;
+mod matrix_sensing;
 mod multiclass_margin;
 mod steepest_descent;
 

@@ -44,14 +44,18 @@ impl Net {
     }
     fn forward(self, ws: &[Tensor<f64>], x: &Tensor<f64>) -> Tensor<f64> {
         match self {
-            Net::Conv(l) => LinearConvNet::from_tensors(ws[..l - 1].to_vec(), ws[l - 1].clone()).forward(x),
+            Net::Conv(l) => {
+                LinearConvNet::from_tensors(ws[..l - 1].to_vec(), ws[l - 1].clone()).forward(x)
+            }
             Net::Fc(_) => DeepLinear::from_weights(ws.to_vec()).forward(x),
         }
     }
     fn beta(self, theta: &[f64], d: usize) -> Vec<f64> {
         let ws = split_tensors(theta, &self.shapes(d), false);
         autograd::no_grad(|| match self {
-            Net::Conv(l) => LinearConvNet::from_tensors(ws[..l - 1].to_vec(), ws[l - 1].clone()).beta().to_vec(),
+            Net::Conv(l) => LinearConvNet::from_tensors(ws[..l - 1].to_vec(), ws[l - 1].clone())
+                .beta()
+                .to_vec(),
             Net::Fc(_) => DeepLinear::from_weights(ws).beta().to_vec(),
         })
     }
@@ -89,23 +93,47 @@ struct SeedResult {
 
 fn data(ctx: &Ctx, seed: usize, d: usize, n: usize) -> (Matrix, Vec<f64>) {
     let mut rng = ctx.rng(&format!("data{seed}"));
-    let beta_star: Vec<f64> = (0..d).map(|j| (2.0 * std::f64::consts::PI * j as f64 / d as f64).cos()).collect();
+    let beta_star: Vec<f64> = (0..d)
+        .map(|j| (2.0 * std::f64::consts::PI * j as f64 / d as f64).cos())
+        .collect();
     let x = crate::linear::data::gaussian(&mut rng, n, d, 1.0);
-    let y = x.mul_vec(&beta_star).iter().map(|v| if *v >= 0.0 { 1.0 } else { -1.0 }).collect();
+    let y = x
+        .mul_vec(&beta_star)
+        .iter()
+        .map(|v| if *v >= 0.0 { 1.0 } else { -1.0 })
+        .collect();
     (x, y)
 }
 
-fn one_seed(ctx: &Ctx, seed: usize, x: &Matrix, y: &[f64], steps: u64, with_gd: bool) -> Result<SeedResult> {
+fn one_seed(
+    ctx: &Ctx,
+    seed: usize,
+    x: &Matrix,
+    y: &[f64],
+    steps: u64,
+    with_gd: bool,
+) -> Result<SeedResult> {
     let (n, d) = (x.rows, x.cols);
-    let opt = min_dft_l1_margin(x, y).map_err(|e| Error::reference("5: min ||F beta||_1 margin SOCP", e))?.objective;
-    let svm = svm_l2(x, y).map_err(|e| Error::reference("5: l2 SVM", e))?.w;
+    let opt = min_dft_l1_margin(x, y)
+        .map_err(|e| Error::reference("5: min ||F beta||_1 margin SOCP", e))?
+        .objective;
+    let svm = svm_l2(x, y)
+        .map_err(|e| Error::reference("5: l2 SVM", e))?
+        .w;
     let z = signed_rows(x, y);
     let xt = Tensor::from_vec(x.data.clone(), [n, d]).expect("shape");
     let yt = Tensor::from_vec(y.to_vec(), [n, 1]).expect("shape");
-    let mut nets: Vec<(Net, Step)> = [Net::Fc(1), Net::Conv(2), Net::Conv(3), Net::Conv(4), Net::Fc(2), Net::Fc(3)]
-        .iter()
-        .map(|&net| (net, Step::Normalized(1e-2)))
-        .collect();
+    let mut nets: Vec<(Net, Step)> = [
+        Net::Fc(1),
+        Net::Conv(2),
+        Net::Conv(3),
+        Net::Conv(4),
+        Net::Fc(2),
+        Net::Fc(3),
+    ]
+    .iter()
+    .map(|&net| (net, Step::Normalized(1e-2)))
+    .collect();
     if with_gd {
         nets.push((Net::Conv(2), Step::Fixed(1e-2)));
     }
@@ -113,7 +141,10 @@ fn one_seed(ctx: &Ctx, seed: usize, x: &Matrix, y: &[f64], steps: u64, with_gd: 
     let runs = ctx.par_map(&nets, |&(net, step)| {
         let sh = net.shapes(d);
         let mut rng = ctx.rng(&format!("init{seed}{net:?}"));
-        let theta0: Vec<f64> = sh.iter().flat_map(|s| gaussian_vec(&mut rng, s.iter().product(), 0.1 / (d as f64).sqrt())).collect();
+        let theta0: Vec<f64> = sh
+            .iter()
+            .flat_map(|s| gaussian_vec(&mut rng, s.iter().product(), 0.1 / (d as f64).sqrt()))
+            .collect();
         let (xr, yr, zr) = (&xt, &yt, &z);
         let sh2 = sh.clone();
         let prob = FlatProblem::new(
@@ -132,17 +163,40 @@ fn one_seed(ctx: &Ctx, seed: usize, x: &Matrix, y: &[f64], steps: u64, with_gd: 
             move |th: &[f64]| {
                 let b = net.beta(th, d);
                 let mm = min_margin(zr, &b);
-                vec![if mm > 0.0 { dft_l1_norm(&b) / mm / opt } else { f64::NAN }]
+                vec![if mm > 0.0 {
+                    dft_l1_norm(&b) / mm / opt
+                } else {
+                    f64::NAN
+                }]
             },
         );
-        let name = format!("seed{seed}_{}_{}", net.label().replace([' ', '='], ""), if matches!(step, Step::Fixed(_)) { "gd" } else { "ngd" });
+        let name = format!(
+            "seed{seed}_{}_{}",
+            net.label().replace([' ', '='], ""),
+            if matches!(step, Step::Fixed(_)) {
+                "gd"
+            } else {
+                "ngd"
+            }
+        );
         let r = ctx.iterate(&name, prob.start(theta0), steps, &logs)?;
         Ok((net.beta(&r.state.theta, d), r.trace))
     })?;
-    let mut out = SeedResult { ratio_l2: f64::NAN, ratio_tail_increase: f64::NAN, fc_cos: vec![], sparsity: vec![], traces: vec![], betas: vec![] };
+    let mut out = SeedResult {
+        ratio_l2: f64::NAN,
+        ratio_tail_increase: f64::NAN,
+        fc_cos: vec![],
+        sparsity: vec![],
+        traces: vec![],
+        betas: vec![],
+    };
     for ((net, step), (b, trace)) in nets.iter().zip(runs) {
         let fixed = matches!(step, Step::Fixed(_));
-        let label = format!("{}{}", net.label(), if fixed { " fixed-step GD" } else { "" });
+        let label = format!(
+            "{}{}",
+            net.label(),
+            if fixed { " fixed-step GD" } else { "" }
+        );
         if !fixed {
             out.sparsity.push((net.label(), sparsity(&b)));
             match net {
@@ -152,8 +206,16 @@ fn one_seed(ctx: &Ctx, seed: usize, x: &Matrix, y: &[f64], steps: u64, with_gd: 
                     out.ratio_l2 = dft_l1_norm(&b) / mm / opt;
                     let (ts, rs) = (trace.t(), trace.col("dft_l1_ratio"));
                     let from = ts.last().copied().unwrap_or(0.0) / 10.0;
-                    let tail: Vec<f64> = ts.iter().zip(&rs).filter(|(t, _)| **t >= from).map(|(_, r)| *r).collect();
-                    out.ratio_tail_increase = tail.windows(2).map(|w| w[1] - w[0]).fold(f64::NEG_INFINITY, f64::max);
+                    let tail: Vec<f64> = ts
+                        .iter()
+                        .zip(&rs)
+                        .filter(|(t, _)| **t >= from)
+                        .map(|(_, r)| *r)
+                        .collect();
+                    out.ratio_tail_increase = tail
+                        .windows(2)
+                        .map(|w| w[1] - w[0])
+                        .fold(f64::NEG_INFINITY, f64::max);
                 }
                 _ => {}
             }
@@ -193,16 +255,47 @@ pub fn run(ctx: &Ctx) -> Result<Summary> {
         within as f64,
         need as f64,
     ));
-    s.claim(Claim::at_most("5: L = 2 ratio within 10% on every seed", "max_seed ||F beta||_1 / OPT", ratios.iter().cloned().fold(0.0, f64::max), 1.10));
-    let tail = results.iter().map(|r| r.ratio_tail_increase).fold(f64::NEG_INFINITY, f64::max);
-    s.claim(Claim::at_most("5: L = 2 ratio non-increasing over the last decade", "max increase between logged points", tail, 1e-4));
-    let fc = results.iter().flat_map(|r| r.fc_cos.clone()).fold(0.0, f64::max);
-    s.claim(Claim::below("5: fully connected (L = 1, 2, 3) converge to the l2 SVM", "max 1 - cos(beta, w_svm)", fc, 1e-3));
+    s.claim(Claim::at_most(
+        "5: L = 2 ratio within 10% on every seed",
+        "max_seed ||F beta||_1 / OPT",
+        ratios.iter().cloned().fold(0.0, f64::max),
+        1.10,
+    ));
+    let tail = results
+        .iter()
+        .map(|r| r.ratio_tail_increase)
+        .fold(f64::NEG_INFINITY, f64::max);
+    s.claim(Claim::at_most(
+        "5: L = 2 ratio non-increasing over the last decade",
+        "max increase between logged points",
+        tail,
+        1e-4,
+    ));
+    let fc = results
+        .iter()
+        .flat_map(|r| r.fc_cos.clone())
+        .fold(0.0, f64::max);
+    s.claim(Claim::below(
+        "5: fully connected (L = 1, 2, 3) converge to the l2 SVM",
+        "max 1 - cos(beta, w_svm)",
+        fc,
+        1e-3,
+    ));
     let ordered = results.iter().all(|r| {
-        let get = |k: &str| r.sparsity.iter().find(|(l, _)| l == k).map(|p| p.1).unwrap_or(f64::NAN);
+        let get = |k: &str| {
+            r.sparsity
+                .iter()
+                .find(|(l, _)| l == k)
+                .map(|p| p.1)
+                .unwrap_or(f64::NAN)
+        };
         get("FC L=2") > get("conv L=2") && get("conv L=2") > get("conv L=3")
     });
-    s.claim(Claim::is_true("5: Fourier sparsity s(FC) > s(conv L=2) > s(conv L=3) on every seed", "ordering holds", ordered));
+    s.claim(Claim::is_true(
+        "5: Fourier sparsity s(FC) > s(conv L=2) > s(conv L=3) on every seed",
+        "ordering holds",
+        ordered,
+    ));
     for (k, r) in results.iter().enumerate() {
         for (l, v) in &r.sparsity {
             s.report(&format!("seed {k}: sparsity {l}"), *v);
@@ -211,19 +304,41 @@ pub fn run(ctx: &Ctx) -> Result<Summary> {
     }
     let r0 = &results[0];
     let ks: Vec<f64> = (0..d).map(|k| k as f64).collect();
-    let mut spec = Figure::new("5_spectra", "5: |DFT(beta)| (scaled to max 1), seed 0", "frequency k", "|F beta|", false, true);
+    let mut spec = Figure::new(
+        "5_spectra",
+        "5: |DFT(beta)| (scaled to max 1), seed 0",
+        "frequency k",
+        "|F beta|",
+        false,
+        true,
+    );
     for (l, b) in &r0.betas {
         if !l.contains("fixed") && l != "FC L=1" && l != "FC L=3" {
             spec = spec.with(Series::new(l, &ks, &spectrum(b)));
         }
         s.array(&format!("beta {l}"), b);
     }
-    let mut conv = Figure::new("5_objective_ratio", "5: L = 2, ||F beta||_1 / OPT vs steps (seed 0)", "t", "ratio", true, true);
+    let mut conv = Figure::new(
+        "5_objective_ratio",
+        "5: L = 2, ||F beta||_1 / OPT vs steps (seed 0)",
+        "t",
+        "ratio",
+        true,
+        true,
+    );
     for (l, t) in &r0.traces {
         if l.starts_with("conv L=2") {
-            let name = if l.contains("fixed") { "fixed-step GD (exp loss)".to_string() } else { "normalized GD".to_string() };
+            let name = if l.contains("fixed") {
+                "fixed-step GD (exp loss)".to_string()
+            } else {
+                "normalized GD".to_string()
+            };
             conv = conv.with(Series::from_trace(&name, t, "dft_l1_ratio"));
-            ctx.write_trace(&mut s, &format!("5_{}", name.replace([' ', '(', ')'], "_")), t)?;
+            ctx.write_trace(
+                &mut s,
+                &format!("5_{}", name.replace([' ', '(', ')'], "_")),
+                t,
+            )?;
         }
     }
     ctx.save_figure(&mut s, &spec)?;

@@ -17,7 +17,9 @@ use crate::flat::{FlatProblem, Step};
 use crate::linear::data::{gaussian, gaussian_vec};
 use crate::linear::Matrix;
 use crate::plot::{Figure, Series};
-use crate::reference::{min_l2_interpolant, min_nuclear, min_trace_psd, nuclear_norm, singular_values};
+use crate::reference::{
+    min_l2_interpolant, min_nuclear, min_trace_psd, nuclear_norm, singular_values,
+};
 use crate::stats::rel_dist;
 use crate::summary::{Claim, Summary};
 
@@ -34,7 +36,12 @@ pub struct Sensing {
 fn dot(a: &[f64], b: &[f64]) -> f64 {
     let mut acc = [0.0; 4];
     let (ca, cb) = (a.chunks_exact(4), b.chunks_exact(4));
-    let tail: f64 = ca.remainder().iter().zip(cb.remainder()).map(|(p, q)| p * q).sum();
+    let tail: f64 = ca
+        .remainder()
+        .iter()
+        .zip(cb.remainder())
+        .map(|(p, q)| p * q)
+        .sum();
     for (p, q) in ca.zip(cb) {
         for k in 0..4 {
             acc[k] += p[k] * q[k];
@@ -115,7 +122,14 @@ fn matrix_of(theta: &[f64], n: usize) -> Vec<f64> {
 }
 
 /// `m` Gaussian measurement matrices (symmetrized when `sym`) of `X*` plus noise of variance `var`.
-fn measurements(rng: &mut StdRng, n: usize, m: usize, sym: bool, x_star: &[f64], var: f64) -> Sensing {
+fn measurements(
+    rng: &mut StdRng,
+    n: usize,
+    m: usize,
+    sym: bool,
+    x_star: &[f64],
+    var: f64,
+) -> Sensing {
     let mut a = gaussian(rng, m, n * n, 1.0);
     if sym {
         for i in 0..m {
@@ -126,7 +140,12 @@ fn measurements(rng: &mut StdRng, n: usize, m: usize, sym: bool, x_star: &[f64],
         }
     }
     let noise = gaussian_vec(rng, m, var.sqrt());
-    let y = a.mul_vec(x_star).iter().zip(&noise).map(|(p, q)| p + q).collect();
+    let y = a
+        .mul_vec(x_star)
+        .iter()
+        .zip(&noise)
+        .map(|(p, q)| p + q)
+        .collect();
     Sensing { n, a, y }
 }
 
@@ -136,19 +155,52 @@ struct Outcome {
     steps: u64,
 }
 
-fn train(ctx: &Ctx, name: &str, p: &Sensing, sym: bool, alpha: f64, eta: f64, cap: u64, stop: f64, init: &[f64]) -> Result<Outcome> {
+fn train(
+    ctx: &Ctx,
+    name: &str,
+    p: &Sensing,
+    sym: bool,
+    alpha: f64,
+    eta: f64,
+    cap: u64,
+    stop: f64,
+    init: &[f64],
+) -> Result<Outcome> {
     let n = p.n;
     let theta0: Vec<f64> = init.iter().map(|g| alpha * g).collect();
-    let grad = move |th: &[f64], g: &mut [f64]| if sym { p.grad_sym(th, g) } else { p.grad_asym(th, g) };
+    let grad = move |th: &[f64], g: &mut [f64]| {
+        if sym {
+            p.grad_sym(th, g)
+        } else {
+            p.grad_asym(th, g)
+        }
+    };
     let prob = FlatProblem::new(grad, Step::Fixed(eta), &["loss"], move |th: &[f64]| {
         let mut g = vec![0.0; th.len()];
-        vec![if sym { p.grad_sym(th, &mut g) } else { p.grad_asym(th, &mut g) }]
+        vec![if sym {
+            p.grad_sym(th, &mut g)
+        } else {
+            p.grad_asym(th, &mut g)
+        }]
     })
     .stop_at(stop);
-    let r = ctx.iterate(name, prob.start(theta0), cap, &crate::stats::log_points(cap, 5))?;
+    let r = ctx.iterate(
+        name,
+        prob.start(theta0),
+        cap,
+        &crate::stats::log_points(cap, 5),
+    )?;
     let mut g = vec![0.0; r.state.theta.len()];
-    let loss = if sym { p.grad_sym(&r.state.theta, &mut g) } else { p.grad_asym(&r.state.theta, &mut g) };
-    Ok(Outcome { x: matrix_of(&r.state.theta, n), loss, steps: r.steps })
+    let loss = if sym {
+        p.grad_sym(&r.state.theta, &mut g)
+    } else {
+        p.grad_asym(&r.state.theta, &mut g)
+    };
+    Ok(Outcome {
+        x: matrix_of(&r.state.theta, n),
+        loss,
+        steps: r.steps,
+    })
 }
 
 /// `alpha * G / ||G||_F` init directions (unit Frobenius norm per factor).
@@ -169,7 +221,13 @@ fn probe_step(p: &Sensing, sym: bool, init: &[f64], steps: usize) -> f64 {
         let eta = 0.5f64.powi(k);
         let ok = [1e-3, 1.0].iter().all(|&alpha| {
             let mut th: Vec<f64> = init.iter().map(|v| alpha * v).collect();
-            let grad = |th: &[f64], g: &mut [f64]| if sym { p.grad_sym(th, g) } else { p.grad_asym(th, g) };
+            let grad = |th: &[f64], g: &mut [f64]| {
+                if sym {
+                    p.grad_sym(th, g)
+                } else {
+                    p.grad_asym(th, g)
+                }
+            };
             let l0 = grad(&th, &mut g);
             for _ in 0..steps {
                 let l = grad(&th, &mut g);
@@ -211,22 +269,36 @@ pub fn run(ctx: &Ctx) -> Result<Summary> {
     x_star.iter_mut().for_each(|v| *v *= sc);
     s.notes.push(format!("4: n = {n}, r = {r}, m = 3nr = {m}; noise variance 1e-3 (std {:.4}), as the protocol reads the talk's 1e-3", var.sqrt()));
     if ctx.config.data.is_some() {
-        s.notes.push("4: --data is not used (the measurements are synthetic Gaussian matrices)".into());
+        s.notes.push(
+            "4: --data is not used (the measurements are synthetic Gaussian matrices)".into(),
+        );
     }
 
     // ---- X = U U^T, symmetric A_i, min-trace PSD reference.
     let sym = measurements(&mut rng, n, m, true, &x_star, var);
     let test_sym = measurements(&mut rng, n, 1000, true, &x_star, 0.0);
-    let psd = min_trace_psd(&sym.a, n, &sym.y).map_err(|e| Error::reference("4: min-trace PSD", e))?;
-    let fro = min_l2_interpolant(&sym.a, &sym.y).map_err(|e| Error::reference("4: min-Frobenius", e))?.w;
+    let psd =
+        min_trace_psd(&sym.a, n, &sym.y).map_err(|e| Error::reference("4: min-trace PSD", e))?;
+    let fro = min_l2_interpolant(&sym.a, &sym.y)
+        .map_err(|e| Error::reference("4: min-Frobenius", e))?
+        .w;
     s.report("PSD reference: ADMM iterations", psd.iterations as f64);
-    s.report("PSD reference: constraint residual", psd.constraint_residual);
-    s.report("PSD reference: ||X_ref - X*||_F / ||X*||_F", rel_fro(&psd.x, &x_star));
+    s.report(
+        "PSD reference: constraint residual",
+        psd.constraint_residual,
+    );
+    s.report(
+        "PSD reference: ||X_ref - X*||_F / ||X*||_F",
+        rel_fro(&psd.x, &x_star),
+    );
     let init = init_dir(&mut ctx.rng("init"), n, 1);
     let eta_p = probe_step(&sym, true, &init, 3000);
     s.report("UU^T: probed step eta_p", eta_p);
     let alphas = [1e-3, 1e-2, 1e-1, 1.0, 3.0];
-    let mut jobs: Vec<(f64, f64, u64, f64)> = alphas.iter().map(|&a| (a, eta_p / 4.0, cap, 1e-9)).collect();
+    let mut jobs: Vec<(f64, f64, u64, f64)> = alphas
+        .iter()
+        .map(|&a| (a, eta_p / 4.0, cap, 1e-9))
+        .collect();
     if !ctx.quick() {
         jobs.extend(alphas.iter().map(|&a| (a, eta_p / 16.0, cap, 1e-9)));
     }
@@ -240,22 +312,53 @@ pub fn run(ctx: &Ctx) -> Result<Summary> {
     })?;
     let test_err = |x: &[f64], t: &Sensing| -> f64 {
         let p = t.a.mul_vec(x);
-        (p.iter().zip(&t.y).map(|(a, b)| (a - b).powi(2)).sum::<f64>() / t.y.len() as f64).sqrt()
+        (p.iter()
+            .zip(&t.y)
+            .map(|(a, b)| (a - b).powi(2))
+            .sum::<f64>()
+            / t.y.len() as f64)
+            .sqrt()
     };
     let ref_nuc = psd.objective;
-    let mut fig_err = Figure::new("4_error_vs_alpha", "4: X = UU^T, error and distances vs alpha", "alpha", "relative", true, true);
-    let mut sv = Figure::new("4_singular_values", "4: singular values of every solution", "index", "singular value", false, true);
+    let mut fig_err = Figure::new(
+        "4_error_vs_alpha",
+        "4: X = UU^T, error and distances vs alpha",
+        "alpha",
+        "relative",
+        true,
+        true,
+    );
+    let mut sv = Figure::new(
+        "4_singular_values",
+        "4: singular values of every solution",
+        "index",
+        "singular value",
+        false,
+        true,
+    );
     let idx: Vec<f64> = (1..=n).map(|i| i as f64).collect();
     let floor = |v: Vec<f64>| -> Vec<f64> { v.into_iter().map(|a| a.max(1e-12)).collect() };
     sv = sv
         .with(Series::new("X*", &idx, &floor(singular_values(&x_star, n))))
-        .with(Series::new("min-trace PSD", &idx, &floor(singular_values(&psd.x, n))))
-        .with(Series::new("min-Frobenius (sym)", &idx, &floor(singular_values(&fro, n))));
+        .with(Series::new(
+            "min-trace PSD",
+            &idx,
+            &floor(singular_values(&psd.x, n)),
+        ))
+        .with(Series::new(
+            "min-Frobenius (sym)",
+            &idx,
+            &floor(singular_values(&fro, n)),
+        ));
     let mut by_eta: Vec<(f64, Vec<f64>, Vec<f64>, Vec<f64>, Vec<f64>)> = Vec::new();
     for ((alpha, eta, _, stop), o) in jobs.iter().zip(&outs) {
         let key = format!("UU^T alpha={alpha} eta={eta:.3e}");
         let nr = nuclear_norm(&o.x, n) / ref_nuc;
-        let (dref, derr, dfro) = (rel_fro(&o.x, &psd.x), rel_fro(&o.x, &x_star), rel_fro(&o.x, &fro));
+        let (dref, derr, dfro) = (
+            rel_fro(&o.x, &psd.x),
+            rel_fro(&o.x, &x_star),
+            rel_fro(&o.x, &fro),
+        );
         s.report(&format!("{key}: nuclear ratio"), nr);
         s.report(&format!("{key}: dist to min-trace"), dref);
         s.report(&format!("{key}: error vs X*"), derr);
@@ -275,16 +378,36 @@ pub fn run(ctx: &Ctx) -> Result<Summary> {
             }
         }
         if *alpha == 1e-3 || *alpha == 3.0 {
-            sv = sv.with(Series::new(&format!("GD UU^T alpha={alpha}"), &idx, &floor(singular_values(&o.x, n))));
+            sv = sv.with(Series::new(
+                &format!("GD UU^T alpha={alpha}"),
+                &idx,
+                &floor(singular_values(&o.x, n)),
+            ));
         }
     }
     for (k, (eta, a, err, dref, _)) in by_eta.iter().enumerate() {
         let lbl = if k == 0 { "eta_p/4" } else { "eta_p/16" };
         fig_err = fig_err
-            .with(Series::new(&format!("error vs X*, {lbl} ({eta:.2e})"), a, &err.iter().map(|v| v.max(1e-12)).collect::<Vec<_>>()))
-            .with(Series::new(&format!("dist to min-trace, {lbl}"), a, &dref.iter().map(|v| v.max(1e-12)).collect::<Vec<_>>()));
-        let fd: Vec<f64> = alphas.iter().zip(&outs[k * alphas.len()..]).map(|(_, o)| rel_fro(&o.x, &fro)).collect();
-        fig_err = fig_err.with(Series::new(&format!("dist to min-Frobenius, {lbl}"), a, &fd));
+            .with(Series::new(
+                &format!("error vs X*, {lbl} ({eta:.2e})"),
+                a,
+                &err.iter().map(|v| v.max(1e-12)).collect::<Vec<_>>(),
+            ))
+            .with(Series::new(
+                &format!("dist to min-trace, {lbl}"),
+                a,
+                &dref.iter().map(|v| v.max(1e-12)).collect::<Vec<_>>(),
+            ));
+        let fd: Vec<f64> = alphas
+            .iter()
+            .zip(&outs[k * alphas.len()..])
+            .map(|(_, o)| rel_fro(&o.x, &fro))
+            .collect();
+        fig_err = fig_err.with(Series::new(
+            &format!("dist to min-Frobenius, {lbl}"),
+            a,
+            &fd,
+        ));
     }
     let main = &by_eta[0];
     let o0 = &outs[0];
@@ -293,13 +416,48 @@ pub fn run(ctx: &Ctx) -> Result<Summary> {
     if ctx.quick() {
         s.notes.push("4 (quick): n = 20, 3e4 steps: alpha = 1e-3 bounds loosened to loss <= 1e-3, ratio >= 0.97, distance <= 0.02; step test matched at loss 1e-4".into());
     }
-    s.claim(Claim::at_most("4: UU^T at alpha = 1e-3 fits the data", "final loss (1/2m)||A(X) - y||^2", o0.loss, lb));
-    s.claim(Claim::within("4: UU^T at alpha = 1e-3 reaches the min-trace PSD solution (nuclear norm)", "||X||_* / ||X_ref||_*", main.4[0], rlo, 1.01));
-    s.claim(Claim::at_most("4: UU^T at alpha = 1e-3 reaches the min-trace PSD solution", "||X - X_ref||_F / ||X_ref||_F", main.3[0], db));
-    let nondec = |v: &[f64]| v.windows(2).map(|w| w[0] - w[1]).fold(f64::NEG_INFINITY, f64::max);
-    s.claim(Claim::at_most("4: nuclear ratio non-decreasing in alpha (5 values)", "max_i ratio(alpha_i) - ratio(alpha_{i+1})", nondec(&main.4), 1e-3));
-    s.claim(Claim::at_most("4: error vs X* non-decreasing in alpha (5 values)", "max_i err(alpha_i) - err(alpha_{i+1})", nondec(&main.2), 1e-3));
-    s.claim(Claim::above("4: negative control, alpha = 3 is not min-trace", "||X||_* / ||X_ref||_* at alpha = 3", main.4[4], 1.05));
+    s.claim(Claim::at_most(
+        "4: UU^T at alpha = 1e-3 fits the data",
+        "final loss (1/2m)||A(X) - y||^2",
+        o0.loss,
+        lb,
+    ));
+    s.claim(Claim::within(
+        "4: UU^T at alpha = 1e-3 reaches the min-trace PSD solution (nuclear norm)",
+        "||X||_* / ||X_ref||_*",
+        main.4[0],
+        rlo,
+        1.01,
+    ));
+    s.claim(Claim::at_most(
+        "4: UU^T at alpha = 1e-3 reaches the min-trace PSD solution",
+        "||X - X_ref||_F / ||X_ref||_F",
+        main.3[0],
+        db,
+    ));
+    let nondec = |v: &[f64]| {
+        v.windows(2)
+            .map(|w| w[0] - w[1])
+            .fold(f64::NEG_INFINITY, f64::max)
+    };
+    s.claim(Claim::at_most(
+        "4: nuclear ratio non-decreasing in alpha (5 values)",
+        "max_i ratio(alpha_i) - ratio(alpha_{i+1})",
+        nondec(&main.4),
+        1e-3,
+    ));
+    s.claim(Claim::at_most(
+        "4: error vs X* non-decreasing in alpha (5 values)",
+        "max_i err(alpha_i) - err(alpha_{i+1})",
+        nondec(&main.2),
+        1e-3,
+    ));
+    s.claim(Claim::above(
+        "4: negative control, alpha = 3 is not min-trace",
+        "||X||_* / ||X_ref||_* at alpha = 3",
+        main.4[4],
+        1.05,
+    ));
     let k = jobs.len();
     let (big, small) = (&outs[k - 2], &outs[k - 1]);
     let (eb, es) = (rel_fro(&big.x, &x_star), rel_fro(&small.x, &x_star));
@@ -311,7 +469,11 @@ pub fn run(ctx: &Ctx) -> Result<Summary> {
         es - eb,
         0.0,
     ));
-    s.claim(Claim::is_true("4: both step-test runs reached the matched loss", "loss(eta_p/2), loss(eta_p/8) <= matched loss (1e-6; quick 1e-4)", big.loss <= matched && small.loss <= matched));
+    s.claim(Claim::is_true(
+        "4: both step-test runs reached the matched loss",
+        "loss(eta_p/2), loss(eta_p/8) <= matched loss (1e-6; quick 1e-4)",
+        big.loss <= matched && small.loss <= matched,
+    ));
     s.array("x_star", &x_star);
     s.array("min_trace_psd", &psd.x);
     s.array("uu_alpha1e-3", &o0.x);
@@ -319,14 +481,31 @@ pub fn run(ctx: &Ctx) -> Result<Summary> {
     // ---- X = U V^T, general A_i, general min-nuclear reference.
     let gen = measurements(&mut rng, n, m, false, &x_star, var);
     let nuc = min_nuclear(&gen.a, n, &gen.y).map_err(|e| Error::reference("4: min-nuclear", e))?;
-    let fro_g = min_l2_interpolant(&gen.a, &gen.y).map_err(|e| Error::reference("4: min-Frobenius", e))?.w;
+    let fro_g = min_l2_interpolant(&gen.a, &gen.y)
+        .map_err(|e| Error::reference("4: min-Frobenius", e))?
+        .w;
     s.report("nuclear reference: ADMM iterations", nuc.iterations as f64);
-    s.report("nuclear reference: ||X_nuc - X*||_F / ||X*||_F", rel_fro(&nuc.x, &x_star));
+    s.report(
+        "nuclear reference: ||X_nuc - X*||_F / ||X*||_F",
+        rel_fro(&nuc.x, &x_star),
+    );
     let init2 = init_dir(&mut ctx.rng("init-uv"), n, 2);
     let eta_q = probe_step(&gen, false, &init2, 3000);
     s.report("UV^T: probed step eta_p", eta_q);
     let ga: Vec<f64> = ctx.pick(vec![1e-5, 1e-3, 1e-1, 1.0], vec![1e-5, 1e-1]);
-    let outs2 = ctx.par_map(&ga, |&alpha| train(ctx, &format!("asym_alpha{alpha}"), &gen, false, alpha, eta_q / 4.0, cap, 1e-9, &init2))?;
+    let outs2 = ctx.par_map(&ga, |&alpha| {
+        train(
+            ctx,
+            &format!("asym_alpha{alpha}"),
+            &gen,
+            false,
+            alpha,
+            eta_q / 4.0,
+            cap,
+            1e-9,
+            &init2,
+        )
+    })?;
     let (mut e2, mut dn, mut df, mut nrs) = (vec![], vec![], vec![], vec![]);
     for (alpha, o) in ga.iter().zip(&outs2) {
         let key = format!("UV^T alpha={alpha}");
@@ -336,22 +515,69 @@ pub fn run(ctx: &Ctx) -> Result<Summary> {
         df.push(rel_fro(&o.x, &fro_g));
         nrs.push(nr);
         s.report(&format!("{key}: nuclear ratio"), nr);
-        s.report(&format!("{key}: dist to min-nuclear"), *dn.last().unwrap_or(&0.0));
+        s.report(
+            &format!("{key}: dist to min-nuclear"),
+            *dn.last().unwrap_or(&0.0),
+        );
         s.report(&format!("{key}: error vs X*"), *e2.last().unwrap_or(&0.0));
         s.report(&format!("{key}: final loss"), o.loss);
-        sv = sv.with(Series::new(&format!("GD UV^T alpha={alpha}"), &idx, &floor(singular_values(&o.x, n))));
+        sv = sv.with(Series::new(
+            &format!("GD UV^T alpha={alpha}"),
+            &idx,
+            &floor(singular_values(&o.x, n)),
+        ));
     }
     sv = sv
-        .with(Series::new("min-nuclear (general)", &idx, &floor(singular_values(&nuc.x, n))))
-        .with(Series::new("min-Frobenius (general)", &idx, &floor(singular_values(&fro_g, n))));
+        .with(Series::new(
+            "min-nuclear (general)",
+            &idx,
+            &floor(singular_values(&nuc.x, n)),
+        ))
+        .with(Series::new(
+            "min-Frobenius (general)",
+            &idx,
+            &floor(singular_values(&fro_g, n)),
+        ));
     let o = &outs2[0];
-    let err_nuc = crate::stats::norm2(&o.x.iter().zip(&x_star).map(|(a, b)| a - b).collect::<Vec<_>>());
-    let err_ref = crate::stats::norm2(&nuc.x.iter().zip(&x_star).map(|(a, b)| a - b).collect::<Vec<_>>());
-    s.claim(Claim::at_most("4: UV^T (alpha = 1e-5) recovers X* far better than min-nuclear", "||X_GD - X*||_F / ||X_nuc - X*||_F", err_nuc / err_ref, 0.8));
-    s.claim(Claim::within("4: UV^T (alpha = 1e-5) nuclear norm close to (not at) the minimum", "||X_GD||_* / ||X_nuc||_*", nrs[0], 1.0, 1.10));
-    s.report("UV^T alpha=1e-5: dist to min-nuclear (expected 0.25-0.55, not a claim)", dn[0]);
+    let err_nuc = crate::stats::norm2(
+        &o.x.iter()
+            .zip(&x_star)
+            .map(|(a, b)| a - b)
+            .collect::<Vec<_>>(),
+    );
+    let err_ref = crate::stats::norm2(
+        &nuc.x
+            .iter()
+            .zip(&x_star)
+            .map(|(a, b)| a - b)
+            .collect::<Vec<_>>(),
+    );
+    s.claim(Claim::at_most(
+        "4: UV^T (alpha = 1e-5) recovers X* far better than min-nuclear",
+        "||X_GD - X*||_F / ||X_nuc - X*||_F",
+        err_nuc / err_ref,
+        0.8,
+    ));
+    s.claim(Claim::within(
+        "4: UV^T (alpha = 1e-5) nuclear norm close to (not at) the minimum",
+        "||X_GD||_* / ||X_nuc||_*",
+        nrs[0],
+        1.0,
+        1.10,
+    ));
+    s.report(
+        "UV^T alpha=1e-5: dist to min-nuclear (expected 0.25-0.55, not a claim)",
+        dn[0],
+    );
     s.notes.push("4: UV^T is NOT min-nuclear (Arora et al. 2019, Razin & Cohen 2020): it is biased to low rank; the distance to X_nuc is reported, not asserted".into());
-    let mut fig2 = Figure::new("4_asym_vs_alpha", "4: X = UV^T, error and distances vs alpha (eta_p/4)", "alpha", "relative", true, true);
+    let mut fig2 = Figure::new(
+        "4_asym_vs_alpha",
+        "4: X = UV^T, error and distances vs alpha (eta_p/4)",
+        "alpha",
+        "relative",
+        true,
+        true,
+    );
     fig2 = fig2
         .with(Series::new("error vs X*", &ga, &e2))
         .with(Series::new("dist to min-nuclear", &ga, &dn))
@@ -380,15 +606,22 @@ mod tests {
             let p = measurements(&mut rng, n, 7, sym, &x_star, 0.01);
             let a = Tensor::from_vec(p.a.data.clone(), [7, n, n]).unwrap();
             let yt = Tensor::from_vec(p.y.clone(), [7, 1]).unwrap();
-            let u = Tensor::from_vec(gaussian_vec(&mut rng, n * n, 1.0), [n, n]).unwrap().requires_grad();
-            let v = Tensor::from_vec(gaussian_vec(&mut rng, n * n, 1.0), [n, n]).unwrap().requires_grad();
+            let u = Tensor::from_vec(gaussian_vec(&mut rng, n * n, 1.0), [n, n])
+                .unwrap()
+                .requires_grad();
+            let v = Tensor::from_vec(gaussian_vec(&mut rng, n * n, 1.0), [n, n])
+                .unwrap()
+                .requires_grad();
             let (theta, loss, tape) = if sym {
                 let f = SymmetricFactorization { u: u.clone() };
                 let l = measure(&a, &f.matrix()).squared_loss(&yt);
                 l.backward();
                 (u.to_vec(), l.item(), u.grad().unwrap().to_vec())
             } else {
-                let f = MatrixFactorization { u: u.clone(), v: v.clone() };
+                let f = MatrixFactorization {
+                    u: u.clone(),
+                    v: v.clone(),
+                };
                 let l = measure(&a, &f.matrix()).squared_loss(&yt);
                 l.backward();
                 let mut th = u.to_vec();
@@ -398,9 +631,17 @@ mod tests {
                 (th, l.item(), g)
             };
             let mut g = vec![0.0; theta.len()];
-            let l = if sym { p.grad_sym(&theta, &mut g) } else { p.grad_asym(&theta, &mut g) };
+            let l = if sym {
+                p.grad_sym(&theta, &mut g)
+            } else {
+                p.grad_asym(&theta, &mut g)
+            };
             assert!((l - loss).abs() < 1e-10 * (1.0 + loss), "{l} vs {loss}");
-            assert!(rel_dist(&g, &tape) < 1e-10, "sym {sym}: {}", rel_dist(&g, &tape));
+            assert!(
+                rel_dist(&g, &tape) < 1e-10,
+                "sym {sym}: {}",
+                rel_dist(&g, &tape)
+            );
         }
     }
 }

@@ -38,7 +38,8 @@ pub fn min_q_alpha_interpolant(x: &Matrix, y: &[f64], alpha: f64) -> Result<Solu
     };
     let dual = |nu: &[f64]| -> f64 {
         let t = theta(nu);
-        t.iter().map(|v| a2 * v.cosh()).sum::<f64>() - nu.iter().zip(y).map(|(a, b)| a * b).sum::<f64>()
+        t.iter().map(|v| a2 * v.cosh()).sum::<f64>()
+            - nu.iter().zip(y).map(|(a, b)| a * b).sum::<f64>()
     };
     let mut nu = vec![0.0; n];
     let mut last = f64::NAN;
@@ -53,7 +54,9 @@ pub fn min_q_alpha_interpolant(x: &Matrix, y: &[f64], alpha: f64) -> Result<Solu
             return Ok(Solution {
                 objective: q_alpha(&beta, alpha),
                 w: beta,
-                status: Status::Converged { sweeps: it as usize },
+                status: Status::Converged {
+                    sweeps: it as usize,
+                },
             });
         }
         // Hessian X diag(2 alpha^2 cosh(theta)) X^T (+ a tiny ridge for safety).
@@ -84,7 +87,9 @@ pub fn min_q_alpha_interpolant(x: &Matrix, y: &[f64], alpha: f64) -> Result<Solu
             if lr < 1e-20 {
                 return Err(Error::NotConverged {
                     problem: "min Q_alpha s.t. X beta = y (dual Newton)",
-                    status: format!("line search failed at iteration {it}, ||X beta - y|| = {gnorm:e}"),
+                    status: format!(
+                        "line search failed at iteration {it}, ||X beta - y|| = {gnorm:e}"
+                    ),
                 });
             }
         }
@@ -145,7 +150,12 @@ mod tests {
         let big = min_q_alpha_interpolant(&x, &y, 100.0).unwrap().w;
         let small = min_q_alpha_interpolant(&x, &y, 1e-6).unwrap().w;
         let rel = |a: &[f64], b: &[f64]| {
-            let d: f64 = a.iter().zip(b).map(|(p, q)| (p - q).powi(2)).sum::<f64>().sqrt();
+            let d: f64 = a
+                .iter()
+                .zip(b)
+                .map(|(p, q)| (p - q).powi(2))
+                .sum::<f64>()
+                .sqrt();
             d / b.iter().map(|v| v * v).sum::<f64>().sqrt()
         };
         assert!(rel(&big, &l2) < 1e-4, "{}", rel(&big, &l2));

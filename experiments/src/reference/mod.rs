@@ -35,13 +35,13 @@ use std::fmt;
 
 pub use dense::{dot, Matrix};
 pub use dft::{dft_l1_norm, min_dft_l1_margin};
+pub use hyperbolic::{min_q_alpha_interpolant, q_alpha};
 pub use interpolants::{
     closest_interpolant, min_l1_interpolant, min_l2_interpolant, min_linf_interpolant,
 };
 pub use margins::{
     max_margin_l1, max_margin_linf, svm_l2, svm_l2_dual_cd, SvmSolution, SUPPORT_TOL,
 };
-pub use hyperbolic::{min_q_alpha_interpolant, q_alpha};
 pub use multiclass::{multiclass_svm, MulticlassSolution};
 pub use nuclear::{
     min_nuclear, min_trace_psd, nuclear_norm, singular_values, NuclearSolution, ADMM_TOL,

@@ -41,7 +41,9 @@ pub fn min_trace_psd(a: &Matrix, n: usize, y: &[f64]) -> Result<NuclearSolution,
 /// Singular values of the `n x n` row-major `x`, descending.
 pub fn singular_values(x: &[f64], n: usize) -> Vec<f64> {
     let m = Mat::from_fn(n, n, |i, j| x[i * n + j]);
-    let s = m.singular_values().expect("the SVD of a finite matrix converges");
+    let s = m
+        .singular_values()
+        .expect("the SVD of a finite matrix converges");
     let mut s: Vec<f64> = s.to_vec();
     s.sort_by(|a, b| b.total_cmp(a));
     s
@@ -57,7 +59,9 @@ fn threshold(v: &[f64], n: usize, t: f64, psd: bool) -> Vec<f64> {
     let mut out = vec![0.0; n * n];
     if psd {
         let m = Mat::from_fn(n, n, |i, j| 0.5 * (v[i * n + j] + v[j * n + i]));
-        let eig = m.self_adjoint_eigen(Side::Lower).expect("symmetric eigendecomposition converges");
+        let eig = m
+            .self_adjoint_eigen(Side::Lower)
+            .expect("symmetric eigendecomposition converges");
         let (u, s) = (eig.U(), eig.S().column_vector());
         for r in 0..n {
             let l = s[r] - t;
@@ -100,12 +104,18 @@ fn admm(a: &Matrix, n: usize, y: &[f64], psd: bool) -> Result<NuclearSolution, E
             right: format!("y has length {}", y.len()),
         });
     }
-    let problem = if psd { "min-trace PSD (ADMM)" } else { "min-nuclear-norm (ADMM)" };
+    let problem = if psd {
+        "min-trace PSD (ADMM)"
+    } else {
+        "min-nuclear-norm (ADMM)"
+    };
     let af = a.to_faer();
-    let llt = (&af * af.transpose()).llt(Side::Lower).map_err(|_| Error::Infeasible {
-        problem,
-        reason: "the measurement operator is not surjective (A A^T singular)",
-    })?;
+    let llt = (&af * af.transpose())
+        .llt(Side::Lower)
+        .map_err(|_| Error::Infeasible {
+            problem,
+            reason: "the measurement operator is not surjective (A A^T singular)",
+        })?;
     let yf = Mat::from_fn(y.len(), 1, |i, _| y[i]);
     // Projection onto {A(X) = y}: v - A^T (A A^T)^{-1} (A v - y).
     let project = |v: &[f64]| -> Vec<f64> {
@@ -136,8 +146,13 @@ fn admm(a: &Matrix, n: usize, y: &[f64], psd: bool) -> Result<NuclearSolution, E
         let scale_d = (rho * norm(&u)).max(1e-300);
         if r <= ADMM_TOL * scale_p && s <= ADMM_TOL * scale_d {
             let az = a.mul_vec(&z);
-            let res = norm(&az.iter().zip(y).map(|(p, q)| p - q).collect::<Vec<_>>()) / (1.0 + norm(y));
-            let objective = if psd { (0..n).map(|i| z[i * n + i]).sum() } else { nuclear_norm(&z, n) };
+            let res =
+                norm(&az.iter().zip(y).map(|(p, q)| p - q).collect::<Vec<_>>()) / (1.0 + norm(y));
+            let objective = if psd {
+                (0..n).map(|i| z[i * n + i]).sum()
+            } else {
+                nuclear_norm(&z, n)
+            };
             return Ok(NuclearSolution {
                 x: z,
                 objective,
@@ -234,6 +249,9 @@ mod tests {
     #[test]
     fn rejects_mismatched_shapes() {
         let a = Matrix::new(1, 4, vec![1.0; 4]).unwrap();
-        assert!(matches!(min_nuclear(&a, 3, &[1.0]), Err(Error::DimensionMismatch { .. })));
+        assert!(matches!(
+            min_nuclear(&a, 3, &[1.0]),
+            Err(Error::DimensionMismatch { .. })
+        ));
     }
 }
