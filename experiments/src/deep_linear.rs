@@ -11,7 +11,6 @@ use crate::error::{Error, Result};
 use crate::flat::{split_tensors, tape_grad, top_singular, FlatProblem, Step};
 use crate::io::read_csv;
 use crate::linear::data::{gaussian_vec, separable_gaussian};
-use crate::linear::Matrix;
 use crate::plot::{Figure, Series};
 use crate::reference::svm_l2;
 use crate::stats::{one_minus_cos, strictly_decreasing, value_at};
@@ -196,6 +195,5 @@ pub fn run(ctx: &Ctx) -> Result<Summary> {
     for f in [f_cos, f_rank, f_align] {
         ctx.save_figure(&mut s, &f)?;
     }
-    let _ = Matrix::zeros(0, 0);
     Ok(s)
 }
