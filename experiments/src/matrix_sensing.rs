@@ -155,17 +155,22 @@ struct Outcome {
     steps: u64,
 }
 
-fn train(
-    ctx: &Ctx,
-    name: &str,
-    p: &Sensing,
-    sym: bool,
+/// One training run: init scale, step, step cap, stopping loss.
+#[derive(Clone, Copy)]
+struct Job {
     alpha: f64,
     eta: f64,
     cap: u64,
     stop: f64,
-    init: &[f64],
-) -> Result<Outcome> {
+}
+
+fn train(ctx: &Ctx, name: &str, p: &Sensing, sym: bool, job: Job, init: &[f64]) -> Result<Outcome> {
+    let Job {
+        alpha,
+        eta,
+        cap,
+        stop,
+    } = job;
     let n = p.n;
     let theta0: Vec<f64> = init.iter().map(|g| alpha * g).collect();
     let grad = move |th: &[f64], g: &mut [f64]| {
@@ -308,7 +313,19 @@ pub fn run(ctx: &Ctx) -> Result<Summary> {
     jobs.push((0.1, eta_p / 8.0, step_cap, matched));
     let outs = ctx.par_map(&jobs, |&(alpha, eta, cap, stop)| {
         let name = format!("sym_alpha{alpha}_eta{:.3e}_stop{stop}", eta);
-        train(ctx, &name, &sym, true, alpha, eta, cap, stop, &init)
+        train(
+            ctx,
+            &name,
+            &sym,
+            true,
+            Job {
+                alpha,
+                eta,
+                cap,
+                stop,
+            },
+            &init,
+        )
     })?;
     let test_err = |x: &[f64], t: &Sensing| -> f64 {
         let p = t.a.mul_vec(x);
@@ -350,6 +367,8 @@ pub fn run(ctx: &Ctx) -> Result<Summary> {
             &idx,
             &floor(singular_values(&fro, n)),
         ));
+    // Per step size: (eta, alphas, error vs X*, distance to min-trace, nuclear ratio).
+    #[allow(clippy::type_complexity)]
     let mut by_eta: Vec<(f64, Vec<f64>, Vec<f64>, Vec<f64>, Vec<f64>)> = Vec::new();
     for ((alpha, eta, _, stop), o) in jobs.iter().zip(&outs) {
         let key = format!("UU^T alpha={alpha} eta={eta:.3e}");
@@ -499,10 +518,12 @@ pub fn run(ctx: &Ctx) -> Result<Summary> {
             &format!("asym_alpha{alpha}"),
             &gen,
             false,
-            alpha,
-            eta_q / 4.0,
-            cap,
-            1e-9,
+            Job {
+                alpha,
+                eta: eta_q / 4.0,
+                cap,
+                stop: 1e-9,
+            },
             &init2,
         )
     })?;
