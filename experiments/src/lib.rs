@@ -11,6 +11,7 @@
 
 pub mod context;
 pub mod error;
+pub mod flat;
 pub mod io;
 pub mod linear;
 pub mod plot;
@@ -19,8 +20,12 @@ pub mod report;
 pub mod stats;
 pub mod summary;
 
+mod deep_linear;
+mod diagonal_net;
 mod least_squares;
+mod linear_conv;
 mod logistic_margin;
+mod matrix_sensing;
 mod multiclass_margin;
 mod steepest_descent;
 
@@ -80,6 +85,38 @@ pub const EXPERIMENTS: &[Experiment] = &[
                 exp loss reaches that norm's max margin",
         takes_data: true,
         run: steepest_descent::run,
+    },
+    Experiment {
+        name: "matrix_sensing",
+        items: "4",
+        claim: "matrix sensing with full-dimensional factorizations: X = UU^T approaches the min-trace PSD \
+                solution as the init scale shrinks; X = UV^T is biased to low rank, not to min nuclear norm",
+        takes_data: false,
+        run: matrix_sensing::run,
+    },
+    Experiment {
+        name: "deep_linear",
+        items: "2d",
+        claim: "deep linear nets (logistic loss, separable data): the product converges in direction to \
+                the l2 SVM, layers become rank one and adjacent layers align",
+        takes_data: true,
+        run: deep_linear::run,
+    },
+    Experiment {
+        name: "linear_conv",
+        items: "5",
+        claim: "full-width cyclic linear conv nets: DFT(beta) sparser with depth; L = 2 reaches min ||F beta||_1 \
+                s.t. margins >= 1; fully connected nets go to the l2 SVM",
+        takes_data: true,
+        run: linear_conv::run,
+    },
+    Experiment {
+        name: "diagonal_net",
+        items: "10a",
+        claim: "diagonal linear nets u*u - v*v reach argmin Q_alpha s.t. X beta = y: min-l1 for small alpha, \
+                min-l2 for large alpha",
+        takes_data: true,
+        run: diagonal_net::run,
     },
 ];
 

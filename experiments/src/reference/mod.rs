@@ -18,18 +18,24 @@
 //! | [`max_margin_linf`] | `min ||w||_inf  s.t.  y_i <x_i, w> >= 1` (LP) |
 //! | [`multiclass_svm`] | Crammer–Singer `min 1/2 ||W||_F^2  s.t.  <w_{y_i} - w_j, x_i> >= 1` (QP) |
 //! | [`min_dft_l1_margin`] | `min sum_k |(F beta)_k|  s.t.  y_i <x_i, beta> >= 1` (SOCP) |
+//! | [`min_nuclear`] | `min ||X||_*  s.t.  A(X) = y` (ADMM + SVD thresholding) |
+//! | [`min_trace_psd`] | `min tr X  s.t.  A(X) = y, X PSD` (ADMM + eigenvalue thresholding) |
+//! | [`min_q_alpha_interpolant`] | `min Q_alpha(beta)  s.t.  X beta = y` (dual Newton) |
 
 mod conic;
 mod dense;
 mod dft;
+mod hyperbolic;
 mod interpolants;
 mod margins;
 mod multiclass;
+mod nuclear;
 
 use std::fmt;
 
 pub use dense::{dot, Matrix};
 pub use dft::{dft_l1_norm, min_dft_l1_margin};
+pub use hyperbolic::{min_q_alpha_interpolant, q_alpha};
 pub use interpolants::{
     closest_interpolant, min_l1_interpolant, min_l2_interpolant, min_linf_interpolant,
 };
@@ -37,6 +43,9 @@ pub use margins::{
     max_margin_l1, max_margin_linf, svm_l2, svm_l2_dual_cd, SvmSolution, SUPPORT_TOL,
 };
 pub use multiclass::{multiclass_svm, MulticlassSolution};
+pub use nuclear::{
+    min_nuclear, min_trace_psd, nuclear_norm, singular_values, NuclearSolution, ADMM_TOL,
+};
 
 /// Why a reference solution could not be computed.
 #[derive(Clone, Debug, PartialEq)]
