@@ -11,6 +11,7 @@ use crate::shape::Dims;
 use crate::tensor::{set_grad_enabled, Tensor};
 use smallvec::{smallvec, SmallVec};
 use std::collections::{HashMap, HashSet};
+use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::Arc;
 
 /// How a tensor came to be.
@@ -245,6 +246,30 @@ fn keep<T: Float>(x: &Tensor<T>, axes: &[usize]) -> Dims {
     crate::kernels::reduce::keepdim_shape(x.shape(), axes).0
 }
 
+/// Node ids are distinct counters, so hashing one is a multiplication (no SipHash on the
+/// backward pass's hot path).
+#[derive(Default)]
+struct IdHasher(u64);
+
+impl Hasher for IdHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = (self.0 << 8 | b as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        }
+    }
+
+    fn write_usize(&mut self, id: usize) {
+        self.0 = (id as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    }
+}
+
+type IdMap<V> = HashMap<usize, V, BuildHasherDefault<IdHasher>>;
+type IdSet = HashSet<usize, BuildHasherDefault<IdHasher>>;
+
 /// Options of [`Tensor::backward_with`].
 #[derive(Clone, Copy, Debug, Default)]
 pub struct BackwardOptions {
@@ -314,12 +339,12 @@ pub fn grad<T: Float>(
     inputs: &[&Tensor<T>],
     create_graph: bool,
 ) -> Result<Vec<Tensor<T>>> {
-    let wanted: HashSet<usize> = inputs.iter().map(|t| t.id()).collect();
+    let wanted: IdSet = inputs.iter().map(|t| t.id()).collect();
     let options = BackwardOptions {
         retain_graph: true,
         create_graph,
     };
-    let found: HashMap<usize, Tensor<T>> = walk(output, options, Some(&wanted))?
+    let found: IdMap<Tensor<T>> = walk(output, options, Some(&wanted))?
         .into_iter()
         .map(|(t, g)| (t.id(), g))
         .collect();
@@ -336,7 +361,7 @@ pub fn grad<T: Float>(
 
 /// The nodes that `root` depends on through recorded ops, each after all of its inputs.
 fn sorted_graph<T: Float>(root: &Tensor<T>) -> Vec<Tensor<T>> {
-    let mut seen = HashSet::new();
+    let mut seen = IdSet::default();
     let mut order = Vec::new();
     let mut stack = vec![(root.clone(), false)];
     while let Some((t, inputs_done)) = stack.pop() {
@@ -372,7 +397,7 @@ fn sorted_graph<T: Float>(root: &Tensor<T>) -> Vec<Tensor<T>> {
 fn walk<T: Float>(
     root: &Tensor<T>,
     options: BackwardOptions,
-    wanted: Option<&HashSet<usize>>,
+    wanted: Option<&IdSet>,
 ) -> Result<Vec<(Tensor<T>, Tensor<T>)>> {
     if root.numel() != 1 {
         return Err(Error::new(
@@ -390,7 +415,7 @@ fn walk<T: Float>(
         ));
     }
     let retain = options.retain_graph || options.create_graph;
-    let mut pending: HashMap<usize, Tensor<T>> = HashMap::new();
+    let mut pending: IdMap<Tensor<T>> = IdMap::default();
     pending.insert(root.id(), Tensor::ones(root.dims()));
     let mut result = Vec::new();
     set_grad_enabled(options.create_graph, || {
