@@ -5,6 +5,9 @@
 //!
 //! prints the failing reports that the guide explains.
 
+// `&[x.clone()]` reads better than `std::slice::from_ref(&x)` in a guide.
+#![allow(clippy::cloned_ref_to_slice_refs)]
+
 use autograd::gradcheck::{check_direction, gradcheck, gradgradcheck, Tolerances};
 use autograd::{Float, Tensor};
 use nn::check::{check_direction_module, gradcheck_module};
