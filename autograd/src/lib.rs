@@ -21,7 +21,7 @@
 //! assert_eq!(w.grad().unwrap().to_vec(), vec![-0.5, -0.375]);
 //! ```
 
-#![warn(missing_docs)]
+#![deny(missing_docs)]
 
 mod backprop;
 mod element;

@@ -7,7 +7,7 @@
 //! ([`Summary`]), CSV traces and SVG/PNG figures; [`run_all`] also writes
 //! `OUT/REPORT.md`. The protocols are those of `shared/science/protocols.md`.
 
-#![warn(missing_docs)]
+#![deny(missing_docs)]
 
 pub mod context;
 pub mod error;

@@ -28,7 +28,7 @@
 //! mlp.zero_grad();
 //! ```
 
-#![warn(missing_docs)]
+#![deny(missing_docs)]
 
 pub mod check;
 pub mod checkpoint;

@@ -27,7 +27,7 @@
 //! assert_eq!(w.to_vec(), vec![0.9, -1.8]);
 //! ```
 
-#![warn(missing_docs)]
+#![deny(missing_docs)]
 
 /// Implements the [`Optimizer`] methods other than `step` from a field `core: state::Core<T>`;
 /// `step` calls the inherent method `$step`, `name` evaluates `$name` with `$s = self`.
