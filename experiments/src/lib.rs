@@ -1,5 +1,123 @@
 //! The experiment suite: training runs that test the predictions of
 //! implicit-bias theory, and ([`reference`](mod@reference)) the independent
 //! solvers that compute those predictions.
+//!
+//! The runner ([`run_experiment`], [`run_all`], the `experiments` binary) runs
+//! the experiments in [`EXPERIMENTS`]; each writes `OUT/NAME/summary.json`
+//! ([`Summary`]), CSV traces and SVG/PNG figures; [`run_all`] also writes
+//! `OUT/REPORT.md`. The protocols are those of `shared/science/protocols.md`.
 
+#![warn(missing_docs)]
+
+pub mod context;
+pub mod error;
+pub mod io;
+pub mod linear;
+pub mod plot;
 pub mod reference;
+pub mod report;
+pub mod stats;
+pub mod summary;
+
+mod least_squares;
+mod logistic_margin;
+mod multiclass_margin;
+mod steepest_descent;
+
+use std::time::Instant;
+
+pub use context::{Config, Ctx, Iterate, Run, Trace, DEFAULT_SEED};
+pub use error::{Error, Result};
+pub use summary::{Bound, Claim, Summary};
+
+/// One experiment of the suite.
+pub struct Experiment {
+    /// Its name (the `run NAME` argument and output directory).
+    pub name: &'static str,
+    /// The protocol items it implements.
+    pub items: &'static str,
+    /// The prediction it checks.
+    pub claim: &'static str,
+    /// Whether `--data FILE` replaces its synthetic data.
+    pub takes_data: bool,
+    /// Runs it (the summary's metadata fields are filled in by [`run_experiment`]).
+    pub run: fn(&Ctx) -> Result<Summary>,
+}
+
+/// Every experiment, in run order.
+pub const EXPERIMENTS: &[Experiment] = &[
+    Experiment {
+        name: "least_squares",
+        items: "1a-1e",
+        claim: "underdetermined least squares: GD/SGD/momentum reach the min-l2 (closest) interpolant, \
+                mirror descent the min-Bregman one (momentum/natural gradient break it), l4/3 steepest \
+                descent depends on the step, AdaGrad is min-linf only on sign(X^T y) data, \
+                coordinate descent ends near min-l1",
+        takes_data: true,
+        run: least_squares::run,
+    },
+    Experiment {
+        name: "logistic_margin",
+        items: "2a, 2b, 2c, 2e",
+        claim: "logistic/exp loss on separable data: GD (and momentum) converge in direction to the \
+                L2 SVM with loss ~ 1/t, ||w|| ~ ||w_hat|| log t, 1/log t rates; normalized GD is faster; \
+                validation loss rises while validation error stays flat",
+        takes_data: true,
+        run: logistic_margin::run,
+    },
+    Experiment {
+        name: "multiclass_margin",
+        items: "3a",
+        claim: "softmax cross-entropy GD on separable K-class data converges in direction to the \
+                Crammer-Singer multiclass SVM",
+        takes_data: true,
+        run: multiclass_margin::run,
+    },
+    Experiment {
+        name: "steepest_descent",
+        items: "3b",
+        claim: "normalized steepest descent w.r.t. l1 (coordinate descent), l2, l-inf (sign GD) on the \
+                exp loss reaches that norm's max margin",
+        takes_data: true,
+        run: steepest_descent::run,
+    },
+];
+
+/// The experiment called `name`, or a usage error listing the valid names.
+pub fn find(name: &str) -> Result<&'static Experiment> {
+    EXPERIMENTS.iter().find(|e| e.name == name).ok_or_else(|| {
+        let names: Vec<&str> = EXPERIMENTS.iter().map(|e| e.name).collect();
+        Error::Usage(format!("unknown experiment {name:?}; known: {}", names.join(", ")))
+    })
+}
+
+/// Runs one experiment: writes `OUT/NAME/summary.json` (plus traces and
+/// figures) and removes its checkpoints once done.
+pub fn run_experiment(exp: &Experiment, config: &Config) -> Result<Summary> {
+    let ctx = Ctx::new(config, exp.name);
+    let start = Instant::now();
+    let mut summary = (exp.run)(&ctx)?;
+    summary.experiment = exp.name.into();
+    summary.seed = config.seed;
+    summary.quick = config.quick;
+    summary.runtime_s = start.elapsed().as_secs_f64();
+    if exp.takes_data {
+        summary.data = config.data.as_ref().map(|p| p.display().to_string());
+    }
+    io::write_json(&ctx.dir.join("summary.json"), &summary)?;
+    let ck = ctx.checkpoint_dir();
+    if ck.exists() {
+        std::fs::remove_dir_all(&ck).map_err(|e| Error::io(&ck, e))?;
+    }
+    Ok(summary)
+}
+
+/// Runs every experiment and writes `OUT/REPORT.md`.
+pub fn run_all(config: &Config) -> Result<Vec<Summary>> {
+    let mut out = Vec::new();
+    for exp in EXPERIMENTS {
+        out.push(run_experiment(exp, config)?);
+    }
+    report::write_report(&config.out, &out)?;
+    Ok(out)
+}

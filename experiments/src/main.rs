@@ -1,0 +1,112 @@
+//! The `experiments` binary: `list`, `run NAME...`, `all`.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Args, Parser, Subcommand};
+use experiments::{find, report, run_all, run_experiment, Config, Result, DEFAULT_SEED, EXPERIMENTS};
+
+/// Experiments testing what implicit-bias theory predicts about which global
+/// minimum an optimizer reaches.
+#[derive(Parser)]
+#[command(version, about)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// List the experiments and the claim each one checks.
+    List,
+    /// Run the named experiments.
+    Run {
+        /// Experiment names (see `list`).
+        #[arg(required = true)]
+        names: Vec<String>,
+        #[command(flatten)]
+        common: Common,
+    },
+    /// Run every experiment and write OUT/REPORT.md.
+    All {
+        #[command(flatten)]
+        common: Common,
+    },
+}
+
+#[derive(Args)]
+struct Common {
+    /// Small sizes and short horizons (seconds per experiment).
+    #[arg(long)]
+    quick: bool,
+    /// Master seed.
+    #[arg(long, default_value_t = DEFAULT_SEED)]
+    seed: u64,
+    /// Output directory.
+    #[arg(long, default_value = "results")]
+    out: PathBuf,
+    /// Worker threads for independent runs.
+    #[arg(long, default_value_t = 1)]
+    threads: usize,
+    /// A CSV data set (features..., label/target last; optional header) for the
+    /// experiments that take one.
+    #[arg(long)]
+    data: Option<PathBuf>,
+}
+
+impl Common {
+    fn config(self) -> Config {
+        Config {
+            quick: self.quick,
+            seed: self.seed,
+            out: self.out,
+            threads: self.threads.max(1),
+            data: self.data,
+            stop_after: None,
+        }
+    }
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match execute(cli.command) {
+        Ok(ok) => {
+            if ok {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::from(1)
+            }
+        }
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::from(e.exit_code())
+        }
+    }
+}
+
+/// Runs a command; `Ok(false)` when some claim failed.
+fn execute(command: Command) -> Result<bool> {
+    match command {
+        Command::List => {
+            for e in EXPERIMENTS {
+                println!("{:<20} [{}] {}", e.name, e.items, e.claim.split_whitespace().collect::<Vec<_>>().join(" "));
+            }
+            Ok(true)
+        }
+        Command::Run { names, common } => {
+            let exps = names.iter().map(|n| find(n)).collect::<Result<Vec<_>>>()?;
+            let config = common.config();
+            let mut summaries = Vec::new();
+            for e in exps {
+                summaries.push(run_experiment(e, &config)?);
+            }
+            print!("{}", report::verdict_table(&summaries));
+            Ok(summaries.iter().all(|s| s.all_hold()))
+        }
+        Command::All { common } => {
+            let summaries = run_all(&common.config())?;
+            print!("{}", report::verdict_table(&summaries));
+            Ok(summaries.iter().all(|s| s.all_hold()))
+        }
+    }
+}

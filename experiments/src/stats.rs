@@ -1,0 +1,117 @@
+//! Small statistics on traces: least-squares slopes, R^2, coefficient of variation.
+
+/// Least-squares fit `y = a + b x`; returns `(a, b, r2)`.
+pub fn linear_fit(x: &[f64], y: &[f64]) -> (f64, f64, f64) {
+    let n = x.len() as f64;
+    let mx = x.iter().sum::<f64>() / n;
+    let my = y.iter().sum::<f64>() / n;
+    let sxy: f64 = x.iter().zip(y).map(|(a, b)| (a - mx) * (b - my)).sum();
+    let sxx: f64 = x.iter().map(|a| (a - mx).powi(2)).sum();
+    let syy: f64 = y.iter().map(|b| (b - my).powi(2)).sum();
+    let b = sxy / sxx;
+    let r2 = if syy == 0.0 { 1.0 } else { sxy * sxy / (sxx * syy) };
+    (my - b * mx, b, r2)
+}
+
+/// Slope of the least-squares line through `(x, y)`.
+pub fn slope(x: &[f64], y: &[f64]) -> f64 {
+    linear_fit(x, y).1
+}
+
+/// Coefficient of variation `std / |mean|` (population std).
+pub fn cv(v: &[f64]) -> f64 {
+    let n = v.len() as f64;
+    let m = v.iter().sum::<f64>() / n;
+    let var = v.iter().map(|a| (a - m).powi(2)).sum::<f64>() / n;
+    var.sqrt() / m.abs()
+}
+
+/// `max / min` of positive values.
+pub fn max_over_min(v: &[f64]) -> f64 {
+    let max = v.iter().cloned().fold(f64::MIN, f64::max);
+    let min = v.iter().cloned().fold(f64::MAX, f64::min);
+    max / min
+}
+
+/// True when `v` is strictly decreasing.
+pub fn strictly_decreasing(v: &[f64]) -> bool {
+    v.windows(2).all(|w| w[1] < w[0])
+}
+
+/// Relative distance `||a - b|| / ||b||`.
+pub fn rel_dist(a: &[f64], b: &[f64]) -> f64 {
+    let d: f64 = a.iter().zip(b).map(|(u, v)| (u - v).powi(2)).sum();
+    d.sqrt() / norm2(b)
+}
+
+/// Euclidean norm.
+pub fn norm2(v: &[f64]) -> f64 {
+    v.iter().map(|a| a * a).sum::<f64>().sqrt()
+}
+
+/// l1 norm.
+pub fn norm1(v: &[f64]) -> f64 {
+    v.iter().map(|a| a.abs()).sum()
+}
+
+/// l-infinity norm.
+pub fn norm_inf(v: &[f64]) -> f64 {
+    v.iter().fold(0.0, |m, a| m.max(a.abs()))
+}
+
+/// `1 - cos(a, b)`.
+pub fn one_minus_cos(a: &[f64], b: &[f64]) -> f64 {
+    let d: f64 = a.iter().zip(b).map(|(u, v)| u * v).sum();
+    1.0 - d / (norm2(a) * norm2(b))
+}
+
+/// `|| a/||a|| - b/||b|| ||`.
+pub fn direction_error(a: &[f64], b: &[f64]) -> f64 {
+    let (na, nb) = (norm2(a), norm2(b));
+    a.iter()
+        .zip(b)
+        .map(|(u, v)| (u / na - v / nb).powi(2))
+        .sum::<f64>()
+        .sqrt()
+}
+
+/// Log-spaced step counts in `[1, t_max]`: `per_decade` points per decade
+/// (exact powers of ten included) plus `t_max`.
+pub fn log_points(t_max: u64, per_decade: u32) -> Vec<u64> {
+    let mut v: Vec<u64> = Vec::new();
+    let mut k = 0u32;
+    loop {
+        let t = 10f64.powf(k as f64 / per_decade as f64).round() as u64;
+        if t > t_max {
+            break;
+        }
+        v.push(t);
+        k += 1;
+    }
+    v.push(t_max);
+    v.dedup();
+    v
+}
+
+/// The values `ys[i]` at the `ts[i]` that lie in `[lo, hi]`, with their `ts`.
+pub fn window(ts: &[f64], ys: &[f64], lo: f64, hi: f64) -> (Vec<f64>, Vec<f64>) {
+    ts.iter()
+        .zip(ys)
+        .filter(|(t, _)| **t >= lo && **t <= hi)
+        .map(|(t, y)| (*t, *y))
+        .unzip()
+}
+
+/// The value of `ys` at the `t` closest to `at` (in log scale).
+pub fn value_at(ts: &[f64], ys: &[f64], at: f64) -> f64 {
+    let i = ts
+        .iter()
+        .enumerate()
+        .min_by(|a, b| {
+            let da = (a.1.ln() - at.ln()).abs();
+            let db = (b.1.ln() - at.ln()).abs();
+            da.total_cmp(&db)
+        })
+        .map_or(0, |(i, _)| i);
+    ys[i]
+}

@@ -1,0 +1,126 @@
+//! `summary.json`: the claims an experiment checked, with measured values and bounds.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+/// The bound a claim's metric is compared with.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum Bound {
+    /// A single number (the relation says which side).
+    Value(f64),
+    /// A closed interval `[lo, hi]`.
+    Range([f64; 2]),
+}
+
+/// One checked prediction.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Claim {
+    /// The prediction, in words.
+    pub claim: String,
+    /// What was measured.
+    pub metric: String,
+    /// The measured value.
+    pub value: f64,
+    /// The pass bound.
+    pub bound: Bound,
+    /// `"<"`, `"<="`, `">"`, `">="` or `"in"`: `value RELATION bound`.
+    pub relation: String,
+    /// Whether the claim holds.
+    pub holds: bool,
+}
+
+impl Claim {
+    fn new(claim: &str, metric: &str, value: f64, bound: Bound, relation: &str, holds: bool) -> Self {
+        Self {
+            claim: claim.into(),
+            metric: metric.into(),
+            value,
+            bound,
+            relation: relation.into(),
+            holds: holds && value.is_finite(),
+        }
+    }
+
+    /// `value < bound`.
+    pub fn below(claim: &str, metric: &str, value: f64, bound: f64) -> Self {
+        Self::new(claim, metric, value, Bound::Value(bound), "<", value < bound)
+    }
+
+    /// `value <= bound`.
+    pub fn at_most(claim: &str, metric: &str, value: f64, bound: f64) -> Self {
+        Self::new(claim, metric, value, Bound::Value(bound), "<=", value <= bound)
+    }
+
+    /// `value > bound`.
+    pub fn above(claim: &str, metric: &str, value: f64, bound: f64) -> Self {
+        Self::new(claim, metric, value, Bound::Value(bound), ">", value > bound)
+    }
+
+    /// `value >= bound`.
+    pub fn at_least(claim: &str, metric: &str, value: f64, bound: f64) -> Self {
+        Self::new(claim, metric, value, Bound::Value(bound), ">=", value >= bound)
+    }
+
+    /// `lo <= value <= hi`.
+    pub fn within(claim: &str, metric: &str, value: f64, lo: f64, hi: f64) -> Self {
+        let holds = (lo..=hi).contains(&value);
+        Self::new(claim, metric, value, Bound::Range([lo, hi]), "in", holds)
+    }
+
+    /// A yes/no property, recorded as value 1 (true) or 0 (false) with bound 1.
+    pub fn is_true(claim: &str, metric: &str, ok: bool) -> Self {
+        let v = if ok { 1.0 } else { 0.0 };
+        Self::new(claim, metric, v, Bound::Value(1.0), ">=", ok)
+    }
+}
+
+/// The content of `OUT/NAME/summary.json`.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+pub struct Summary {
+    /// The experiment's name.
+    pub experiment: String,
+    /// The seed it ran with.
+    pub seed: u64,
+    /// Whether it was a `--quick` run.
+    pub quick: bool,
+    /// Wall-clock seconds (of this invocation; a resumed run counts only the resumed part).
+    pub runtime_s: f64,
+    /// The data file, when `--data` was given.
+    pub data: Option<String>,
+    /// The checked predictions.
+    pub claims: Vec<Claim>,
+    /// Informational numbers (report-only checks), by name.
+    pub report: BTreeMap<String, f64>,
+    /// Final iterates and reference solutions, by name.
+    pub arrays: BTreeMap<String, Vec<f64>>,
+    /// CSV traces written, relative to the experiment directory.
+    pub traces: Vec<String>,
+    /// Figures written (SVG and PNG), relative to the experiment directory.
+    pub figures: Vec<String>,
+    /// Free-form notes (deviations, skipped parts).
+    pub notes: Vec<String>,
+}
+
+impl Summary {
+    /// True when every claim holds.
+    pub fn all_hold(&self) -> bool {
+        self.claims.iter().all(|c| c.holds)
+    }
+
+    /// Adds a claim.
+    pub fn claim(&mut self, c: Claim) {
+        self.claims.push(c);
+    }
+
+    /// Records an informational number.
+    pub fn report(&mut self, name: &str, value: f64) {
+        self.report.insert(name.into(), value);
+    }
+
+    /// Records an array (final iterate or reference).
+    pub fn array(&mut self, name: &str, v: &[f64]) {
+        self.arrays.insert(name.into(), v.to_vec());
+    }
+}
