@@ -10,9 +10,11 @@
 #![warn(missing_docs)]
 
 pub mod context;
+pub mod data;
 pub mod error;
 pub mod io;
 pub mod linear;
+pub mod nets;
 pub mod plot;
 pub mod reference;
 pub mod report;
