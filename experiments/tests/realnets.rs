@@ -118,7 +118,7 @@ fn csv_errors_name_file_line_expected_and_found() {
     // A truncated copy of the shipped MNIST directory is reported with the expected counts.
     let dir = tmp("mnist-short");
     std::fs::create_dir_all(&dir).unwrap();
-    let row = |label: u8| [vec![b"0,"; 784].concat(), vec![b'0' + label, b'\n']].concat();
+    let row = |label: u8| ["0,".repeat(784).into_bytes(), vec![b'0' + label, b'\n']].concat();
     std::fs::write(dir.join("mnist_5k.csv.gz"), gz(&[row(3), row(4)].concat())).unwrap();
     let m = data_err(data::load_mnist(&dir));
     assert!(m.contains("mnist_5k.csv.gz") && m.contains("expected 5000 samples, found 2"), "{m}");
