@@ -2,7 +2,7 @@
 //! dropout, optionally bias-free for Path-SGD), optimizers, epochs of mini-batch training and
 //! evaluation (cross-entropy and 0/1 error), logged as a [`Trace`].
 
-use autograd::Tensor;
+use autograd::{Float, Tensor};
 use nn::{Dropout, Init, Linear, Module, Relu, Sequential};
 use optim::{Adagrad, AdagradConfig, Adam, AdamConfig, Optimizer, PathSgd, RmsProp, RmsPropConfig, Sgd, SgdConfig, WeightLayout};
 use rand::seq::SliceRandom;
@@ -10,17 +10,17 @@ use rand::Rng;
 
 use crate::context::Trace;
 use crate::data::Labeled;
-use crate::error::{Error, Result};
+use crate::error::Result;
 
-/// A fully connected ReLU net `sizes[0] -> ... -> sizes[L]` in f32.
-pub struct Net {
+/// A fully connected ReLU net `sizes[0] -> ... -> sizes[L]` (f32 unless said otherwise).
+pub struct Net<T: Float = f32> {
     /// The layers: `Linear`, then `Relu` (and `Dropout`) before each further `Linear`.
-    pub seq: Sequential<f32>,
+    pub seq: Sequential<T>,
     /// Layer widths.
     pub sizes: Vec<usize>,
 }
 
-impl Net {
+impl<T: Float> Net<T> {
     /// He-initialized (`N(0, 2/fan_in)`) net with zero biases (if `bias`) and dropout with
     /// probability `dropout` after every hidden ReLU (none if 0).
     pub fn new(sizes: &[usize], bias: bool, dropout: f64, rng: &mut impl Rng) -> Self {
@@ -38,12 +38,12 @@ impl Net {
     }
 
     /// All parameters.
-    pub fn params(&self) -> Vec<Tensor<f32>> {
+    pub fn params(&self) -> Vec<Tensor<T>> {
         self.seq.parameters().into_iter().map(|(_, t)| t).collect()
     }
 
     /// The weight matrices (input layer first).
-    pub fn weights(&self) -> Vec<Tensor<f32>> {
+    pub fn weights(&self) -> Vec<Tensor<T>> {
         self.seq.parameters().into_iter().filter(|(n, _)| n.ends_with("weight")).map(|(_, t)| t).collect()
     }
 
@@ -57,8 +57,8 @@ impl Net {
     /// positively homogeneous).
     pub fn rescale_nodes(&self, r: f64, rng: &mut impl Rng) {
         let params = self.seq.parameters();
-        let weights: Vec<&Tensor<f32>> = params.iter().filter(|(n, _)| n.ends_with("weight")).map(|(_, t)| t).collect();
-        let biases: Vec<Option<&Tensor<f32>>> = (0..weights.len())
+        let weights: Vec<&Tensor<T>> = params.iter().filter(|(n, _)| n.ends_with("weight")).map(|(_, t)| t).collect();
+        let biases: Vec<Option<&Tensor<T>>> = (0..weights.len())
             .map(|k| {
                 let wname = &params.iter().filter(|(n, _)| n.ends_with("weight")).nth(k).map(|(n, _)| n.clone()).unwrap_or_default();
                 let bname = wname.replace("weight", "bias");
@@ -67,19 +67,19 @@ impl Net {
             .collect();
         for k in 0..weights.len() - 1 {
             let units = self.sizes[k + 1];
-            let c: Vec<f32> = (0..units).map(|_| rng.gen_range(-r.ln()..=r.ln()).exp() as f32).collect();
+            let c: Vec<T> = (0..units).map(|_| T::of(rng.gen_range(-r.ln()..=r.ln()).exp())).collect();
             let n_in = self.sizes[k];
             weights[k].update(|w| {
                 for (u, row) in w.chunks_mut(n_in).enumerate() {
-                    row.iter_mut().for_each(|v| *v *= c[u]);
+                    row.iter_mut().for_each(|v| *v = *v * c[u]);
                 }
             });
             if let Some(b) = biases[k] {
-                b.update(|b| b.iter_mut().zip(&c).for_each(|(v, c)| *v *= c));
+                b.update(|b| b.iter_mut().zip(&c).for_each(|(v, &c)| *v = *v * c));
             }
             weights[k + 1].update(|w| {
                 for row in w.chunks_mut(units) {
-                    row.iter_mut().zip(&c).for_each(|(v, c)| *v /= c);
+                    row.iter_mut().zip(&c).for_each(|(v, &c)| *v = *v / c);
                 }
             });
         }
@@ -132,7 +132,7 @@ impl Opt {
     }
 
     /// The optimizer on `net`'s parameters.
-    pub fn build(&self, net: &Net) -> Box<dyn Optimizer<f32>> {
+    pub fn build<T: Float>(&self, net: &Net<T>) -> Box<dyn Optimizer<T>> {
         let p = net.params();
         match *self {
             Opt::Sgd { lr, momentum } => Box::new(Sgd::new(p, SgdConfig { lr, momentum, ..Default::default() })),
@@ -224,7 +224,8 @@ pub struct Fit {
 
 /// Trains `net` with `opt` on `train`, evaluating on `train` and `test` at `fit.eval_at`.
 /// Returns the trace with columns `train_loss, train_err, test_loss, test_err, l2_norm` (the
-/// step column `t` is the epoch). Errors if the loss becomes non-finite.
+/// step column `t` is the epoch). A run whose loss becomes non-finite stops with a last row of
+/// infinite losses and error 1.
 pub fn fit(net: &mut Net, opt: Opt, train: &Labeled, test: &Labeled, fit: &Fit, rng: &mut impl Rng, run: &str) -> Result<Trace> {
     let mut o = opt.build(net);
     let mut rows = Vec::new();
@@ -238,7 +239,10 @@ pub fn fit(net: &mut Net, opt: Opt, train: &Labeled, test: &Labeled, fit: &Fit, 
     for epoch in 1..=fit.epochs {
         let loss = train_epoch(net, o.as_mut(), train, fit.batch, rng);
         if !loss.is_finite() {
-            return Err(Error::NonFinite { experiment: run.into(), run: opt.name(), step: epoch as u64, quantity: "training loss".into() });
+            // Diverged: logged as an infinite loss and chance-or-worse error, then stop.
+            let _ = run;
+            rows.push(vec![epoch as f64, f64::INFINITY, 1.0, f64::INFINITY, 1.0, f64::NAN]);
+            break;
         }
         if fit.lr_decay != 1.0 {
             let lr = o.lr() * fit.lr_decay;
