@@ -91,7 +91,8 @@ fn part_a(ctx: &Ctx, s: &mut Summary) -> Result<()> {
     let mut errs = Vec::new();
     for (name, sgd, adaptive, make) in &runs {
         let mut rng = ctx.rng(&format!("6a-{name}"));
-        let w = run_linear(&rows, &y, d, make.as_ref(), steps, *sgd, &mut rng);
+        // SGD takes one sample per step: 1e5 steps (the protocol's count) in both modes.
+        let w = run_linear(&rows, &y, d, make.as_ref(), if *sgd { 100_000 } else { steps }, *sgd, &mut rng);
         let (err, pos) = test(&w);
         let dist = rel_dist(&w, &w_star);
         let cos = 1.0 - one_minus_cos(&w, &sign_u);

@@ -68,8 +68,8 @@ impl Net1d {
         let mut tv = 0.0;
         let mut i = 0;
         while i < kinks.len() {
-            let mut j = i;
-            let mut jump = 0.0;
+            let mut j = i + 1;
+            let mut jump = kinks[i].1;
             while j < kinks.len() && kinks[j].0 - kinks[i].0 <= 1e-9 {
                 jump += kinks[j].1;
                 j += 1;
