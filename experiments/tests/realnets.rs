@@ -123,3 +123,65 @@ fn csv_errors_name_file_line_expected_and_found() {
     let m = data_err(data::load_mnist(&dir));
     assert!(m.contains("mnist_5k.csv.gz") && m.contains("expected 5000 samples, found 2"), "{m}");
 }
+
+/// Runs `name --quick` and asserts that every claim holds; returns the summary.
+fn quick(name: &str) -> experiments::Summary {
+    let config = experiments::Config { quick: true, out: tmp(&format!("out-{name}")), ..Default::default() };
+    let exp = experiments::find(name).unwrap();
+    let start = std::time::Instant::now();
+    let s = experiments::run_experiment(exp, &config).unwrap();
+    eprintln!("{name} --quick: {:.1} s", start.elapsed().as_secs_f64());
+    for c in &s.claims {
+        assert!(c.holds, "{name}: claim failed: {} ({} = {} vs {:?} {})", c.claim, c.metric, c.value, c.bound, c.relation);
+    }
+    assert!(!s.figures.is_empty());
+    s
+}
+
+#[test]
+fn quick_adaptive_vs_sgd() {
+    let s = quick("adaptive_vs_sgd");
+    assert!(s.claims.len() >= 18);
+}
+
+#[test]
+fn quick_width_sweep() {
+    let s = quick("width_sweep");
+    assert_eq!(s.arrays["widths"].last(), Some(&2048.0));
+}
+
+#[test]
+fn quick_norm_growth() {
+    let s = quick("norm_growth");
+    assert!(s.notes.iter().any(|n| n.contains("| epoch | l2 norm |")));
+}
+
+#[test]
+fn quick_relu_1d() {
+    quick("relu_1d");
+}
+
+#[test]
+fn quick_dropout_pathsgd() {
+    quick("dropout_pathsgd");
+}
+
+#[test]
+fn user_csv_replaces_mnist() {
+    // A small separable 3-class CSV with a header: the MNIST experiments accept it via --data.
+    let f = tmp("user.csv");
+    let mut text = String::from("a,b,label\n");
+    for i in 0..60 {
+        let k = i % 3;
+        text += &format!("{},{},{k}\n", k as f64 * 3.0 + (i as f64 * 0.37).sin(), (i as f64 * 0.11).cos());
+    }
+    std::fs::write(&f, text).unwrap();
+    let config = experiments::Config { quick: true, out: tmp("out-user"), data: Some(f.clone()), ..Default::default() };
+    let s = experiments::run_experiment(experiments::find("norm_growth").unwrap(), &config).unwrap();
+    assert!(s.notes[0].contains("user.csv"));
+    let bad = tmp("bad-user.csv");
+    std::fs::write(&bad, "1,2,0\n1,2\n").unwrap();
+    let config = experiments::Config { data: Some(bad), ..config };
+    let m = data_err(experiments::run_experiment(experiments::find("width_sweep").unwrap(), &config));
+    assert!(m.contains("bad-user.csv: line 2"), "{m}");
+}
