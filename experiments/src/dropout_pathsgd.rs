@@ -50,14 +50,40 @@ fn invariance(ctx: &Ctx, opt: Opt) -> f64 {
 }
 
 /// The learning rate of `make(lr)` in `grid` with the lowest training CE after `epochs` epochs.
-fn tune(ctx: &Ctx, label: &str, sizes: &[usize], unbalanced: bool, train: &Labeled, grid: &[f64], epochs: usize, make: fn(f64) -> Opt) -> Result<f64> {
-    let fit = Fit { epochs, batch: 100, eval_at: vec![], stop_loss: None, lr_decay: 1.0 };
+#[allow(clippy::too_many_arguments)]
+fn tune(
+    ctx: &Ctx,
+    label: &str,
+    sizes: &[usize],
+    unbalanced: bool,
+    train: &Labeled,
+    grid: &[f64],
+    epochs: usize,
+    make: fn(f64) -> Opt,
+) -> Result<f64> {
+    let fit = Fit {
+        epochs,
+        batch: 100,
+        eval_at: vec![],
+        stop_loss: None,
+        lr_decay: 1.0,
+    };
     let losses = ctx.par_map(grid, |&lr| {
         let mut net = init(ctx, sizes, unbalanced, 0.0);
-        let tr = nets::fit(&mut net, make(lr), train, &train.select(&[0]), &fit, &mut ctx.rng(&format!("tune-{label}")), ctx.name)?;
+        let tr = nets::fit(
+            &mut net,
+            make(lr),
+            train,
+            &train.select(&[0]),
+            &fit,
+            &mut ctx.rng(&format!("tune-{label}")),
+            ctx.name,
+        )?;
         Ok(nets::last(&tr, "train_loss"))
     })?;
-    let best = (0..grid.len()).min_by(|&i, &j| losses[i].total_cmp(&losses[j])).unwrap_or(0);
+    let best = (0..grid.len())
+        .min_by(|&i, &j| losses[i].total_cmp(&losses[j]))
+        .unwrap_or(0);
     Ok(grid[best])
 }
 
@@ -72,16 +98,29 @@ fn init(ctx: &Ctx, sizes: &[usize], unbalanced: bool, dropout: f64) -> Net {
 /// First epoch at which `trace`'s training CE is `<= target` (infinite if never).
 fn epochs_to(trace: &Trace, target: f64) -> f64 {
     let (t, l) = (trace.t(), trace.col("train_loss"));
-    (0..t.len()).find(|&i| l[i] <= target).map_or(f64::INFINITY, |i| t[i])
+    (0..t.len())
+        .find(|&i| l[i] <= target)
+        .map_or(f64::INFINITY, |i| t[i])
 }
 
 /// Runs protocol 9; `--data FILE` replaces MNIST in the training comparison.
 pub fn run(ctx: &Ctx) -> Result<Summary> {
     let mut s = Summary::default();
     let inv_path = invariance(ctx, Opt::PathSgd { lr: 0.05 });
-    let inv_sgd = invariance(ctx, Opt::Sgd { lr: 0.05, momentum: 0.0 });
+    let inv_sgd = invariance(
+        ctx,
+        Opt::Sgd {
+            lr: 0.05,
+            momentum: 0.0,
+        },
+    );
     s.claim(Claim::below("9: Path-SGD is invariant to node rescaling (f64, 100 steps, net 10-50-50-5, c ~ LogU[0.1, 10])", "max rel. difference of outputs", inv_path, 1e-9));
-    s.claim(Claim::above("9: SGD is not invariant to node rescaling", "max rel. difference of outputs", inv_sgd, 1e-2));
+    s.claim(Claim::above(
+        "9: SGD is not invariant to node rescaling",
+        "max rel. difference of outputs",
+        inv_sgd,
+        1e-2,
+    ));
 
     let mut split = data::load(ctx.config.data.as_deref(), &mut ctx.rng("split"))?;
     let (n_train, n_test) = ctx.pick((5000, 10_000), (1000, 2000));
@@ -95,10 +134,41 @@ pub fn run(ctx: &Ctx) -> Result<Summary> {
     let path_grid: Vec<f64> = (-7..=1).map(|k| 2f64.powi(k)).collect();
     let sgd = |lr| Opt::Sgd { lr, momentum: 0.0 };
     let path = |lr| Opt::PathSgd { lr };
-    let lr_sgd_bal = tune(ctx, "sgd-bal", &sizes, false, &split.train, &sgd_grid, tune_epochs, sgd)?;
-    let lr_sgd_unbal = tune(ctx, "sgd-unbal", &sizes, true, &split.train, &sgd_grid, tune_epochs, sgd)?;
-    let lr_path = tune(ctx, "path-bal", &sizes, false, &split.train, &path_grid, tune_epochs, path)?;
-    for (k, v) in [("lr_sgd_balanced", lr_sgd_bal), ("lr_sgd_unbalanced", lr_sgd_unbal), ("lr_path_sgd", lr_path)] {
+    let lr_sgd_bal = tune(
+        ctx,
+        "sgd-bal",
+        &sizes,
+        false,
+        &split.train,
+        &sgd_grid,
+        tune_epochs,
+        sgd,
+    )?;
+    let lr_sgd_unbal = tune(
+        ctx,
+        "sgd-unbal",
+        &sizes,
+        true,
+        &split.train,
+        &sgd_grid,
+        tune_epochs,
+        sgd,
+    )?;
+    let lr_path = tune(
+        ctx,
+        "path-bal",
+        &sizes,
+        false,
+        &split.train,
+        &path_grid,
+        tune_epochs,
+        path,
+    )?;
+    for (k, v) in [
+        ("lr_sgd_balanced", lr_sgd_bal),
+        ("lr_sgd_unbalanced", lr_sgd_unbal),
+        ("lr_path_sgd", lr_path),
+    ] {
         s.report(k, v);
     }
     s.notes.push(format!(
@@ -117,37 +187,89 @@ pub fn run(ctx: &Ctx) -> Result<Summary> {
     // within 1.5x SGD's budget.
     let long = epochs * 3 / 2;
     let traces = ctx.par_map(&runs, |(_, opt, unbalanced, dropout)| {
-        let e = if matches!(opt, Opt::PathSgd { .. }) { long } else { epochs };
-        let fit = Fit { epochs: e, batch: 100, eval_at: (1..=e).collect(), stop_loss: None, lr_decay: 1.0 };
+        let e = if matches!(opt, Opt::PathSgd { .. }) {
+            long
+        } else {
+            epochs
+        };
+        let fit = Fit {
+            epochs: e,
+            batch: 100,
+            eval_at: (1..=e).collect(),
+            stop_loss: None,
+            lr_decay: 1.0,
+        };
         let mut net = init(ctx, &sizes, *unbalanced, *dropout);
-        nets::fit(&mut net, *opt, &split.train, &split.test, &fit, &mut ctx.rng("batches"), ctx.name)
+        nets::fit(
+            &mut net,
+            *opt,
+            &split.train,
+            &split.test,
+            &fit,
+            &mut ctx.rng("batches"),
+            ctx.name,
+        )
     })?;
     let mut figs = vec![
-        Figure::new("9_train_loss", "9: training cross-entropy vs epoch", "epoch", "train CE", false, true),
-        Figure::new("9_train_error", "9: training error vs epoch", "epoch", "train error", false, false),
-        Figure::new("9_test_error", "9: test error vs epoch", "epoch", "test error", false, false),
+        Figure::new(
+            "9_train_loss",
+            "9: training cross-entropy vs epoch",
+            "epoch",
+            "train CE",
+            false,
+            true,
+        ),
+        Figure::new(
+            "9_train_error",
+            "9: training error vs epoch",
+            "epoch",
+            "train error",
+            false,
+            false,
+        ),
+        Figure::new(
+            "9_test_error",
+            "9: test error vs epoch",
+            "epoch",
+            "test error",
+            false,
+            false,
+        ),
     ];
     for ((name, ..), tr) in runs.iter().zip(&traces) {
         ctx.write_trace(&mut s, &format!("9_{}", name.replace([' ', '+'], "_")), tr)?;
         for (fig, col) in figs.iter_mut().zip(["train_loss", "train_err", "test_err"]) {
             *fig = fig.clone().with(Series::from_trace(name, tr, col));
         }
-        s.report(&format!("{name} final train CE"), nets::last(tr, "train_loss"));
-        s.report(&format!("{name} final train error"), nets::last(tr, "train_err"));
-        s.report(&format!("{name} final test error"), nets::last(tr, "test_err"));
+        s.report(
+            &format!("{name} final train CE"),
+            nets::last(tr, "train_loss"),
+        );
+        s.report(
+            &format!("{name} final train error"),
+            nets::last(tr, "train_err"),
+        );
+        s.report(
+            &format!("{name} final test error"),
+            nets::last(tr, "test_err"),
+        );
     }
     for fig in &figs {
         ctx.save_figure(&mut s, fig)?;
     }
     // Training CE of run i after `epochs` epochs (the SGD budget).
-    let ce = |i: usize| crate::stats::value_at(&traces[i].t(), &traces[i].col("train_loss"), epochs as f64);
+    let ce = |i: usize| {
+        crate::stats::value_at(&traces[i].t(), &traces[i].col("train_loss"), epochs as f64)
+    };
     let target = ce(0);
     for (i, (name, ..)) in runs.iter().enumerate() {
         let e = epochs_to(&traces[i], target);
         if e.is_finite() {
             s.report(&format!("{name} epochs to SGD(balanced)'s final CE"), e);
         } else {
-            s.notes.push(format!("9: {name} does not reach SGD(balanced)'s final CE {target:.4} in its budget"));
+            s.notes.push(format!(
+                "9: {name} does not reach SGD(balanced)'s final CE {target:.4} in its budget"
+            ));
         }
         s.report(&format!("{name} train CE at epoch {epochs}"), ce(i));
     }
@@ -157,15 +279,32 @@ pub fn run(ctx: &Ctx) -> Result<Summary> {
         "epochs_to(SGD unbalanced) > budget or CE ratio >= 2",
         sgd_unbal_to > epochs as f64 || ce(1) >= 2.0 * target,
     ));
-    s.report("SGD(unbalanced) / SGD(balanced) CE at the budget", ce(1) / target);
+    s.report(
+        "SGD(unbalanced) / SGD(balanced) CE at the budget",
+        ce(1) / target,
+    );
     s.claim(Claim::at_most(
         "9: Path-SGD from the unbalanced init reaches SGD(balanced)'s final CE within 1.5x the epochs",
         "epochs to reach it / SGD budget",
         epochs_to(&traces[3], target) / epochs as f64,
         1.5,
     ));
-    s.claim(Claim::at_most("9: Path-SGD trains faster than SGD from the unbalanced init", "CE at the budget: Path-SGD(unbalanced) / SGD(unbalanced)", ce(3) / ce(1), 1.0));
-    s.claim(Claim::within("9: Path-SGD trains as fast from the unbalanced init as from the balanced one (same lr)", "CE at the budget: Path-SGD(unbalanced) / Path-SGD(balanced)", ce(3) / ce(2), 0.67, 1.5));
-    s.report("with dropout: CE at the budget Path-SGD / SGD (unbalanced)", ce(5) / ce(4));
+    s.claim(Claim::at_most(
+        "9: Path-SGD trains faster than SGD from the unbalanced init",
+        "CE at the budget: Path-SGD(unbalanced) / SGD(unbalanced)",
+        ce(3) / ce(1),
+        1.0,
+    ));
+    s.claim(Claim::within(
+        "9: Path-SGD trains as fast from the unbalanced init as from the balanced one (same lr)",
+        "CE at the budget: Path-SGD(unbalanced) / Path-SGD(balanced)",
+        ce(3) / ce(2),
+        0.67,
+        1.5,
+    ));
+    s.report(
+        "with dropout: CE at the budget Path-SGD / SGD (unbalanced)",
+        ce(5) / ce(4),
+    );
     Ok(s)
 }

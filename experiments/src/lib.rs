@@ -24,12 +24,12 @@ pub mod summary;
 mod adaptive_vs_sgd;
 mod dropout_pathsgd;
 mod least_squares;
-mod norm_growth;
-mod relu_1d;
-mod width_sweep;
 mod logistic_margin;
 mod multiclass_margin;
+mod norm_growth;
+mod relu_1d;
 mod steepest_descent;
+mod width_sweep;
 
 use std::time::Instant;
 

@@ -4,7 +4,10 @@
 
 use autograd::{Float, Tensor};
 use nn::{Dropout, Init, Linear, Module, Relu, Sequential};
-use optim::{Adagrad, AdagradConfig, Adam, AdamConfig, Optimizer, PathSgd, RmsProp, RmsPropConfig, Sgd, SgdConfig, WeightLayout};
+use optim::{
+    Adagrad, AdagradConfig, Adam, AdamConfig, Optimizer, PathSgd, RmsProp, RmsPropConfig, Sgd,
+    SgdConfig, WeightLayout,
+};
 use rand::seq::SliceRandom;
 use rand::Rng;
 
@@ -32,9 +35,18 @@ impl<T: Float> Net<T> {
                     seq = seq.push(Dropout::new(dropout, rng.gen()));
                 }
             }
-            seq = seq.push(Linear::new(w[0], w[1], bias, Init::KaimingNormal { scale: 1.0 }, rng));
+            seq = seq.push(Linear::new(
+                w[0],
+                w[1],
+                bias,
+                Init::KaimingNormal { scale: 1.0 },
+                rng,
+            ));
         }
-        Net { seq, sizes: sizes.to_vec() }
+        Net {
+            seq,
+            sizes: sizes.to_vec(),
+        }
     }
 
     /// All parameters.
@@ -44,7 +56,12 @@ impl<T: Float> Net<T> {
 
     /// The weight matrices (input layer first).
     pub fn weights(&self) -> Vec<Tensor<T>> {
-        self.seq.parameters().into_iter().filter(|(n, _)| n.ends_with("weight")).map(|(_, t)| t).collect()
+        self.seq
+            .parameters()
+            .into_iter()
+            .filter(|(n, _)| n.ends_with("weight"))
+            .map(|(_, t)| t)
+            .collect()
     }
 
     /// The l2 norm of all parameters.
@@ -57,17 +74,28 @@ impl<T: Float> Net<T> {
     /// positively homogeneous).
     pub fn rescale_nodes(&self, r: f64, rng: &mut impl Rng) {
         let params = self.seq.parameters();
-        let weights: Vec<&Tensor<T>> = params.iter().filter(|(n, _)| n.ends_with("weight")).map(|(_, t)| t).collect();
+        let weights: Vec<&Tensor<T>> = params
+            .iter()
+            .filter(|(n, _)| n.ends_with("weight"))
+            .map(|(_, t)| t)
+            .collect();
         let biases: Vec<Option<&Tensor<T>>> = (0..weights.len())
             .map(|k| {
-                let wname = &params.iter().filter(|(n, _)| n.ends_with("weight")).nth(k).map(|(n, _)| n.clone()).unwrap_or_default();
+                let wname = &params
+                    .iter()
+                    .filter(|(n, _)| n.ends_with("weight"))
+                    .nth(k)
+                    .map(|(n, _)| n.clone())
+                    .unwrap_or_default();
                 let bname = wname.replace("weight", "bias");
                 params.iter().find(|(n, _)| *n == bname).map(|(_, t)| t)
             })
             .collect();
         for k in 0..weights.len() - 1 {
             let units = self.sizes[k + 1];
-            let c: Vec<T> = (0..units).map(|_| T::of(rng.gen_range(-r.ln()..=r.ln()).exp())).collect();
+            let c: Vec<T> = (0..units)
+                .map(|_| T::of(rng.gen_range(-r.ln()..=r.ln()).exp()))
+                .collect();
             let n_in = self.sizes[k];
             weights[k].update(|w| {
                 for (u, row) in w.chunks_mut(n_in).enumerate() {
@@ -135,10 +163,35 @@ impl Opt {
     pub fn build<T: Float>(&self, net: &Net<T>) -> Box<dyn Optimizer<T>> {
         let p = net.params();
         match *self {
-            Opt::Sgd { lr, momentum } => Box::new(Sgd::new(p, SgdConfig { lr, momentum, ..Default::default() })),
-            Opt::Adagrad { lr } => Box::new(Adagrad::new(p, AdagradConfig { lr, ..Default::default() })),
-            Opt::RmsProp { lr } => Box::new(RmsProp::new(p, RmsPropConfig { lr, ..Default::default() })),
-            Opt::Adam { lr } => Box::new(Adam::new(p, AdamConfig { lr, ..Default::default() })),
+            Opt::Sgd { lr, momentum } => Box::new(Sgd::new(
+                p,
+                SgdConfig {
+                    lr,
+                    momentum,
+                    ..Default::default()
+                },
+            )),
+            Opt::Adagrad { lr } => Box::new(Adagrad::new(
+                p,
+                AdagradConfig {
+                    lr,
+                    ..Default::default()
+                },
+            )),
+            Opt::RmsProp { lr } => Box::new(RmsProp::new(
+                p,
+                RmsPropConfig {
+                    lr,
+                    ..Default::default()
+                },
+            )),
+            Opt::Adam { lr } => Box::new(Adam::new(
+                p,
+                AdamConfig {
+                    lr,
+                    ..Default::default()
+                },
+            )),
             Opt::PathSgd { lr } => Box::new(PathSgd::new(net.weights(), WeightLayout::OutIn, lr)),
         }
     }
@@ -176,7 +229,9 @@ pub fn evaluate(net: &mut Net, data: &Labeled) -> Eval {
         let k = logits.dims()[1];
         logits.with_slice(|l| {
             for (row, &yi) in l.chunks(k).zip(&y) {
-                let pred = (0..k).max_by(|&a, &b| row[a].total_cmp(&row[b])).unwrap_or(0);
+                let pred = (0..k)
+                    .max_by(|&a, &b| row[a].total_cmp(&row[b]))
+                    .unwrap_or(0);
                 wrong += usize::from(pred != yi);
             }
         });
@@ -189,7 +244,13 @@ pub fn evaluate(net: &mut Net, data: &Labeled) -> Eval {
 }
 
 /// One epoch of mini-batch training on a random permutation; returns the mean batch loss.
-pub fn train_epoch(net: &Net, opt: &mut dyn Optimizer<f32>, data: &Labeled, batch_size: usize, rng: &mut impl Rng) -> f64 {
+pub fn train_epoch(
+    net: &Net,
+    opt: &mut dyn Optimizer<f32>,
+    data: &Labeled,
+    batch_size: usize,
+    rng: &mut impl Rng,
+) -> f64 {
     let mut idx: Vec<usize> = (0..data.n()).collect();
     idx.shuffle(rng);
     let mut total = 0.0;
@@ -226,13 +287,28 @@ pub struct Fit {
 /// Returns the trace with columns `train_loss, train_err, test_loss, test_err, l2_norm` (the
 /// step column `t` is the epoch). A run whose loss becomes non-finite stops with a last row of
 /// infinite losses and error 1.
-pub fn fit(net: &mut Net, opt: Opt, train: &Labeled, test: &Labeled, fit: &Fit, rng: &mut impl Rng, run: &str) -> Result<Trace> {
+pub fn fit(
+    net: &mut Net,
+    opt: Opt,
+    train: &Labeled,
+    test: &Labeled,
+    fit: &Fit,
+    rng: &mut impl Rng,
+    run: &str,
+) -> Result<Trace> {
     let mut o = opt.build(net);
     let mut rows = Vec::new();
     let record = |net: &mut Net, epoch: usize, rows: &mut Vec<Vec<f64>>| -> Eval {
         let tr = evaluate(net, train);
         let te = evaluate(net, test);
-        rows.push(vec![epoch as f64, tr.loss, tr.err, te.loss, te.err, net.l2_norm()]);
+        rows.push(vec![
+            epoch as f64,
+            tr.loss,
+            tr.err,
+            te.loss,
+            te.err,
+            net.l2_norm(),
+        ]);
         tr
     };
     record(net, 0, &mut rows);
@@ -241,7 +317,14 @@ pub fn fit(net: &mut Net, opt: Opt, train: &Labeled, test: &Labeled, fit: &Fit, 
         if !loss.is_finite() {
             // Diverged: logged as an infinite loss and chance-or-worse error, then stop.
             let _ = run;
-            rows.push(vec![epoch as f64, f64::INFINITY, 1.0, f64::INFINITY, 1.0, f64::NAN]);
+            rows.push(vec![
+                epoch as f64,
+                f64::INFINITY,
+                1.0,
+                f64::INFINITY,
+                1.0,
+                f64::NAN,
+            ]);
             break;
         }
         if fit.lr_decay != 1.0 {
@@ -256,7 +339,17 @@ pub fn fit(net: &mut Net, opt: Opt, train: &Labeled, test: &Labeled, fit: &Fit, 
         }
     }
     Ok(Trace {
-        columns: ["t", "train_loss", "train_err", "test_loss", "test_err", "l2_norm"].iter().map(|s| s.to_string()).collect(),
+        columns: [
+            "t",
+            "train_loss",
+            "train_err",
+            "test_loss",
+            "test_err",
+            "l2_norm",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect(),
         rows,
     })
 }

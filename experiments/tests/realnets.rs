@@ -34,8 +34,13 @@ fn shipped_mnist_loads_with_expected_sizes() {
     assert_eq!(s.train.y[4999], 9);
     assert!(s.test.x.iter().all(|&p| (0.0..=255.0).contains(&p)));
     // Class counts of the MNIST test set.
-    let counts: Vec<usize> = (0..10).map(|k| s.test.y.iter().filter(|&&y| y == k).count()).collect();
-    assert_eq!(counts, vec![980, 1135, 1032, 1010, 982, 892, 958, 1028, 974, 1009]);
+    let counts: Vec<usize> = (0..10)
+        .map(|k| s.test.y.iter().filter(|&&y| y == k).count())
+        .collect();
+    assert_eq!(
+        counts,
+        vec![980, 1135, 1032, 1010, 982, 892, 958, 1028, 974, 1009]
+    );
 }
 
 #[test]
@@ -50,24 +55,36 @@ fn idx_errors_name_file_expected_and_found() {
     let f = tmp("truncated.idx");
     std::fs::write(&f, &good[..20]).unwrap();
     let m = data_err(idx::read_images(&f));
-    assert!(m.contains("truncated.idx") && m.contains("expected 8 data bytes") && m.contains("found 4"), "{m}");
+    assert!(
+        m.contains("truncated.idx") && m.contains("expected 8 data bytes") && m.contains("found 4"),
+        "{m}"
+    );
 
     let f = tmp("badmagic.idx");
     let mut bad = good.clone();
     bad[2] = 0x0d;
     std::fs::write(&f, &bad).unwrap();
     let m = data_err(idx::read_images(&f));
-    assert!(m.contains("badmagic.idx") && m.contains("magic") && m.contains("0x00000d03"), "{m}");
+    assert!(
+        m.contains("badmagic.idx") && m.contains("magic") && m.contains("0x00000d03"),
+        "{m}"
+    );
 
     let f = tmp("shortheader.idx");
     std::fs::write(&f, &good[..9]).unwrap();
     let m = data_err(idx::read_images(&f));
-    assert!(m.contains("truncated header") && m.contains("expected 16 bytes"), "{m}");
+    assert!(
+        m.contains("truncated header") && m.contains("expected 16 bytes"),
+        "{m}"
+    );
 
     let f = tmp("labels-as-images.idx");
     std::fs::write(&f, [0, 0, 8, 1, 0, 0, 0, 2, 3, 4]).unwrap();
     let m = data_err(idx::read_images(&f));
-    assert!(m.contains("expected an image file") && m.contains("found 1 dimension"), "{m}");
+    assert!(
+        m.contains("expected an image file") && m.contains("found 1 dimension"),
+        "{m}"
+    );
     assert_eq!(idx::read_labels(&f, 10).unwrap(), vec![3, 4]);
     let m = data_err(idx::read_labels(&f, 4));
     assert!(m.contains("label 4") && m.contains("not in 0..4"), "{m}");
@@ -79,7 +96,10 @@ fn idx_errors_name_file_expected_and_found() {
     assert!(m.contains("cut.gz") && m.contains("gzip"), "{m}");
 
     let m = data_err(idx::read_images(&tmp("missing.idx")));
-    assert!(m.contains("missing.idx") && m.contains("cannot read"), "{m}");
+    assert!(
+        m.contains("missing.idx") && m.contains("cannot read"),
+        "{m}"
+    );
 }
 
 #[test]
@@ -93,9 +113,15 @@ fn csv_errors_name_file_line_expected_and_found() {
     let f = tmp("ragged.csv");
     std::fs::write(&f, "1,2,0\n3,1\n").unwrap();
     let m = data_err(read_labeled_csv(&f, None));
-    assert!(m.contains("ragged.csv: line 2") && m.contains("expected 3 cells") && m.contains("found 2"), "{m}");
+    assert!(
+        m.contains("ragged.csv: line 2") && m.contains("expected 3 cells") && m.contains("found 2"),
+        "{m}"
+    );
     let m = data_err(read_labeled_csv(&f, Some(784)));
-    assert!(m.contains("line 1") && m.contains("expected 785 cells") && m.contains("found 3"), "{m}");
+    assert!(
+        m.contains("line 1") && m.contains("expected 785 cells") && m.contains("found 3"),
+        "{m}"
+    );
 
     let f = tmp("text.csv");
     std::fs::write(&f, "1,2,0\n3,x,1\n").unwrap();
@@ -105,7 +131,10 @@ fn csv_errors_name_file_line_expected_and_found() {
     let f = tmp("label.csv");
     std::fs::write(&f, "1,2,0\n3,4,1.5\n").unwrap();
     let m = data_err(read_labeled_csv(&f, None));
-    assert!(m.contains("line 2") && m.contains("class label") && m.contains("1.5"), "{m}");
+    assert!(
+        m.contains("line 2") && m.contains("class label") && m.contains("1.5"),
+        "{m}"
+    );
 
     let f = tmp("one-class.csv");
     std::fs::write(&f, "1,2,0\n3,4,0\n").unwrap();
@@ -121,18 +150,29 @@ fn csv_errors_name_file_line_expected_and_found() {
     let row = |label: u8| ["0,".repeat(784).into_bytes(), vec![b'0' + label, b'\n']].concat();
     std::fs::write(dir.join("mnist_5k.csv.gz"), gz(&[row(3), row(4)].concat())).unwrap();
     let m = data_err(data::load_mnist(&dir));
-    assert!(m.contains("mnist_5k.csv.gz") && m.contains("expected 5000 samples, found 2"), "{m}");
+    assert!(
+        m.contains("mnist_5k.csv.gz") && m.contains("expected 5000 samples, found 2"),
+        "{m}"
+    );
 }
 
 /// Runs `name --quick` and asserts that every claim holds; returns the summary.
 fn quick(name: &str) -> experiments::Summary {
-    let config = experiments::Config { quick: true, out: tmp(&format!("out-{name}")), ..Default::default() };
+    let config = experiments::Config {
+        quick: true,
+        out: tmp(&format!("out-{name}")),
+        ..Default::default()
+    };
     let exp = experiments::find(name).unwrap();
     let start = std::time::Instant::now();
     let s = experiments::run_experiment(exp, &config).unwrap();
     eprintln!("{name} --quick: {:.1} s", start.elapsed().as_secs_f64());
     for c in &s.claims {
-        assert!(c.holds, "{name}: claim failed: {} ({} = {} vs {:?} {})", c.claim, c.metric, c.value, c.bound, c.relation);
+        assert!(
+            c.holds,
+            "{name}: claim failed: {} ({} = {} vs {:?} {})",
+            c.claim, c.metric, c.value, c.bound, c.relation
+        );
     }
     assert!(!s.figures.is_empty());
     s
@@ -173,15 +213,31 @@ fn user_csv_replaces_mnist() {
     let mut text = String::from("a,b,label\n");
     for i in 0..60 {
         let k = i % 3;
-        text += &format!("{},{},{k}\n", k as f64 * 3.0 + (i as f64 * 0.37).sin(), (i as f64 * 0.11).cos());
+        text += &format!(
+            "{},{},{k}\n",
+            k as f64 * 3.0 + (i as f64 * 0.37).sin(),
+            (i as f64 * 0.11).cos()
+        );
     }
     std::fs::write(&f, text).unwrap();
-    let config = experiments::Config { quick: true, out: tmp("out-user"), data: Some(f.clone()), ..Default::default() };
-    let s = experiments::run_experiment(experiments::find("norm_growth").unwrap(), &config).unwrap();
+    let config = experiments::Config {
+        quick: true,
+        out: tmp("out-user"),
+        data: Some(f.clone()),
+        ..Default::default()
+    };
+    let s =
+        experiments::run_experiment(experiments::find("norm_growth").unwrap(), &config).unwrap();
     assert!(s.notes[0].contains("user.csv"));
     let bad = tmp("bad-user.csv");
     std::fs::write(&bad, "1,2,0\n1,2\n").unwrap();
-    let config = experiments::Config { data: Some(bad), ..config };
-    let m = data_err(experiments::run_experiment(experiments::find("width_sweep").unwrap(), &config));
+    let config = experiments::Config {
+        data: Some(bad),
+        ..config
+    };
+    let m = data_err(experiments::run_experiment(
+        experiments::find("width_sweep").unwrap(),
+        &config,
+    ));
     assert!(m.contains("bad-user.csv: line 2"), "{m}");
 }

@@ -16,13 +16,20 @@ pub struct IdxArray {
 
 /// The bytes of `file`, decompressed when they start with the gzip magic `1f 8b`.
 pub fn read_maybe_gz(file: &Path) -> Result<Vec<u8>> {
-    let raw = std::fs::read(file).map_err(|e| Error::data(file, None, format!("cannot read the file: {e}")))?;
+    let raw = std::fs::read(file)
+        .map_err(|e| Error::data(file, None, format!("cannot read the file: {e}")))?;
     if raw.len() >= 2 && raw[0] == 0x1f && raw[1] == 0x8b {
         let mut out = Vec::new();
         use std::io::Read;
         flate2::read::GzDecoder::new(&raw[..])
             .read_to_end(&mut out)
-            .map_err(|e| Error::data(file, None, format!("not a valid gzip stream (truncated or corrupt?): {e}")))?;
+            .map_err(|e| {
+                Error::data(
+                    file,
+                    None,
+                    format!("not a valid gzip stream (truncated or corrupt?): {e}"),
+                )
+            })?;
         Ok(out)
     } else {
         Ok(raw)
@@ -34,7 +41,10 @@ pub fn read_maybe_gz(file: &Path) -> Result<Vec<u8>> {
 pub fn parse_idx(file: &Path, bytes: &[u8]) -> Result<IdxArray> {
     let bad = |m: String| Error::data(file, None, m);
     if bytes.len() < 4 {
-        return Err(bad(format!("expected an IDX header of at least 4 bytes, found {} bytes", bytes.len())));
+        return Err(bad(format!(
+            "expected an IDX header of at least 4 bytes, found {} bytes",
+            bytes.len()
+        )));
     }
     if bytes[0] != 0 || bytes[1] != 0 || bytes[2] != 0x08 || !(1..=4).contains(&bytes[3]) {
         return Err(bad(format!(
@@ -51,14 +61,25 @@ pub fn parse_idx(file: &Path, bytes: &[u8]) -> Result<IdxArray> {
         )));
     }
     let dims: Vec<usize> = (0..nd)
-        .map(|k| u32::from_be_bytes([bytes[4 + 4 * k], bytes[5 + 4 * k], bytes[6 + 4 * k], bytes[7 + 4 * k]]) as usize)
+        .map(|k| {
+            u32::from_be_bytes([
+                bytes[4 + 4 * k],
+                bytes[5 + 4 * k],
+                bytes[6 + 4 * k],
+                bytes[7 + 4 * k],
+            ]) as usize
+        })
         .collect();
     let expected: usize = dims.iter().product();
     let found = bytes.len() - header;
     if found != expected {
         return Err(bad(format!(
             "{}: expected {expected} data bytes for dimensions {dims:?}, found {found}",
-            if found < expected { "truncated" } else { "trailing data" }
+            if found < expected {
+                "truncated"
+            } else {
+                "trailing data"
+            }
         )));
     }
     Ok(IdxArray {

@@ -60,7 +60,12 @@ impl Labeled {
         for (row, out) in self.x.chunks(self.d).zip(x.chunks_mut(d_out)) {
             f(row, out);
         }
-        Labeled { x, y: self.y.clone(), d: d_out, k: self.k }
+        Labeled {
+            x,
+            y: self.y.clone(),
+            d: d_out,
+            k: self.k,
+        }
     }
 }
 
@@ -92,7 +97,10 @@ impl Split {
                 *s += (v as f64 - m).powi(2) / n as f64;
             }
         }
-        let scale: Vec<f64> = var.iter().map(|&v| if v > 1e-12 { 1.0 / v.sqrt() } else { 1.0 }).collect();
+        let scale: Vec<f64> = var
+            .iter()
+            .map(|&v| if v > 1e-12 { 1.0 / v.sqrt() } else { 1.0 })
+            .collect();
         for set in [&mut self.train, &mut self.test] {
             for row in set.x.chunks_mut(d) {
                 for ((v, &m), &s) in row.iter_mut().zip(&mean).zip(&scale) {
@@ -117,13 +125,21 @@ pub fn data_dir() -> PathBuf {
 
 fn check_counts(file: &Path, y: &[usize], n: usize, per_class: Option<usize>) -> Result<()> {
     if y.len() != n {
-        return Err(Error::data(file, None, format!("expected {n} samples, found {}", y.len())));
+        return Err(Error::data(
+            file,
+            None,
+            format!("expected {n} samples, found {}", y.len()),
+        ));
     }
     if let Some(c) = per_class {
         for k in 0..10 {
             let got = y.iter().filter(|&&l| l == k).count();
             if got != c {
-                return Err(Error::data(file, None, format!("expected {c} samples of digit {k}, found {got}")));
+                return Err(Error::data(
+                    file,
+                    None,
+                    format!("expected {c} samples of digit {k}, found {got}"),
+                ));
             }
         }
     }
@@ -150,15 +166,35 @@ pub fn load_mnist(dir: &Path) -> Result<Split> {
     let lab_file = dir.join("t10k-labels-idx1-ubyte.gz");
     let (n, d, pixels) = idx::read_images(&img_file)?;
     if d != 784 {
-        return Err(Error::data(&img_file, None, format!("expected 28x28 images, found {d} pixels per image")));
+        return Err(Error::data(
+            &img_file,
+            None,
+            format!("expected 28x28 images, found {d} pixels per image"),
+        ));
     }
     let labels = idx::read_labels(&lab_file, 10)?;
     check_counts(&img_file, &labels, 10_000, None)?;
     if n != labels.len() {
-        return Err(Error::data(&lab_file, None, format!("expected {n} labels (one per image), found {}", labels.len())));
+        return Err(Error::data(
+            &lab_file,
+            None,
+            format!(
+                "expected {n} labels (one per image), found {}",
+                labels.len()
+            ),
+        ));
     }
-    let test = Labeled { x: pixels.iter().map(|&p| p as f32).collect(), y: labels, d, k: 10 };
-    Ok(Split { train: Labeled { k: 10, ..train }, test, source: "MNIST: shipped 5k training subset (500/digit) + 10k test set".into() })
+    let test = Labeled {
+        x: pixels.iter().map(|&p| p as f32).collect(),
+        y: labels,
+        d,
+        k: 10,
+    };
+    Ok(Split {
+        train: Labeled { k: 10, ..train },
+        test,
+        source: "MNIST: shipped 5k training subset (500/digit) + 10k test set".into(),
+    })
 }
 
 /// The experiments' data: MNIST pixels scaled to [0, 1], or with `--data FILE` the user's
@@ -173,7 +209,11 @@ pub fn load(user: Option<&Path>, rng: &mut impl Rng) -> Result<Split> {
         Some(file) => {
             let all = csv::read_labeled_csv(file, None)?;
             if all.n() < 10 {
-                return Err(Error::data(file, None, format!("expected at least 10 samples, found {}", all.n())));
+                return Err(Error::data(
+                    file,
+                    None,
+                    format!("expected at least 10 samples, found {}", all.n()),
+                ));
             }
             let mut idx: Vec<usize> = (0..all.n()).collect();
             idx.shuffle(rng);
@@ -194,7 +234,11 @@ pub fn crop_pool_10x10(row: &[f32], out: &mut [f32]) {
     for i in 0..10 {
         for j in 0..10 {
             let (r, c) = (4 + 2 * i, 4 + 2 * j);
-            out[i * 10 + j] = 0.25 * (row[r * 28 + c] + row[r * 28 + c + 1] + row[(r + 1) * 28 + c] + row[(r + 1) * 28 + c + 1]);
+            out[i * 10 + j] = 0.25
+                * (row[r * 28 + c]
+                    + row[r * 28 + c + 1]
+                    + row[(r + 1) * 28 + c]
+                    + row[(r + 1) * 28 + c + 1]);
         }
     }
 }
