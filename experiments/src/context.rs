@@ -172,7 +172,13 @@ impl<'a> Ctx<'a> {
     /// and at the end, checkpointing periodically to `checkpoints/RUN.json`.
     /// A finished or partial checkpoint of the same run (same seed, mode and
     /// length) is resumed from.
-    pub fn iterate<S: Iterate>(&self, run: &str, state: S, steps: u64, log_at: &[u64]) -> Result<Run<S>> {
+    pub fn iterate<S: Iterate>(
+        &self,
+        run: &str,
+        state: S,
+        steps: u64,
+        log_at: &[u64],
+    ) -> Result<Run<S>> {
         let key = format!(
             "{}/{run}/seed={}/quick={}/steps={steps}",
             self.name, self.config.seed, self.config.quick
@@ -255,13 +261,18 @@ impl<'a> Ctx<'a> {
     }
 
     /// Applies `f` to every item on up to `--threads` threads; results in order.
-    pub fn par_map<T: Sync, R: Send>(&self, items: &[T], f: impl Fn(&T) -> Result<R> + Sync) -> Result<Vec<R>> {
+    pub fn par_map<T: Sync, R: Send>(
+        &self,
+        items: &[T],
+        f: impl Fn(&T) -> Result<R> + Sync,
+    ) -> Result<Vec<R>> {
         let threads = self.config.threads.clamp(1, items.len().max(1));
         if threads == 1 {
             return items.iter().map(&f).collect();
         }
         let next = AtomicUsize::new(0);
-        let out: Mutex<Vec<Option<Result<R>>>> = Mutex::new((0..items.len()).map(|_| None).collect());
+        let out: Mutex<Vec<Option<Result<R>>>> =
+            Mutex::new((0..items.len()).map(|_| None).collect());
         std::thread::scope(|s| {
             for _ in 0..threads {
                 s.spawn(|| loop {
@@ -276,7 +287,9 @@ impl<'a> Ctx<'a> {
                 });
             }
         });
-        let out = out.into_inner().map_err(|_| Error::Other("a worker thread panicked".into()))?;
+        let out = out
+            .into_inner()
+            .map_err(|_| Error::Other("a worker thread panicked".into()))?;
         out.into_iter()
             .map(|r| r.unwrap_or_else(|| Err(Error::Other("a worker thread panicked".into()))))
             .collect()

@@ -88,7 +88,9 @@ impl Dataset {
                     return Err(Error::data(
                         &self.file,
                         Some((self.lines[i], self.lines[i])),
-                        format!("label {v} is not a binary label (use -1/+1 or 0/1 in the last column)"),
+                        format!(
+                            "label {v} is not a binary label (use -1/+1 or 0/1 in the last column)"
+                        ),
                     ))
                 }
             };
@@ -98,7 +100,11 @@ impl Dataset {
             return Err(Error::data(
                 &self.file,
                 self.all_lines(),
-                format!("all {} labels are {}: two classes are needed", out.len(), self.y[0]),
+                format!(
+                    "all {} labels are {}: two classes are needed",
+                    out.len(),
+                    self.y[0]
+                ),
             ));
         }
         Ok(out)
@@ -207,4 +213,22 @@ pub fn read_csv(file: &Path) -> Result<Dataset> {
         y,
         lines,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_header_blank_lines_and_labels() {
+        let dir = std::env::temp_dir().join(format!("io-test-{}", std::process::id()));
+        let file = dir.join("d.csv");
+        write_atomic(&file, b"a,b,y\n1,2,0\n\n3,4.5,1\n").unwrap();
+        let d = read_csv(&file).unwrap();
+        assert_eq!((d.x.rows, d.x.cols), (2, 2));
+        assert_eq!(d.lines, vec![2, 4]);
+        assert_eq!(d.binary_labels().unwrap(), vec![-1.0, 1.0]);
+        assert_eq!(d.class_labels().unwrap(), (vec![0, 1], 2));
+        assert!(!temp_path(&file, "tmp").exists());
+    }
 }

@@ -136,7 +136,10 @@ pub const EXPERIMENTS: &[Experiment] = &[
 pub fn find(name: &str) -> Result<&'static Experiment> {
     EXPERIMENTS.iter().find(|e| e.name == name).ok_or_else(|| {
         let names: Vec<&str> = EXPERIMENTS.iter().map(|e| e.name).collect();
-        Error::Usage(format!("unknown experiment {name:?}; known: {}", names.join(", ")))
+        Error::Usage(format!(
+            "unknown experiment {name:?}; known: {}",
+            names.join(", ")
+        ))
     })
 }
 

@@ -4,7 +4,9 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand};
-use experiments::{find, report, run_all, run_experiment, Config, Result, DEFAULT_SEED, EXPERIMENTS};
+use experiments::{
+    find, report, run_all, run_experiment, Config, Result, DEFAULT_SEED, EXPERIMENTS,
+};
 
 /// Experiments testing what implicit-bias theory predicts about which global
 /// minimum an optimizer reaches.
@@ -89,7 +91,12 @@ fn execute(command: Command) -> Result<bool> {
     match command {
         Command::List => {
             for e in EXPERIMENTS {
-                println!("{:<20} [{}] {}", e.name, e.items, e.claim.split_whitespace().collect::<Vec<_>>().join(" "));
+                println!(
+                    "{:<20} [{}] {}",
+                    e.name,
+                    e.items,
+                    e.claim.split_whitespace().collect::<Vec<_>>().join(" ")
+                );
             }
             Ok(true)
         }

@@ -60,7 +60,14 @@ pub struct Figure {
 
 impl Figure {
     /// A figure with no curves yet.
-    pub fn new(stem: &str, title: &str, x_label: &str, y_label: &str, log_x: bool, log_y: bool) -> Self {
+    pub fn new(
+        stem: &str,
+        title: &str,
+        x_label: &str,
+        y_label: &str,
+        log_x: bool,
+        log_y: bool,
+    ) -> Self {
         Self {
             stem: stem.into(),
             title: title.into(),
@@ -125,8 +132,16 @@ impl Figure {
         let err = |e: &dyn std::fmt::Debug| Error::Other(format!("figure {}: {e:?}", self.stem));
         let (xr, yr) = ranges(data);
         root.fill(&WHITE).map_err(|e| err(&e))?;
-        let lx = if self.log_x { format!("log10 {}", self.x_label) } else { self.x_label.clone() };
-        let ly = if self.log_y { format!("log10 {}", self.y_label) } else { self.y_label.clone() };
+        let lx = if self.log_x {
+            format!("log10 {}", self.x_label)
+        } else {
+            self.x_label.clone()
+        };
+        let ly = if self.log_y {
+            format!("log10 {}", self.y_label)
+        } else {
+            self.y_label.clone()
+        };
         let mut chart = ChartBuilder::on(&root)
             .caption(&self.title, ("sans-serif", 20))
             .margin(12)
@@ -147,7 +162,9 @@ impl Figure {
                 .draw_series(LineSeries::new(pts.iter().cloned(), color.stroke_width(2)))
                 .map_err(|e| err(&e))?
                 .label(name.as_str())
-                .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], color.stroke_width(2)));
+                .legend(move |(x, y)| {
+                    PathElement::new(vec![(x, y), (x + 20, y)], color.stroke_width(2))
+                });
         }
         chart
             .configure_series_labels()

@@ -16,11 +16,25 @@ pub fn verdict(s: &Summary) -> String {
 
 /// The verdict table printed by `all`.
 pub fn verdict_table(summaries: &[Summary]) -> String {
-    let mut s = format!("{:<20} {:<20} {:>10}\n", "experiment", "verdict", "runtime_s");
+    let mut s = format!(
+        "{:<20} {:<20} {:>10}\n",
+        "experiment", "verdict", "runtime_s"
+    );
     for x in summaries {
-        let _ = writeln!(s, "{:<20} {:<20} {:>10.1}", x.experiment, verdict(x), x.runtime_s);
+        let _ = writeln!(
+            s,
+            "{:<20} {:<20} {:>10.1}",
+            x.experiment,
+            verdict(x),
+            x.runtime_s
+        );
     }
     s
+}
+
+/// Escapes `|` for a Markdown table cell.
+fn cell(s: &str) -> String {
+    s.replace('|', "\\|")
 }
 
 fn bound_text(c: &Claim) -> String {
@@ -38,7 +52,13 @@ pub fn write_report(out: &Path, summaries: &[Summary]) -> Result<()> {
     let _ = writeln!(s, "Seed {seed}, quick = {quick}.\n");
     s.push_str("| experiment | verdict | runtime (s) |\n|---|---|---|\n");
     for x in summaries {
-        let _ = writeln!(s, "| {} | {} | {:.1} |", x.experiment, verdict(x), x.runtime_s);
+        let _ = writeln!(
+            s,
+            "| {} | {} | {:.1} |",
+            x.experiment,
+            verdict(x),
+            x.runtime_s
+        );
     }
     for x in summaries {
         let _ = writeln!(s, "\n## {}\n", x.experiment);
@@ -50,8 +70,8 @@ pub fn write_report(out: &Path, summaries: &[Summary]) -> Result<()> {
             let _ = writeln!(
                 s,
                 "| {} | {} | {:.4e} | {} | {} |",
-                c.claim,
-                c.metric,
+                cell(&c.claim),
+                cell(&c.metric),
                 c.value,
                 bound_text(c),
                 if c.holds { "yes" } else { "**NO**" }

@@ -9,7 +9,11 @@ pub fn linear_fit(x: &[f64], y: &[f64]) -> (f64, f64, f64) {
     let sxx: f64 = x.iter().map(|a| (a - mx).powi(2)).sum();
     let syy: f64 = y.iter().map(|b| (b - my).powi(2)).sum();
     let b = sxy / sxx;
-    let r2 = if syy == 0.0 { 1.0 } else { sxy * sxy / (sxx * syy) };
+    let r2 = if syy == 0.0 {
+        1.0
+    } else {
+        sxy * sxy / (sxx * syy)
+    };
     (my - b * mx, b, r2)
 }
 

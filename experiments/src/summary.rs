@@ -32,7 +32,14 @@ pub struct Claim {
 }
 
 impl Claim {
-    fn new(claim: &str, metric: &str, value: f64, bound: Bound, relation: &str, holds: bool) -> Self {
+    fn new(
+        claim: &str,
+        metric: &str,
+        value: f64,
+        bound: Bound,
+        relation: &str,
+        holds: bool,
+    ) -> Self {
         Self {
             claim: claim.into(),
             metric: metric.into(),
@@ -45,22 +52,50 @@ impl Claim {
 
     /// `value < bound`.
     pub fn below(claim: &str, metric: &str, value: f64, bound: f64) -> Self {
-        Self::new(claim, metric, value, Bound::Value(bound), "<", value < bound)
+        Self::new(
+            claim,
+            metric,
+            value,
+            Bound::Value(bound),
+            "<",
+            value < bound,
+        )
     }
 
     /// `value <= bound`.
     pub fn at_most(claim: &str, metric: &str, value: f64, bound: f64) -> Self {
-        Self::new(claim, metric, value, Bound::Value(bound), "<=", value <= bound)
+        Self::new(
+            claim,
+            metric,
+            value,
+            Bound::Value(bound),
+            "<=",
+            value <= bound,
+        )
     }
 
     /// `value > bound`.
     pub fn above(claim: &str, metric: &str, value: f64, bound: f64) -> Self {
-        Self::new(claim, metric, value, Bound::Value(bound), ">", value > bound)
+        Self::new(
+            claim,
+            metric,
+            value,
+            Bound::Value(bound),
+            ">",
+            value > bound,
+        )
     }
 
     /// `value >= bound`.
     pub fn at_least(claim: &str, metric: &str, value: f64, bound: f64) -> Self {
-        Self::new(claim, metric, value, Bound::Value(bound), ">=", value >= bound)
+        Self::new(
+            claim,
+            metric,
+            value,
+            Bound::Value(bound),
+            ">=",
+            value >= bound,
+        )
     }
 
     /// `lo <= value <= hi`.

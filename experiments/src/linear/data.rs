@@ -9,20 +9,33 @@ use crate::reference::dot;
 
 /// `n x d` with i.i.d. `N(0, std^2)` entries.
 pub fn gaussian(rng: &mut StdRng, n: usize, d: usize, std: f64) -> Matrix {
-    let data = (0..n * d).map(|_| std * rng.sample::<f64, _>(StandardNormal)).collect();
-    Matrix { rows: n, cols: d, data }
+    let data = (0..n * d)
+        .map(|_| std * rng.sample::<f64, _>(StandardNormal))
+        .collect();
+    Matrix {
+        rows: n,
+        cols: d,
+        data,
+    }
 }
 
 /// A vector of i.i.d. `N(0, std^2)`.
 pub fn gaussian_vec(rng: &mut StdRng, n: usize, std: f64) -> Vec<f64> {
-    (0..n).map(|_| std * rng.sample::<f64, _>(StandardNormal)).collect()
+    (0..n)
+        .map(|_| std * rng.sample::<f64, _>(StandardNormal))
+        .collect()
 }
 
 /// Soudry et al. Fig. 1: the support vectors `(0.5, 1.5)`, `(1.5, 0.5)` (+1)
 /// and their negatives (-1), plus `extra` points per class uniform in `[0, 3]^2`
 /// with `(x1 + x2)/sqrt 2 >= sqrt 2 + 0.3` (class +1) and their mirror images.
 pub fn soudry_2d(rng: &mut StdRng, extra: usize) -> (Matrix, Vec<f64>) {
-    let mut rows = vec![vec![0.5, 1.5], vec![1.5, 0.5], vec![-0.5, -1.5], vec![-1.5, -0.5]];
+    let mut rows = vec![
+        vec![0.5, 1.5],
+        vec![1.5, 0.5],
+        vec![-0.5, -1.5],
+        vec![-1.5, -0.5],
+    ];
     let mut y = vec![1.0, 1.0, -1.0, -1.0];
     let mut pos = Vec::new();
     while pos.len() < extra {
@@ -57,7 +70,14 @@ pub fn separable_gaussian(rng: &mut StdRng, n: usize, d: usize, gap: f64) -> (Ma
             y.push(s.signum());
         }
     }
-    (Matrix { rows: n, cols: d, data }, y)
+    (
+        Matrix {
+            rows: n,
+            cols: d,
+            data,
+        },
+        y,
+    )
 }
 
 /// Wilson et al. (2017) §3.3: `y_i = +1` w.p. `p` (resampled until
@@ -65,13 +85,18 @@ pub fn separable_gaussian(rng: &mut StdRng, n: usize, d: usize, gap: f64) -> (Ma
 /// or 5 (if `-1`) unique features set to 1.
 pub fn wilson(rng: &mut StdRng, n: usize, p: f64) -> (Matrix, Vec<f64>) {
     let y: Vec<f64> = loop {
-        let y: Vec<f64> = (0..n).map(|_| if rng.gen_bool(p) { 1.0 } else { -1.0 }).collect();
+        let y: Vec<f64> = (0..n)
+            .map(|_| if rng.gen_bool(p) { 1.0 } else { -1.0 })
+            .collect();
         let pos = y.iter().filter(|&&v| v > 0.0).count();
         if pos > n - pos && pos < n {
             break y;
         }
     };
-    let d = 3 + y.iter().map(|&v| if v > 0.0 { 1 } else { 5 }).sum::<usize>();
+    let d = 3 + y
+        .iter()
+        .map(|&v| if v > 0.0 { 1 } else { 5 })
+        .sum::<usize>();
     let mut x = Matrix::zeros(n, d);
     let mut next = 3;
     for (i, &yi) in y.iter().enumerate() {
@@ -100,7 +125,14 @@ pub fn anisotropic_mixture(rng: &mut StdRng, n: usize, d: usize, flip: f64) -> (
         data.extend(g[2..].iter().map(|v| 0.5 * v));
         ys.push(if rng.gen_bool(flip) { -y } else { y });
     }
-    (Matrix { rows: n, cols: d, data }, ys)
+    (
+        Matrix {
+            rows: n,
+            cols: d,
+            data,
+        },
+        ys,
+    )
 }
 
 /// An isotropic Gaussian mixture `x = y mu + N(0, I_d)` with `mu = norm * e_1`.
@@ -114,7 +146,14 @@ pub fn isotropic_mixture(rng: &mut StdRng, n: usize, d: usize, norm: f64) -> (Ma
         data.extend(g);
         ys.push(y);
     }
-    (Matrix { rows: n, cols: d, data }, ys)
+    (
+        Matrix {
+            rows: n,
+            cols: d,
+            data,
+        },
+        ys,
+    )
 }
 
 /// `k` classes in `R^d` (`d >= k`), class `c` centred at `3 e_c` with `N(0, I)`
@@ -127,5 +166,12 @@ pub fn blobs(rng: &mut StdRng, n: usize, d: usize, k: usize) -> (Matrix, Vec<usi
         g[c] += 3.0;
         data.extend(g);
     }
-    (Matrix { rows: n, cols: d, data }, labels)
+    (
+        Matrix {
+            rows: n,
+            cols: d,
+            data,
+        },
+        labels,
+    )
 }

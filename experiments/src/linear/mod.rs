@@ -43,8 +43,8 @@ impl OptState {
     }
 }
 
-/// What a run logs at each logged step, given the state.
-pub type Recorder<'a> = Box<dyn Fn(&OptState) -> Vec<f64> + Send + Sync + 'a>;
+/// What a run logs at each logged step, given the state and the step.
+pub type Recorder<'a> = Box<dyn Fn(&OptState, u64) -> Vec<f64> + Send + Sync + 'a>;
 /// An early-stop test on the state.
 pub type StopRule<'a> = Box<dyn Fn(&OptState) -> bool + Send + Sync + 'a>;
 
@@ -78,7 +78,7 @@ impl<'a> LinearRun<'a> {
         objective: &'a (dyn Objective + Sync),
         update: Update,
         columns: &[&str],
-        record: impl Fn(&OptState) -> Vec<f64> + Send + Sync + 'a,
+        record: impl Fn(&OptState, u64) -> Vec<f64> + Send + Sync + 'a,
     ) -> Self {
         Self {
             objective,
@@ -118,8 +118,8 @@ impl Iterate for Stepper<'_> {
         let run = self.run.expect("attached");
         run.update.apply(&mut self.state, t, run.objective)
     }
-    fn record(&self, _t: u64) -> Vec<f64> {
-        (self.run().record)(&self.state)
+    fn record(&self, t: u64) -> Vec<f64> {
+        (self.run().record)(&self.state, t)
     }
     fn done(&self) -> bool {
         self.run().stop.as_ref().is_some_and(|f| f(&self.state))
@@ -199,7 +199,11 @@ pub fn signed_rows(x: &Matrix, y: &[f64]) -> Matrix {
     let data = (0..x.rows)
         .flat_map(|i| x.row(i).iter().map(move |v| v * y[i]))
         .collect();
-    Matrix { rows: x.rows, cols: x.cols, data }
+    Matrix {
+        rows: x.rows,
+        cols: x.cols,
+        data,
+    }
 }
 
 /// `min_n <z_n, w>`.

@@ -101,9 +101,15 @@ impl Objective for AutogradSquared {
         self.d
     }
     fn loss_grad(&self, w: &[f64], g: &mut [f64]) -> f64 {
-        let wt = Tensor::from_vec(w.to_vec(), [self.d, 1]).expect("shape").requires_grad();
+        let wt = Tensor::from_vec(w.to_vec(), [self.d, 1])
+            .expect("shape")
+            .requires_grad();
         // squared_loss is 1/2 mean; the experiments use the sum.
-        let loss = self.x.matmul(&wt).squared_loss(&self.y).mul_scalar(self.n as f64);
+        let loss = self
+            .x
+            .matmul(&wt)
+            .squared_loss(&self.y)
+            .mul_scalar(self.n as f64);
         loss.backward();
         let grad = wt.grad().expect("w requires grad").to_vec();
         g.copy_from_slice(&grad);
@@ -125,7 +131,11 @@ impl MarginLoss {
     pub fn value_slope(self, u: f64) -> (f64, f64) {
         match self {
             MarginLoss::Logistic => {
-                let v = if u > 0.0 { (-u).exp().ln_1p() } else { -u + u.exp().ln_1p() };
+                let v = if u > 0.0 {
+                    (-u).exp().ln_1p()
+                } else {
+                    -u + u.exp().ln_1p()
+                };
                 (v, -1.0 / (1.0 + u.exp()))
             }
             MarginLoss::Exp => {
@@ -262,7 +272,9 @@ pub fn autograd_gradient(x: &Matrix, loss: TapeLoss, w: &[f64]) -> (f64, Vec<f64
             (l, g)
         }
         TapeLoss::Margin(y, kind) => {
-            let wt = Tensor::from_vec(w.to_vec(), [d, 1]).expect("shape").requires_grad();
+            let wt = Tensor::from_vec(w.to_vec(), [d, 1])
+                .expect("shape")
+                .requires_grad();
             let yt = Tensor::from_vec(y.to_vec(), [n, 1]).expect("shape");
             let m = xt.matmul(&wt).mul(&yt);
             let l = match kind {
@@ -281,8 +293,13 @@ pub fn autograd_gradient(x: &Matrix, loss: TapeLoss, w: &[f64]) -> (f64, Vec<f64
                     wt_data[j * k + c] = w[c * d + j];
                 }
             }
-            let wt = Tensor::from_vec(wt_data, [d, k]).expect("shape").requires_grad();
-            let l = xt.matmul(&wt).softmax_cross_entropy(labels).mul_scalar(n as f64);
+            let wt = Tensor::from_vec(wt_data, [d, k])
+                .expect("shape")
+                .requires_grad();
+            let l = xt
+                .matmul(&wt)
+                .softmax_cross_entropy(labels)
+                .mul_scalar(n as f64);
             l.backward();
             let gt = wt.grad().expect("grad").to_vec();
             let mut g = vec![0.0; d * k];

@@ -108,7 +108,11 @@ pub fn min_bregman_interpolant(x: &Matrix, y: &[f64], pot: Potential) -> Result<
         let w: Vec<f64> = theta.iter().map(|&t| pot.grad_inv(t)).collect();
         let grad: Vec<f64> = x.mul_vec(&w).iter().zip(y).map(|(a, b)| a - b).collect();
         if crate::stats::norm2(&grad) <= tol {
-            return Ok(BregmanSolution { w, theta, iterations: it });
+            return Ok(BregmanSolution {
+                w,
+                theta,
+                iterations: it,
+            });
         }
         let h: Vec<f64> = theta.iter().map(|&t| pot.conj_hess(t)).collect();
         let mut hm = vec![0.0; n * n];
@@ -140,4 +144,78 @@ pub fn min_bregman_interpolant(x: &Matrix, y: &[f64], pot: Potential) -> Result<
     Err(Error::Other(format!(
         "dual Newton for the min-Bregman interpolant ({pot:?}) did not converge in 500 iterations"
     )))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::reference::min_l2_interpolant;
+    use crate::stats::rel_dist;
+
+    fn data() -> (Matrix, Vec<f64>) {
+        let x = Matrix::new(
+            3,
+            6,
+            (0..18)
+                .map(|k| ((k * 7 % 11) as f64 - 5.0) / 3.0 + 0.1 * k as f64)
+                .collect(),
+        )
+        .unwrap();
+        (x, vec![1.0, -2.0, 0.5])
+    }
+
+    /// `grad psi(w)` lies in the row space of `X`: its least-squares residual
+    /// against `X^T nu` vanishes (the KKT condition of `min psi s.t. Xw = y`).
+    fn kkt_residual(x: &Matrix, pot: Potential, w: &[f64]) -> f64 {
+        let g: Vec<f64> = w.iter().map(|&v| pot.grad(v)).collect();
+        let n = x.rows;
+        let gram: Vec<f64> = (0..n * n)
+            .map(|k| crate::reference::dot(x.row(k / n), x.row(k % n)))
+            .collect();
+        let nu = solve(&gram, &x.mul_vec(&g));
+        rel_dist(&xt_mul(x, &nu), &g)
+    }
+
+    #[test]
+    fn p2_is_the_min_l2_interpolant() {
+        let (x, y) = data();
+        let r = min_bregman_interpolant(&x, &y, Potential::Power(2.0)).unwrap();
+        let l2 = min_l2_interpolant(&x, &y).unwrap();
+        assert!(rel_dist(&r.w, &l2.w) < 1e-10);
+    }
+
+    #[test]
+    fn solutions_satisfy_kkt() {
+        let (x, y) = data();
+        for pot in [
+            Potential::Power(1.5),
+            Potential::Power(3.0),
+            Potential::Power(4.0 / 3.0),
+            Potential::Quartic,
+        ] {
+            let r = min_bregman_interpolant(&x, &y, pot).unwrap();
+            let resid: Vec<f64> = x.mul_vec(&r.w).iter().zip(&y).map(|(a, b)| a - b).collect();
+            assert!(crate::stats::norm2(&resid) < 1e-10, "{pot:?} infeasible");
+            assert!(
+                kkt_residual(&x, pot, &r.w) < 1e-8,
+                "{pot:?}: grad psi(w) not in the row space"
+            );
+        }
+    }
+
+    #[test]
+    fn mirror_map_inverts() {
+        for pot in [
+            Potential::Power(1.5),
+            Potential::Power(3.0),
+            Potential::Quartic,
+        ] {
+            for w in [-3.0, -0.2, 0.0, 0.7, 5.0] {
+                assert!(
+                    (pot.grad_inv(pot.grad(w)) - w).abs() < 1e-12 * (1.0 + w.abs()),
+                    "{pot:?} at {w}"
+                );
+            }
+        }
+    }
 }

@@ -191,7 +191,11 @@ impl Update {
                 }
                 l
             }
-            Update::MirrorMomentum { eta, beta, potential } => {
+            Update::MirrorMomentum {
+                eta,
+                beta,
+                potential,
+            } => {
                 let l = obj.loss_grad(&st.w, &mut g);
                 for ((w, prev), g) in st.w.iter_mut().zip(st.b.iter_mut()).zip(&g) {
                     let look = *w + beta * (*w - *prev);
@@ -253,7 +257,11 @@ impl Update {
                         let n = crate::stats::norm2(&g);
                         st.w.iter_mut().zip(&g).for_each(|(w, d)| *w += eta * d / n);
                     }
-                    Norm::LInf => st.w.iter_mut().zip(&g).for_each(|(w, d)| *w += eta * sign(*d)),
+                    Norm::LInf => {
+                        st.w.iter_mut()
+                            .zip(&g)
+                            .for_each(|(w, d)| *w += eta * sign(*d))
+                    }
                 }
                 l
             }
