@@ -320,6 +320,7 @@ fn part_b(ctx: &Ctx, s: &mut Summary) -> Result<()> {
         eval_at: (1..=100).collect(),
         stop_loss: Some(1e-2),
         lr_decay: 1.0,
+        momentum_ramp: None,
     };
     s.notes.push(format!(
         "6b: {}; net {:?}, batch 128, He init; trained until training error 0 and training CE < 0.01 (at most {} epochs); {} seed(s); SGD lr 0.05 momentum 0.9, AdaGrad lr 0.01, Adam lr 1e-3 (untuned); train {} / test {} samples",

@@ -67,6 +67,7 @@ fn tune(
         eval_at: vec![],
         stop_loss: None,
         lr_decay: 1.0,
+        momentum_ramp: None,
     };
     let losses = ctx.par_map(grid, |&lr| {
         let mut net = init(ctx, sizes, unbalanced, 0.0);
@@ -198,6 +199,7 @@ pub fn run(ctx: &Ctx) -> Result<Summary> {
             eval_at: (1..=e).collect(),
             stop_loss: None,
             lr_decay: 1.0,
+            momentum_ramp: None,
         };
         let mut net = init(ctx, &sizes, *unbalanced, *dropout);
         nets::fit(

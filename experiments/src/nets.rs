@@ -281,6 +281,11 @@ pub struct Fit {
     pub stop_loss: Option<f64>,
     /// Multiply the learning rate by this after every epoch.
     pub lr_decay: f64,
+    /// SGD only: after epoch `e` the momentum becomes `min(max, start + e * step)`, given as
+    /// `(start, step, max)` (the schedule of Neyshabur et al. 2015). `optim::Sgd` has no
+    /// momentum setter, so the optimizer is rebuilt with the new momentum and its state (the
+    /// momentum buffers, the learning rate) loaded into it.
+    pub momentum_ramp: Option<(f64, f64, f64)>,
 }
 
 /// Trains `net` with `opt` on `train`, evaluating on `train` and `test` at `fit.eval_at`.
@@ -330,6 +335,20 @@ pub fn fit(
         if fit.lr_decay != 1.0 {
             let lr = o.lr() * fit.lr_decay;
             o.set_lr(lr);
+        }
+        if let (Some((start, step, max)), Opt::Sgd { .. }) = (fit.momentum_ramp, opt) {
+            let momentum = (start + epoch as f64 * step).min(max);
+            let mut next = Sgd::new(
+                net.params(),
+                SgdConfig {
+                    lr: o.lr(),
+                    momentum,
+                    ..Default::default()
+                },
+            );
+            next.load_state(&o.state())
+                .map_err(|e| crate::error::Error::Other(format!("momentum ramp: {e}")))?;
+            o = Box::new(next);
         }
         if fit.eval_at.contains(&epoch) || epoch == fit.epochs {
             let tr = record(net, epoch, &mut rows);

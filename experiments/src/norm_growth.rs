@@ -34,6 +34,7 @@ pub fn run(ctx: &Ctx) -> Result<Summary> {
         eval_at: eval_at.clone(),
         stop_loss: None,
         lr_decay: 1.0,
+        momentum_ramp: None,
     };
     let opt = Opt::Sgd {
         lr: 0.05,
