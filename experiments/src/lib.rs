@@ -10,24 +10,31 @@
 #![deny(missing_docs)]
 
 pub mod context;
+pub mod data;
 pub mod error;
 pub mod flat;
 pub mod io;
 pub mod linear;
+pub mod nets;
 pub mod plot;
 pub mod reference;
 pub mod report;
 pub mod stats;
 pub mod summary;
 
+mod adaptive_vs_sgd;
 mod deep_linear;
 mod diagonal_net;
+mod dropout_pathsgd;
 mod least_squares;
 mod linear_conv;
 mod logistic_margin;
 mod matrix_sensing;
 mod multiclass_margin;
+mod norm_growth;
+mod relu_1d;
 mod steepest_descent;
+mod width_sweep;
 
 use std::time::Instant;
 
@@ -117,6 +124,48 @@ pub const EXPERIMENTS: &[Experiment] = &[
                 min-l2 for large alpha",
         takes_data: true,
         run: diagonal_net::run,
+    },
+    Experiment {
+        name: "adaptive_vs_sgd",
+        items: "6",
+        claim: "adaptive methods (AdaGrad, RMSprop, Adam) find the sign(X^T y) solution and predict +1 \
+                everywhere on Wilson et al.'s construction while GD/SGD/heavy ball find the min-norm one \
+                with zero test error; an MNIST MLP trained to zero training error by SGD+momentum, \
+                AdaGrad and Adam (test errors and weight norms reported)",
+        takes_data: true,
+        run: adaptive_vs_sgd::run,
+    },
+    Experiment {
+        name: "width_sweep",
+        items: "8a",
+        claim: "two-layer ReLU nets on MNIST: past the width where training error reaches 0, test \
+                error keeps falling or stays flat",
+        takes_data: true,
+        run: width_sweep::run,
+    },
+    Experiment {
+        name: "norm_growth",
+        items: "8b",
+        claim: "an MNIST MLP trained with SGD+momentum far past zero training error: weight norm grows, \
+                training loss -> 0, validation loss rises while validation error falls or stays",
+        takes_data: true,
+        run: norm_growth::run,
+    },
+    Experiment {
+        name: "relu_1d",
+        items: "7",
+        claim: "a wide two-layer ReLU net with small weight decay on 1-D points approaches the interpolant \
+                minimizing max(int |f''|, |f'(-inf) + f'(+inf)|): the linear spline",
+        takes_data: false,
+        run: relu_1d::run,
+    },
+    Experiment {
+        name: "dropout_pathsgd",
+        items: "9",
+        claim: "Path-SGD is invariant to node rescaling and, from an unbalanced initialization, trains \
+                much faster than SGD; with and without dropout on MNIST",
+        takes_data: true,
+        run: dropout_pathsgd::run,
     },
 ];
 

@@ -1,0 +1,146 @@
+//! Protocol 8a (Neyshabur, Tomioka, Srebro 2015): two-layer ReLU nets of growing width H on
+//! MNIST (10x10: centre crop 20x20, 2x2 average pooling, standardized), each trained with
+//! SGD+momentum: past the width where the training error reaches 0, the test error keeps
+//! falling or stays flat (no U-shape).
+
+use crate::context::{Ctx, Trace};
+use crate::data::{self, crop_pool_10x10};
+use crate::error::Result;
+use crate::nets::{self, Fit, Net, Opt};
+use crate::plot::{Figure, Series};
+use crate::summary::{Claim, Summary};
+
+/// Runs protocol 8a; `--data FILE` replaces MNIST (features used as they are, standardized).
+pub fn run(ctx: &Ctx) -> Result<Summary> {
+    let mut s = Summary::default();
+    let mut split = data::load(ctx.config.data.as_deref(), &mut ctx.rng("split"))?;
+    if ctx.config.data.is_none() {
+        split.train = split.train.map_rows(100, crop_pool_10x10);
+        split.test = split.test.map_rows(100, crop_pool_10x10);
+        split.source = format!(
+            "{}; centre crop 20x20, 2x2 average pool to 10x10",
+            split.source
+        );
+    }
+    let (n_train, n_test) = ctx.pick((5000, 10_000), (1000, 2000));
+    split.train = split.train.subsample(n_train, &mut ctx.rng("train-subset"));
+    split.test = split.test.subsample(n_test, &mut ctx.rng("test-subset"));
+    split.standardize();
+    let widths: Vec<usize> = ctx.pick(
+        vec![4, 8, 16, 32, 64, 128, 256, 512, 1024, 2048],
+        vec![4, 16, 64, 256, 1024, 2048],
+    );
+    let epochs = ctx.pick(60, 30);
+    let fit = Fit {
+        epochs,
+        batch: 100,
+        eval_at: vec![],
+        stop_loss: None,
+        lr_decay: 0.95,
+        momentum_ramp: Some((0.5, 0.02, 0.9)),
+    };
+    s.notes.push(format!(
+        "8a: {}; train {} / test {} samples; 2-layer ReLU d-H-10 with biases, He init; the paper's schedule: SGD lr 0.1 (x0.95 per epoch), momentum 0.5 (+0.02 per epoch up to 0.9), batch 100, {epochs} epochs",
+        split.source, split.train.n(), split.test.n()
+    ));
+    let traces: Vec<Trace> = ctx.par_map(&widths, |&h| {
+        let mut net = Net::new(
+            &[split.train.d, h, split.train.k],
+            true,
+            0.0,
+            &mut ctx.rng(&format!("init-{h}")),
+        );
+        nets::fit(
+            &mut net,
+            Opt::Sgd {
+                lr: 0.1,
+                momentum: 0.5,
+            },
+            &split.train,
+            &split.test,
+            &fit,
+            &mut ctx.rng(&format!("batches-{h}")),
+            ctx.name,
+        )
+    })?;
+    let hs: Vec<f64> = widths.iter().map(|&h| h as f64).collect();
+    let train_err: Vec<f64> = traces.iter().map(|t| nets::last(t, "train_err")).collect();
+    let test_err: Vec<f64> = traces.iter().map(|t| nets::last(t, "test_err")).collect();
+    let rows: Vec<Vec<f64>> = (0..widths.len())
+        .map(|i| {
+            vec![
+                hs[i],
+                train_err[i],
+                test_err[i],
+                nets::last(&traces[i], "train_loss"),
+                nets::last(&traces[i], "l2_norm"),
+            ]
+        })
+        .collect();
+    let table = Trace {
+        columns: ["t", "train_err", "test_err", "train_loss", "l2_norm"]
+            .iter()
+            .map(|c| c.to_string())
+            .collect(),
+        rows,
+    };
+    ctx.write_trace(&mut s, "8a_width_sweep", &table)?;
+    s.array("widths", &hs);
+    s.array("train_error", &train_err);
+    s.array("test_error", &test_err);
+    let Some(i0) = train_err.iter().position(|&e| e == 0.0) else {
+        s.claim(Claim::is_true(
+            "8a: some width reaches zero training error",
+            "any train error == 0",
+            false,
+        ));
+        return Ok(s);
+    };
+    let h_interp = hs[i0];
+    s.report("H_interp", h_interp);
+    s.claim(Claim::at_most(
+        "8a: training error reaches 0 at a moderate width",
+        "H_interp",
+        h_interp,
+        256.0,
+    ));
+    let max_rise = (i0 + 1..widths.len())
+        .map(|i| test_err[i] - test_err[i - 1])
+        .fold(f64::NEG_INFINITY, f64::max)
+        .max(0.0);
+    let tol = ctx.pick(0.005, 0.015);
+    s.claim(Claim::at_most("8a: past H_interp the test error never rises by more than the tolerance between consecutive widths", "max rise of test error", max_rise, tol));
+    let last = *test_err.last().unwrap_or(&f64::NAN);
+    s.claim(Claim::at_most(
+        &format!(
+            "8a: test error at H = {} is at most that at H_interp",
+            widths[widths.len() - 1]
+        ),
+        "err(H_max) - err(H_interp)",
+        last - test_err[i0],
+        ctx.pick(0.0, 0.005),
+    ));
+    if let (Some(i32), Some(i1024)) = (
+        widths.iter().position(|&h| h == 32),
+        widths.iter().position(|&h| h == 1024),
+    ) {
+        s.claim(Claim::at_least(
+            "8a: wider is better: err(32) - err(1024) >= 1 point",
+            "err(32) - err(1024)",
+            test_err[i32] - test_err[i1024],
+            0.01,
+        ));
+    }
+    let fig = Figure::new(
+        "8a_width_sweep",
+        "8a: 2-layer ReLU on MNIST 10x10, error vs width",
+        "hidden units H",
+        "error",
+        true,
+        false,
+    )
+    .with(Series::new("train error", &hs, &train_err))
+    .with(Series::new("test error", &hs, &test_err));
+    ctx.save_figure(&mut s, &fig)?;
+    Ok(s)
+}
