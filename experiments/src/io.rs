@@ -145,12 +145,19 @@ impl Dataset {
     }
 }
 
-/// Reads a CSV of numbers: features in all but the last column, the label or
-/// target in the last. An optional header (a first line with a non-numeric
-/// cell) is skipped; blank lines are ignored. Errors name the file and line.
+/// Reads a CSV of numbers (plain or gzipped, detected by content): features in all but the
+/// last column, the label or target in the last. An optional header (a first line with a
+/// non-numeric cell) is skipped; blank lines are ignored. Errors name the file, the line, what
+/// was expected and what was found.
 pub fn read_csv(file: &Path) -> Result<Dataset> {
-    let text = fs::read_to_string(file)
-        .map_err(|e| Error::data(file, None, format!("cannot read the file: {e}")))?;
+    let bytes = crate::data::idx::read_maybe_gz(file)?;
+    let text = String::from_utf8(bytes).map_err(|e| {
+        Error::data(
+            file,
+            None,
+            format!("expected UTF-8 text, found invalid bytes: {e}"),
+        )
+    })?;
     let mut rows: Vec<Vec<f64>> = Vec::new();
     let mut lines = Vec::new();
     let mut width = None::<(usize, usize)>;
@@ -160,6 +167,7 @@ pub fn read_csv(file: &Path) -> Result<Dataset> {
         if line.is_empty() {
             continue;
         }
+        let at = Some((line_no, line_no));
         let cells: Vec<&str> = line.split(',').map(str::trim).collect();
         let parsed: Vec<Option<f64>> = cells
             .iter()
@@ -173,16 +181,23 @@ pub fn read_csv(file: &Path) -> Result<Dataset> {
             }
             return Err(Error::data(
                 file,
-                Some((line_no, line_no)),
-                format!("cell {} ({:?}) is not a finite number", j + 1, cells[j]),
+                at,
+                format!(
+                    "expected a finite number in cell {}, found {:?}",
+                    j + 1,
+                    cells[j]
+                ),
             ));
         }
         match width {
-            Some((w, at)) if w != cells.len() => {
+            Some((w, first)) if w != cells.len() => {
                 return Err(Error::data(
                     file,
-                    Some((line_no, line_no)),
-                    format!("{} cells, but line {at} has {w}", cells.len()),
+                    at,
+                    format!(
+                        "expected {w} cells (as on line {first}), found {}",
+                        cells.len()
+                    ),
                 ))
             }
             None => width = Some((cells.len(), line_no)),
@@ -196,7 +211,7 @@ pub fn read_csv(file: &Path) -> Result<Dataset> {
         return Err(Error::data(
             file,
             None,
-            "no data: need at least one row with one feature and a label column",
+            "expected at least one data row with a feature and a label column, found none",
         ));
     }
     let d = w - 1;

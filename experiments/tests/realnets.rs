@@ -117,6 +117,8 @@ fn csv_errors_name_file_line_expected_and_found() {
         m.contains("ragged.csv: line 2") && m.contains("expected 3 cells") && m.contains("found 2"),
         "{m}"
     );
+    let f = tmp("narrow.csv");
+    std::fs::write(&f, "1,2,0\n3,4,1\n").unwrap();
     let m = data_err(read_labeled_csv(&f, Some(784)));
     assert!(
         m.contains("line 1") && m.contains("expected 785 cells") && m.contains("found 3"),
