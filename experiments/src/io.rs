@@ -135,6 +135,16 @@ impl Dataset {
         Ok((out, k))
     }
 
+    /// The features and `{-1, +1}` labels of data that must be linearly separable through the
+    /// origin (checked with the hard-margin SVM); an error naming the file otherwise.
+    pub fn separable_binary(&self) -> Result<(Matrix, Vec<f64>)> {
+        let y = self.binary_labels()?;
+        if crate::reference::svm_l2(&self.x, &y).is_err() {
+            return Err(self.not_separable());
+        }
+        Ok((self.x.clone(), y))
+    }
+
     /// The error for data that must be linearly separable (through the origin) but is not.
     pub fn not_separable(&self) -> Error {
         Error::data(

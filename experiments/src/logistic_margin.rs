@@ -80,14 +80,7 @@ fn svm(x: &Matrix, y: &[f64], what: &str) -> Result<SvmSolution> {
 pub fn run(ctx: &Ctx) -> Result<Summary> {
     let mut s = Summary::default();
     let (x, y) = match &ctx.config.data {
-        Some(file) => {
-            let d = read_csv(file)?;
-            let y = d.binary_labels()?;
-            if svm_l2(&d.x, &y).is_err() {
-                return Err(d.not_separable());
-            }
-            (d.x, y)
-        }
+        Some(file) => read_csv(file)?.separable_binary()?,
         None => separable_gaussian(&mut ctx.rng("2b"), 30, 10, 0.1),
     };
     gradient_checks(&x, &y, &mut s);

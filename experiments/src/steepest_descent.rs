@@ -24,14 +24,7 @@ fn margins(z: &Matrix, w: &[f64]) -> [f64; 3] {
 pub fn run(ctx: &Ctx) -> Result<Summary> {
     let mut s = Summary::default();
     let (x, y) = match &ctx.config.data {
-        Some(file) => {
-            let d = read_csv(file)?;
-            let y = d.binary_labels()?;
-            if svm_l2(&d.x, &y).is_err() {
-                return Err(d.not_separable());
-            }
-            (d.x, y)
-        }
+        Some(file) => read_csv(file)?.separable_binary()?,
         None => separable_gaussian(&mut ctx.rng("3b"), 12, 8, 0.1),
     };
     let err = |w: &'static str| move |e| Error::reference(format!("3b: {w}"), e);
