@@ -36,6 +36,21 @@ fn sparse_rows(x: &Matrix) -> Vec<Vec<(usize, f64)>> {
         .collect()
 }
 
+/// Builds an optimizer for the weight vector `w`.
+type Make = Box<dyn Fn(Tensor<f64>) -> Box<dyn Optimizer<f64>>>;
+
+/// Plain SGD (full-batch GD or one-sample SGD, heavy ball when `momentum > 0`) with step `lr`.
+fn sgd(lr: f64, momentum: f64) -> Make {
+    Box::new(move |w| {
+        let config = SgdConfig {
+            lr,
+            momentum,
+            ..Default::default()
+        };
+        Box::new(Sgd::new(vec![w], config))
+    })
+}
+
 /// Runs `steps` updates of `opt` on `0.5 ||Xw - y||^2` (full batch, or one sample per step when
 /// `sgd`), the gradient computed from the sparse rows and handed to the optimizer as `w.grad`.
 fn run_linear(
@@ -125,51 +140,10 @@ fn part_a(ctx: &Ctx, s: &mut Summary) -> Result<()> {
         .map(|r| r.iter().map(|(_, v)| v * v).sum::<f64>())
         .fold(0.0, f64::max);
     let steps = ctx.pick(100_000, 20_000);
-    type Make = Box<dyn Fn(Tensor<f64>) -> Box<dyn Optimizer<f64>>>;
     let runs: Vec<(&str, bool, bool, Make)> = vec![
-        (
-            "GD",
-            false,
-            false,
-            Box::new(move |w| {
-                Box::new(Sgd::new(
-                    vec![w],
-                    SgdConfig {
-                        lr: 1.0 / smax,
-                        ..Default::default()
-                    },
-                ))
-            }),
-        ),
-        (
-            "SGD",
-            true,
-            false,
-            Box::new(move |w| {
-                Box::new(Sgd::new(
-                    vec![w],
-                    SgdConfig {
-                        lr: 0.1 / max_row,
-                        ..Default::default()
-                    },
-                ))
-            }),
-        ),
-        (
-            "heavy ball 0.9",
-            false,
-            false,
-            Box::new(move |w| {
-                Box::new(Sgd::new(
-                    vec![w],
-                    SgdConfig {
-                        lr: 0.1 / smax,
-                        momentum: 0.9,
-                        ..Default::default()
-                    },
-                ))
-            }),
-        ),
+        ("GD", false, false, sgd(1.0 / smax, 0.0)),
+        ("SGD", true, false, sgd(0.1 / max_row, 0.0)),
+        ("heavy ball 0.9", false, false, sgd(0.1 / smax, 0.9)),
         (
             "AdaGrad",
             false,
