@@ -41,13 +41,7 @@ fn run_to(
         },
     )
     .stop_when(move |s: &OptState| rel_dist(&s.w, target) < stop_at);
-    let logs = crate::stats::log_points(steps, 10);
-    let r = ctx.iterate(name, run.start(w0), steps, &logs)?;
-    Ok(Run {
-        state: r.state.state,
-        steps: r.steps,
-        trace: r.trace,
-    })
+    run.run(ctx, name, w0, steps)
 }
 
 /// Like [`run_to`] but stops on a small residual `||Xw - y|| < tol`.
@@ -67,13 +61,7 @@ fn run_to_residual(
         let mut g = vec![0.0; s.w.len()];
         (2.0 * obj.loss_grad(&s.w, &mut g)).sqrt() < tol
     });
-    let logs = crate::stats::log_points(steps, 10);
-    let r = ctx.iterate(name, run.start(vec![0.0; obj.x.cols]), steps, &logs)?;
-    Ok(Run {
-        state: r.state.state,
-        steps: r.steps,
-        trace: r.trace,
-    })
+    run.run(ctx, name, vec![0.0; obj.x.cols], steps)
 }
 
 fn reference(context: &str) -> impl Fn(reference::Error) -> Error + '_ {

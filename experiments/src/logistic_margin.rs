@@ -13,7 +13,7 @@ use crate::linear::{min_margin, sigma_max_sq, signed_rows, solve, LinearRun, Mat
 use crate::plot::{Figure, Series};
 use crate::reference::{dot, svm_l2, svm_l2_dual_cd, SvmSolution};
 use crate::stats::{
-    cv, direction_error, linear_fit, log_points, max_over_min, norm2, one_minus_cos, slope,
+    cv, direction_error, linear_fit, max_over_min, norm2, one_minus_cos, slope,
     strictly_decreasing, value_at, window,
 };
 use crate::summary::{Claim, Summary};
@@ -59,17 +59,7 @@ fn margin_run(
             resid,
         ]
     });
-    let r = ctx.iterate(
-        name,
-        run.start(vec![0.0; obj.z.cols]),
-        steps,
-        &log_points(steps, 10),
-    )?;
-    Ok(Run {
-        state: r.state.state,
-        steps: r.steps,
-        trace: r.trace,
-    })
+    run.run(ctx, name, vec![0.0; obj.z.cols], steps)
 }
 
 fn svm(x: &Matrix, y: &[f64], what: &str) -> Result<SvmSolution> {
@@ -493,17 +483,7 @@ fn validation_run(
             vec![obj.value(&s.w), norm2(&s.w), vl, ve]
         },
     );
-    let r = ctx.iterate(
-        name,
-        run.start(vec![0.0; train.0.cols]),
-        steps,
-        &log_points(steps, 10),
-    )?;
-    Ok(Run {
-        state: r.state.state,
-        steps: r.steps,
-        trace: r.trace,
-    })
+    run.run(ctx, name, vec![0.0; train.0.cols], steps)
 }
 
 /// 2e: validation loss rises while validation error stays flat.

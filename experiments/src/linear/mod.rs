@@ -95,6 +95,28 @@ impl<'a> LinearRun<'a> {
         self
     }
 
+    /// Runs `steps` steps from `w0` through [`crate::Ctx::iterate`] (resumable, logged at 10
+    /// log-spaced points per decade), returning the final optimizer state.
+    pub fn run(
+        &'a self,
+        ctx: &crate::Ctx,
+        name: &str,
+        w0: Vec<f64>,
+        steps: u64,
+    ) -> crate::Result<crate::Run<OptState>> {
+        let r = ctx.iterate(
+            name,
+            self.start(w0),
+            steps,
+            &crate::stats::log_points(steps, 10),
+        )?;
+        Ok(crate::Run {
+            state: r.state.state,
+            steps: r.steps,
+            trace: r.trace,
+        })
+    }
+
     /// The iterate to hand to [`crate::Ctx::iterate`], starting at `w0`.
     pub fn start(&'a self, w0: Vec<f64>) -> Stepper<'a> {
         Stepper {
