@@ -2,10 +2,11 @@
 //! implicit-bias theory, and ([`reference`](mod@reference)) the independent
 //! solvers that compute those predictions.
 //!
-//! The runner ([`run_experiment`], [`run_all`], the `experiments` binary) runs
-//! the experiments in [`EXPERIMENTS`]; each writes `OUT/NAME/summary.json`
-//! ([`Summary`]), CSV traces and SVG/PNG figures; [`run_all`] also writes
-//! `OUT/REPORT.md`. The protocols are those of `shared/science/protocols.md`.
+//! The runner ([`run_experiment`], [`run_selected`], [`run_all`], the
+//! `experiments` binary) runs the experiments in [`EXPERIMENTS`] (and, by name,
+//! the [`TUTORIALS`]); each writes `OUT/NAME/summary.json` ([`Summary`]), CSV
+//! traces and SVG/PNG figures. [`run_all`] writes `OUT/REPORT.md` for the whole
+//! suite, [`run_selected`] updates the sections of the experiments it ran. The protocols are those of `shared/science/protocols.md`.
 
 #![deny(missing_docs)]
 
@@ -26,6 +27,7 @@ mod adaptive_vs_sgd;
 mod deep_linear;
 mod diagonal_net;
 mod dropout_pathsgd;
+mod heavy_ball_min_norm;
 mod least_squares;
 mod linear_conv;
 mod logistic_margin;
@@ -169,10 +171,26 @@ pub const EXPERIMENTS: &[Experiment] = &[
     },
 ];
 
+/// Tutorial experiments (GUIDE.md): run by name (`run NAME`) and listed by
+/// `list`, but not part of the suite that `all` runs and reports.
+pub const TUTORIALS: &[Experiment] = &[Experiment {
+    name: "heavy_ball_min_norm",
+    items: "guide",
+    claim: "underdetermined least squares: heavy-ball SGD from 0 reaches the min-l2 interpolant, \
+            from w0 the interpolant closest to w0",
+    takes_data: false,
+    run: heavy_ball_min_norm::run,
+}];
+
+/// Every experiment `run NAME` knows: the suite, then the tutorials.
+pub fn registered() -> impl Iterator<Item = &'static Experiment> {
+    EXPERIMENTS.iter().chain(TUTORIALS)
+}
+
 /// The experiment called `name`, or a usage error listing the valid names.
 pub fn find(name: &str) -> Result<&'static Experiment> {
-    EXPERIMENTS.iter().find(|e| e.name == name).ok_or_else(|| {
-        let names: Vec<&str> = EXPERIMENTS.iter().map(|e| e.name).collect();
+    registered().find(|e| e.name == name).ok_or_else(|| {
+        let names: Vec<&str> = registered().map(|e| e.name).collect();
         Error::Usage(format!(
             "unknown experiment {name:?}; known: {}",
             names.join(", ")
@@ -201,7 +219,19 @@ pub fn run_experiment(exp: &Experiment, config: &Config) -> Result<Summary> {
     Ok(summary)
 }
 
-/// Runs every experiment and writes `OUT/REPORT.md`.
+/// Runs the given experiments and updates their sections of `OUT/REPORT.md`,
+/// keeping those of the other experiments whose `OUT/NAME/summary.json` exists
+/// (what `experiments run NAME...` does).
+pub fn run_selected(exps: &[&Experiment], config: &Config) -> Result<Vec<Summary>> {
+    let mut out = Vec::new();
+    for exp in exps {
+        out.push(run_experiment(exp, config)?);
+    }
+    report::update_report(&config.out, &out)?;
+    Ok(out)
+}
+
+/// Runs every experiment of the suite and writes `OUT/REPORT.md`.
 pub fn run_all(config: &Config) -> Result<Vec<Summary>> {
     let mut out = Vec::new();
     for exp in EXPERIMENTS {

@@ -5,7 +5,8 @@ use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand};
 use experiments::{
-    find, report, run_all, run_experiment, Config, Result, DEFAULT_SEED, EXPERIMENTS,
+    find, report, run_all, run_selected, Config, Experiment, Result, DEFAULT_SEED, EXPERIMENTS,
+    TUTORIALS,
 };
 
 /// Experiments testing what implicit-bias theory predicts about which global
@@ -21,7 +22,7 @@ struct Cli {
 enum Command {
     /// List the experiments and the claim each one checks.
     List,
-    /// Run the named experiments.
+    /// Run the named experiments (suite or tutorial) and update their sections of OUT/REPORT.md.
     Run {
         /// Experiment names (see `list`).
         #[arg(required = true)]
@@ -29,10 +30,14 @@ enum Command {
         #[command(flatten)]
         common: Common,
     },
-    /// Run every experiment and write OUT/REPORT.md.
+    /// Run every experiment of the suite and write OUT/REPORT.md.
     All {
         #[command(flatten)]
         common: Common,
+        /// Also write the verdict table into this file (e.g. README.md), between
+        /// the lines `<!-- verdicts:begin -->` and `<!-- verdicts:end -->`.
+        #[arg(long)]
+        readme: Option<PathBuf>,
     },
 }
 
@@ -90,30 +95,40 @@ fn main() -> ExitCode {
 fn execute(command: Command) -> Result<bool> {
     match command {
         Command::List => {
-            for e in EXPERIMENTS {
-                println!(
-                    "{:<20} [{}] {}",
-                    e.name,
-                    e.items,
-                    e.claim.split_whitespace().collect::<Vec<_>>().join(" ")
-                );
-            }
+            print_list(EXPERIMENTS);
+            println!("\ntutorials (GUIDE.md; run by name, not by `all`):");
+            print_list(TUTORIALS);
             Ok(true)
         }
         Command::Run { names, common } => {
             let exps = names.iter().map(|n| find(n)).collect::<Result<Vec<_>>>()?;
-            let config = common.config();
-            let mut summaries = Vec::new();
-            for e in exps {
-                summaries.push(run_experiment(e, &config)?);
+            let summaries = run_selected(&exps, &common.config())?;
+            print!("{}", report::verdict_table(&summaries));
+            Ok(summaries.iter().all(|s| s.all_hold()))
+        }
+        Command::All { common, readme } => {
+            // A README without the markers fails now, not after the whole suite.
+            if let Some(file) = &readme {
+                report::check_readme(file)?;
+            }
+            let summaries = run_all(&common.config())?;
+            if let Some(file) = &readme {
+                report::write_readme_verdicts(file, &summaries)?;
             }
             print!("{}", report::verdict_table(&summaries));
             Ok(summaries.iter().all(|s| s.all_hold()))
         }
-        Command::All { common } => {
-            let summaries = run_all(&common.config())?;
-            print!("{}", report::verdict_table(&summaries));
-            Ok(summaries.iter().all(|s| s.all_hold()))
-        }
+    }
+}
+
+/// One line per experiment: name, protocol items, claim.
+fn print_list(exps: &[Experiment]) {
+    for e in exps {
+        println!(
+            "{:<20} [{}] {}",
+            e.name,
+            e.items,
+            e.claim.split_whitespace().collect::<Vec<_>>().join(" ")
+        );
     }
 }

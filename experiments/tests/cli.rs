@@ -48,6 +48,52 @@ fn smoke_list_and_run() {
     assert_eq!(out.status.code(), Some(2));
 }
 
+/// `all --readme FILE` refuses a file without the verdict markers before running anything.
+#[test]
+fn all_with_a_readme_without_markers_fails_before_running() {
+    let dir = common::out_dir("cli-readme");
+    let readme = dir.join("README.md");
+    std::fs::write(&readme, "# no markers here\n").unwrap();
+    let out = exe(&[
+        "all",
+        "--quick",
+        "--out",
+        dir.to_str().unwrap(),
+        "--readme",
+        readme.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.starts_with(&format!(
+            "error: {}: the line <!-- verdicts:begin -->",
+            readme.display()
+        )),
+        "{err}"
+    );
+    assert!(!dir.join("REPORT.md").exists());
+    assert!(!dir.join(experiments::EXPERIMENTS[0].name).exists());
+}
+
+/// The README's experiment list is `list`'s output (so it cannot go stale), and the README has
+/// the markers `all --readme README.md` writes the verdict table between.
+#[test]
+fn readme_lists_every_experiment_and_has_the_verdict_markers() {
+    let readme =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../README.md")).unwrap();
+    let out = exe(&["list"]);
+    for line in String::from_utf8_lossy(&out.stdout).lines() {
+        assert!(
+            readme.contains(line),
+            "README.md lacks this line of `experiments list` (paste the output again):\n{line}"
+        );
+    }
+    experiments::report::check_readme(
+        concat!(env!("CARGO_MANIFEST_DIR"), "/../README.md").as_ref(),
+    )
+    .unwrap();
+}
+
 /// Runs `experiment` on `content` written to a file; checks exit code 2 and an
 /// `error:` line naming the file and `line_text` (e.g. "line 3").
 fn bad(name: &str, experiment: &str, content: Option<&str>, line_text: &str) {

@@ -1,40 +1,30 @@
-//! GUIDE.md, walkthrough 1: a new experiment, end to end.
+//! GUIDE.md, walkthrough 1: a new experiment, end to end. Copy this file to start your own.
 //!
 //! Claim: on underdetermined least squares, SGD with heavy-ball momentum (full batch) started at
 //! zero reaches the minimum-l2-norm interpolant, and started at `w0` the interpolant closest to
 //! `w0` — the initialization, not the loss, picks the solution.
 //!
 //! The model is an `nn::Linear` layer without bias, the optimizer `optim::Sgd`, the reference
-//! `experiments::reference::{min_l2_interpolant, closest_interpolant}`, the training loop
-//! `Ctx::iterate` (logged, checkpointed, resumable).
+//! `crate::reference::{min_l2_interpolant, closest_interpolant}`, the training loop
+//! `Ctx::iterate` (logged, checkpointed, resumable). It is registered in `crate::TUTORIALS`
+//! (listed by `experiments list`, not run by `experiments all`), so
 //!
-//!     cargo run --release -p experiments --example guide_experiment -- --quick --out results
+//!     cargo run --release -p experiments -- run heavy_ball_min_norm --quick
 //!
-//! writes `results/heavy_ball_min_norm/{summary.json, *.csv, *.svg, *.png}` and
-//! `results/REPORT.md`, and prints the verdict. `experiments/tests/guide_experiment.rs` runs it.
+//! writes `results/heavy_ball_min_norm/{summary.json, *.csv, *.svg, *.png}`, adds its section to
+//! `results/REPORT.md` and prints the verdict. `experiments/tests/guide_experiment.rs` runs it.
 
+use crate::linear::sigma_max_sq;
+use crate::plot::{Figure, Series};
+use crate::reference::{closest_interpolant, min_l2_interpolant, Matrix};
+use crate::stats::{log_points, rel_dist};
+use crate::{Claim, Ctx, Error, Iterate, Result, Summary};
 use autograd::Tensor;
-use experiments::linear::sigma_max_sq;
-use experiments::plot::{Figure, Series};
-use experiments::reference::{closest_interpolant, min_l2_interpolant, Matrix};
-use experiments::stats::{log_points, rel_dist};
-use experiments::{Claim, Config, Ctx, Error, Experiment, Iterate, Result, Summary};
 use nn::{Linear, Module};
 use optim::{Optimizer, OptimizerState, Sgd, SgdConfig};
 use rand::Rng;
 use rand_distr::StandardNormal;
 use serde::{Deserialize, Serialize};
-
-/// The runner's entry: `name` is the output directory (and the `run NAME` argument once the
-/// value is added to `experiments::EXPERIMENTS`), `run` the function below.
-pub const GUIDE_EXPERIMENT: Experiment = Experiment {
-    name: "heavy_ball_min_norm",
-    items: "guide",
-    claim: "underdetermined least squares: heavy-ball SGD from 0 reaches the min-l2 interpolant, \
-            from w0 the interpolant closest to w0",
-    takes_data: false,
-    run,
-};
 
 /// What the training loop needs and does not checkpoint: the live model and optimizer, the data
 /// as tensors, and the reference for the logged distance.
@@ -125,7 +115,7 @@ impl Iterate for Training {
 }
 
 /// The experiment: data, references, two runs, claims, trace, figure.
-fn run(ctx: &Ctx) -> Result<Summary> {
+pub fn run(ctx: &Ctx) -> Result<Summary> {
     let mut s = Summary::default();
     // Data: n < d Gaussian samples (seeded from --seed via ctx.rng).
     let (n, d) = ctx.pick((20, 80), (10, 40));
@@ -212,36 +202,4 @@ fn run(ctx: &Ctx) -> Result<Summary> {
     s.notes
         .push("full-batch SGD with momentum 0.9 and lr = n / sigma_max(X)^2".into());
     Ok(s)
-}
-
-/// `--quick` and `--out DIR`, as in the `experiments` binary.
-fn main() -> std::process::ExitCode {
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    let mut config = Config {
-        quick: args.iter().any(|a| a == "--quick"),
-        ..Config::default()
-    };
-    if let Some(i) = args.iter().position(|a| a == "--out") {
-        config.out = args.get(i + 1).expect("--out DIR").into();
-    }
-    match run_and_report(&config) {
-        Ok(summary) if summary.all_hold() => std::process::ExitCode::SUCCESS,
-        Ok(_) => std::process::ExitCode::from(1),
-        Err(e) => {
-            eprintln!("error: {e}");
-            std::process::ExitCode::from(e.exit_code())
-        }
-    }
-}
-
-/// What `experiments run NAME` does for a registered experiment, plus the `REPORT.md` that
-/// `experiments all` writes.
-pub fn run_and_report(config: &Config) -> Result<Summary> {
-    let summary = experiments::run_experiment(&GUIDE_EXPERIMENT, config)?;
-    experiments::report::write_report(&config.out, std::slice::from_ref(&summary))?;
-    print!(
-        "{}",
-        experiments::report::verdict_table(std::slice::from_ref(&summary))
-    );
-    Ok(summary)
 }
