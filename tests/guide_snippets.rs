@@ -1,7 +1,7 @@
 //! GUIDE.md cannot drift from the code it explains: every code block preceded by a line
 //! `<!-- from: FILE -->` must be a verbatim excerpt of FILE (a path from the repository root).
-//! A line `// ...` or `# ...` in the block elides any number of lines; the pieces between
-//! elisions must appear in the file in that order.
+//! A line starting with `// ...` or `# ...` (after indentation; a comment may follow) elides any
+//! number of lines; the pieces between elisions must appear in the file in that order.
 
 use std::path::Path;
 
@@ -26,8 +26,15 @@ fn marked_blocks(markdown: &str) -> Vec<(&str, Vec<&str>)> {
             fence.starts_with("```"),
             "the line after `{line}` must open a code block, not {fence:?}"
         );
-        let block = lines.by_ref().take_while(|l| !l.starts_with("```"));
-        out.push((file, block.collect()));
+        let mut block = Vec::new();
+        loop {
+            match lines.next() {
+                Some(l) if l.starts_with("```") => break,
+                Some(l) => block.push(l),
+                None => panic!("the code block after `{line}` is not closed by a line ```"),
+            }
+        }
+        out.push((file, block));
     }
     out
 }
@@ -35,7 +42,8 @@ fn marked_blocks(markdown: &str) -> Vec<(&str, Vec<&str>)> {
 /// Panics unless the pieces of `block` (split at elision lines) occur in `source` in order.
 fn assert_excerpt(file: &str, source: &str, block: &[&str]) {
     let mut rest = source;
-    for piece in block.split(|l| matches!(l.trim(), "// ..." | "# ...")) {
+    let elision = |l: &&str| ["// ...", "# ..."].iter().any(|e| l.trim().starts_with(e));
+    for piece in block.split(elision) {
         let piece = piece.join("\n");
         let at = rest.find(&piece).unwrap_or_else(|| {
             panic!("GUIDE.md: this excerpt is not in {file} (or not in this order):\n{piece}")
@@ -61,6 +69,7 @@ fn marked_code_blocks_are_excerpts_of_their_files() {
 fn an_edited_excerpt_is_caught() {
     let source = "fn a() {\n    1\n}\n\nfn b() {\n    2\n}\n";
     assert_excerpt("x.rs", source, &["fn a() {", "// ...", "fn b() {", "    2"]);
+    assert_excerpt("x.rs", source, &["fn a() {", "    // ... the body", "}"]);
     for bad in [
         &["fn a() {", "    2"][..],              // a line changed
         &["fn b() {", "// ...", "fn a() {"][..], // out of order
