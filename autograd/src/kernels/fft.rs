@@ -485,7 +485,7 @@ pub fn cyclic_corr<T: FftFloat>(x: &[T], w: &[T], d: usize, out: &mut [T]) {
 }
 
 /// [`cyclic_corr`] by the register-blocked direct kernel, O(B d^2):
-/// `out[b, i] = sum_{m<d} x[b, m] w[(m - i) mod d]`, summed in increasing `m`. This is
+/// `out[b, i] = sum_{m<d} x[b, m] w[(m - i) mod d]`, summed in decreasing `m`. This is
 /// [`circulant::conv_rows`] with the reversed filter `w_rev[t] = w[(-t) mod d]`, since
 /// `w[(m - i) mod d] = w_rev[(i - m) mod d]`.
 ///
@@ -544,7 +544,7 @@ pub fn cyclic_corr_grad_x<T: FftFloat>(g: &[T], w: &[T], d: usize, out: &mut [T]
 }
 
 /// [`cyclic_corr_grad_x`] by the register-blocked direct kernel [`circulant::conv_rows`],
-/// O(B d^2): `grad_x[b, j] = sum_{i<d} g[b, i] w[(j - i) mod d]`, summed in increasing `i`.
+/// O(B d^2): `grad_x[b, j] = sum_{i<d} g[b, i] w[(j - i) mod d]`, summed in decreasing `i`.
 ///
 /// Panics on the same length mismatches as [`cyclic_corr_grad_x`].
 pub fn cyclic_corr_grad_x_direct<T: FftFloat>(g: &[T], w: &[T], d: usize, out: &mut [T]) {
