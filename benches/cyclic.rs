@@ -7,7 +7,7 @@
 //! 1. GFLOP/s (counting `2 B D^2` flops per kernel) of the naive loop, the direct kernel (with
 //!    its % of this machine's nominal FMA peak) and the FFT path (same flop count, so the
 //!    figure is only comparable), for B = 64, 256, 1024 and D up to 128.
-//! 2. The crossover: for every D in 1..=128 at B = 128, the time of one forward and both
+//! 2. The crossover: for every D in 1..=256 at B = 128, the time of one forward and both
 //!    adjoints (what a training step runs) by the direct kernels and by the FFT path; the
 //!    threshold `L` ("direct below L") with the least summed slowdown against the faster path
 //!    at each D is the measured crossover. The bench compares it with the constants in the
@@ -27,7 +27,7 @@ use implicit_bias::autograd::kernels::fft::{self, FftFloat};
 const PEAK_GFLOPS_F32: f64 = 115.2;
 
 /// The row lengths of the crossover sweep.
-const SWEEP_MAX_D: usize = 128;
+const SWEEP_MAX_D: usize = 256;
 
 /// The batch of the crossover sweep.
 const SWEEP_BATCH: usize = 128;
