@@ -893,7 +893,7 @@ mod tests {
         for b in 0..x.len() / d {
             for i in 0..d {
                 for k in 0..d {
-                    out[b * d + i] = out[b * d + i] + w[k] * x[b * d + (i + k) % d];
+                    out[b * d + i] += w[k] * x[b * d + (i + k) % d];
                 }
             }
         }
@@ -905,7 +905,7 @@ mod tests {
         for b in 0..g.len() / d {
             for j in 0..d {
                 for i in 0..d {
-                    out[b * d + j] = out[b * d + j] + g[b * d + i] * w[(j + d - i) % d];
+                    out[b * d + j] += g[b * d + i] * w[(j + d - i) % d];
                 }
             }
         }
@@ -917,7 +917,7 @@ mod tests {
         for (k, out_k) in out.iter_mut().enumerate() {
             for b in 0..g.len() / d {
                 for i in 0..d {
-                    *out_k = *out_k + g[b * d + i] * x[b * d + (i + k) % d];
+                    *out_k += g[b * d + i] * x[b * d + (i + k) % d];
                 }
             }
         }
