@@ -6,8 +6,6 @@
 //!   lookup, scratch allocation) are paid once per batch, as in real use. The
 //!   raw real FFT copies each row into a reused buffer first, because realfft
 //!   overwrites its input, which our `rfft_rows` also has to do.
-//! - `cyclic_*`: the cyclic-correlation kernels, direct against FFT, batch
-//!   `BATCH`, to locate `CYCLIC_CORR_FFT_MIN_LEN`.
 //! - `dft_real`: the naive O(D^2) real DFT and its adjoint against the FFT
 //!   ones, at small D, to locate `DFT_REAL_FFT_MIN_LEN`.
 //!
@@ -26,7 +24,7 @@
 //! | 16384 | 1.02        | 1.02        | 0.95     | 1.01     |
 //! | 65536 | 1.08        | 0.96        | 1.03     | 1.01     |
 //!
-//! The cyclic-correlation figures are in the doc of `CYCLIC_CORR_FFT_MIN_LEN`.
+//! The cyclic-correlation kernels have their own bench, `benches/cyclic.rs`.
 use std::hint::black_box;
 
 use criterion::{criterion_group, criterion_main, BatchSize, BenchmarkId, Criterion};
@@ -37,7 +35,6 @@ use rustfft::FftPlanner;
 const TOTAL: usize = 1 << 16;
 const TRANSFORM_LENGTHS: [usize; 7] = [16, 64, 256, 1024, 4096, 16384, 65536];
 const BATCH: usize = 128;
-const CYCLIC_LENGTHS: [usize; 10] = [2, 4, 8, 16, 32, 64, 128, 256, 1024, 4096];
 
 /// Deterministic values in [-1, 1) without a random-number dependency.
 fn signal<T: FftFloat>(n: usize) -> Vec<T> {
@@ -111,51 +108,6 @@ fn transforms(c: &mut Criterion) {
     bench_real::<f32>(c, "f32");
 }
 
-type Kernel = fn(&[f64], &[f64], usize, &mut [f64]);
-
-/// Times `direct` and `fft` versions of one kernel whose second argument is
-/// `[D]` if `second_is_filter`, else `[BATCH, D]`, as is the output unless the
-/// output is `[D]`.
-fn bench_cyclic(
-    c: &mut Criterion,
-    name: &str,
-    kernels: [(&str, Kernel); 2],
-    second_is_filter: bool,
-) {
-    let mut group = c.benchmark_group(format!("cyclic_{name}"));
-    group.sample_size(10);
-    for d in CYCLIC_LENGTHS {
-        let a = signal::<f64>(BATCH * d);
-        let b = signal::<f64>(if second_is_filter { d } else { BATCH * d });
-        let mut out = vec![0.0; if second_is_filter { BATCH * d } else { d }];
-        for (path, kernel) in kernels {
-            group.bench_function(BenchmarkId::new(path, d), |bencher| {
-                bencher.iter(|| kernel(black_box(&a), black_box(&b), d, &mut out))
-            });
-        }
-    }
-    group.finish();
-}
-
-fn cyclic(c: &mut Criterion) {
-    let corr: [(&str, Kernel); 2] = [
-        ("direct", fft::cyclic_corr_direct),
-        ("fft", fft::cyclic_corr_fft),
-    ];
-    bench_cyclic(c, "corr", corr, true);
-    let grad_x: [(&str, Kernel); 2] = [
-        ("direct", fft::cyclic_corr_grad_x_direct),
-        ("fft", fft::cyclic_corr_grad_x_fft),
-    ];
-    bench_cyclic(c, "grad_x", grad_x, true);
-    // cyclic_corr_grad_w(g, x): both arguments are [BATCH, D], the output [D].
-    let grad_w: [(&str, Kernel); 2] = [
-        ("direct", fft::cyclic_corr_grad_w_direct),
-        ("fft", fft::cyclic_corr_grad_w_fft),
-    ];
-    bench_cyclic(c, "grad_w", grad_w, false);
-}
-
 fn dft_real(c: &mut Criterion) {
     let mut group = c.benchmark_group("dft_real");
     for d in [2, 4, 8, 16, 32] {
@@ -178,5 +130,5 @@ fn dft_real(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, transforms, cyclic, dft_real);
+criterion_group!(benches, transforms, dft_real);
 criterion_main!(benches);

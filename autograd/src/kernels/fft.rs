@@ -24,6 +24,8 @@ use num_traits::Float;
 use realfft::{ComplexToReal, RealFftPlanner, RealToComplex};
 use rustfft::{Fft, FftDirection, FftNum, FftPlanner};
 
+use super::circulant;
+
 pub use rustfft::num_complex::Complex;
 
 /// The element types the kernels accept: `f32` and `f64`.
@@ -416,24 +418,40 @@ pub fn dft_real_adjoint_naive<T: FftFloat>(gre: &[T], gim: &[T], d: usize, out: 
 // Cyclic correlation
 // ---------------------------------------------------------------------------
 
-/// Row length from which [`cyclic_corr`], [`cyclic_corr_grad_x`] and
-/// [`cyclic_corr_grad_w`] switch from the direct O(B d^2) loops to the FFT path.
+/// Row length from which [`cyclic_corr`], [`cyclic_corr_grad_x`] and [`cyclic_corr_grad_w`]
+/// switch from the register-blocked direct kernels (O(B d^2), [`circulant`]) to the FFT path
+/// (O(B d log d)), for `f32`; see [`cyclic_corr_fft_min_len`].
 ///
-/// Measured with `cargo bench --bench fft -- --warm-up-time 1 --measurement-time 2`
-/// (f64, batch B = 128, 2-core machine shared with other builds, so the
-/// fastest sample is quoted), direct / FFT time in microseconds:
+/// Measured by `cargo bench --bench cyclic` (its crossover report; 2-core machine loaded by
+/// other builds, load average about 8, min-of-repeats timer): for every `D` in 1..=256 at
+/// `B = 128`, the time of the forward kernel plus both adjoints by each path; this constant is
+/// the threshold with the least mean slowdown against the faster path at each `D`
+/// (10.8%). Direct / FFT in microseconds: `D = 16`: 9.7 / 23.8; `D = 64`: 66.7 / 61.3;
+/// `D = 128`: 213 / 110; `D = 127`: 211 / 663; `D = 240`: 649 / 231; `D = 256`: 731 / 217.
+/// FFT times depend on the factorisation of `D` (prime `D` is 3 to 10 times slower than a
+/// power of two), so no single threshold is good for every `D`: powers of two from 64 up
+/// would be faster by FFT, prime lengths stay faster direct well past 256.
+pub const CYCLIC_CORR_FFT_MIN_LEN_F32: usize = 240;
+
+/// [`CYCLIC_CORR_FFT_MIN_LEN_F32`] for `f64`.
 ///
-/// | d  | corr        | grad_x      | grad_w       |
-/// |----|-------------|-------------|--------------|
-/// | 2  | 1.02 / 4.52 | 1.60 / 7.45 | 2.41 / 10.33 |
-/// | 4  | 2.07 / 4.55 | 4.48 / 8.87 | 5.50 / 7.89  |
-/// | 8  | 8.79 / 8.55 | 14.6 / 11.5 | 15.0 / 13.5  |
-/// | 16 | 18.9 / 8.23 | 24.0 / 19.2 | 36.4 / 18.9  |
-/// | 64 | 129 / 24.2  | 309 / 53.3  | 319 / 53.4   |
+/// Measured as for `f32` (mean slowdown 20.4%). Direct / FFT in microseconds: `D = 64`:
+/// 103 / 70; `D = 128`: 350 / 139; `D = 180`: 665 / 223; `D = 256`: 1281 / 277; primes near
+/// 200 take over 1 ms by FFT.
+pub const CYCLIC_CORR_FFT_MIN_LEN_F64: usize = 180;
+
+/// The row length from which the cyclic-correlation kernels of element type `T` take the FFT
+/// path: [`CYCLIC_CORR_FFT_MIN_LEN_F32`] for `f32`, [`CYCLIC_CORR_FFT_MIN_LEN_F64`] otherwise.
 ///
-/// The direct loops win below 8, the two paths tie at 8, and FFT wins by
-/// 2x at 16, 5x at 64 and 200x at 4096 (0.5 to 1.1 ns per B d log2 d).
-pub const CYCLIC_CORR_FFT_MIN_LEN: usize = 8;
+/// The switch depends on `d` and the type only, never on timings taken at run time, so a
+/// given input always takes the same path and gives the same bits.
+pub fn cyclic_corr_fft_min_len<T: 'static>() -> usize {
+    if TypeId::of::<T>() == TypeId::of::<f32>() {
+        CYCLIC_CORR_FFT_MIN_LEN_F32
+    } else {
+        CYCLIC_CORR_FFT_MIN_LEN_F64
+    }
+}
 
 /// `y[j] += a * x[(j + shift) mod D]` for all `j < D = y.len()`, written as two
 /// contiguous axpys so that it vectorises.
@@ -463,26 +481,40 @@ fn check_corr_buffers(
 
 /// Cyclic correlation of each row of `x` `[B, d]` with the filter `w` `[d]`:
 /// `out[b, i] = sum_{k<d} w[k] x[b, (i + k) mod d]`. Uses
-/// [`cyclic_corr_direct`] for `d < CYCLIC_CORR_FFT_MIN_LEN`, else
+/// [`cyclic_corr_direct`] for `d < cyclic_corr_fft_min_len::<T>()`, else
 /// [`cyclic_corr_fft`].
 ///
 /// Panics if `x.len()` is not a multiple of `d`, or `w.len() != d`, or
 /// `out.len() != x.len()`.
 pub fn cyclic_corr<T: FftFloat>(x: &[T], w: &[T], d: usize, out: &mut [T]) {
-    if d < CYCLIC_CORR_FFT_MIN_LEN {
+    if d < cyclic_corr_fft_min_len::<T>() {
         cyclic_corr_direct(x, w, d, out);
     } else {
         cyclic_corr_fft(x, w, d, out);
     }
 }
 
-/// [`cyclic_corr`] by the direct O(B d^2) loop:
-/// `out[b, i] = sum_{k<d} w[k] x[b, (i + k) mod d]`, summed in increasing `k`.
+/// [`cyclic_corr`] by the register-blocked direct kernel, O(B d^2):
+/// `out[b, i] = sum_{m<d} x[b, m] w[(m - i) mod d]`, summed in decreasing `m`. This is
+/// [`circulant::conv_rows`] with the reversed filter `w_rev[t] = w[(-t) mod d]`, since
+/// `w[(m - i) mod d] = w_rev[(i - m) mod d]`.
 ///
 /// Panics on the same length mismatches as [`cyclic_corr`].
 pub fn cyclic_corr_direct<T: FftFloat>(x: &[T], w: &[T], d: usize, out: &mut [T]) {
     check_corr_buffers("cyclic_corr_direct", ("x", x.len()), ("out", out.len()), d);
     check_len("cyclic_corr_direct", "w", w.len(), d);
+    let w_rev: Vec<T> = (0..d).map(|t| w[(d - t) % d]).collect();
+    circulant::conv_rows(x, &w_rev, d, out);
+}
+
+/// [`cyclic_corr`] by the row-by-row loop of contiguous axpys that preceded the
+/// register-blocked kernel, kept as the baseline of `cargo bench --bench fft` and as a reference
+/// for tests: `out[b, i] = sum_{k<d} w[k] x[b, (i + k) mod d]`, summed in increasing `k`.
+///
+/// Panics on the same length mismatches as [`cyclic_corr`].
+pub fn cyclic_corr_naive<T: FftFloat>(x: &[T], w: &[T], d: usize, out: &mut [T]) {
+    check_corr_buffers("cyclic_corr_naive", ("x", x.len()), ("out", out.len()), d);
+    check_len("cyclic_corr_naive", "w", w.len(), d);
     for (x_row, out_row) in x.chunks_exact(d).zip(out.chunks_exact_mut(d)) {
         out_row.fill(T::zero());
         for (k, &w_k) in w.iter().enumerate() {
@@ -509,20 +541,20 @@ pub fn cyclic_corr_fft<T: FftFloat>(x: &[T], w: &[T], d: usize, out: &mut [T]) {
 /// Gradient of [`cyclic_corr`] with respect to `x`, given `g = dL/d out` `[B, d]`:
 /// `grad_x[b, j] = sum_{i<d} g[b, i] w[(j - i) mod d]`, the cyclic convolution
 /// of each row of `g` with `w`. Uses [`cyclic_corr_grad_x_direct`] for
-/// `d < CYCLIC_CORR_FFT_MIN_LEN`, else [`cyclic_corr_grad_x_fft`].
+/// `d < cyclic_corr_fft_min_len::<T>()`, else [`cyclic_corr_grad_x_fft`].
 ///
 /// Panics if `g.len()` is not a multiple of `d`, or `w.len() != d`, or
 /// `out.len() != g.len()`.
 pub fn cyclic_corr_grad_x<T: FftFloat>(g: &[T], w: &[T], d: usize, out: &mut [T]) {
-    if d < CYCLIC_CORR_FFT_MIN_LEN {
+    if d < cyclic_corr_fft_min_len::<T>() {
         cyclic_corr_grad_x_direct(g, w, d, out);
     } else {
         cyclic_corr_grad_x_fft(g, w, d, out);
     }
 }
 
-/// [`cyclic_corr_grad_x`] by the direct O(B d^2) loop:
-/// `grad_x[b, j] = sum_{i<d} g[b, i] w[(j - i) mod d]`, summed in increasing `i`.
+/// [`cyclic_corr_grad_x`] by the register-blocked direct kernel [`circulant::conv_rows`],
+/// O(B d^2): `grad_x[b, j] = sum_{i<d} g[b, i] w[(j - i) mod d]`, summed in decreasing `i`.
 ///
 /// Panics on the same length mismatches as [`cyclic_corr_grad_x`].
 pub fn cyclic_corr_grad_x_direct<T: FftFloat>(g: &[T], w: &[T], d: usize, out: &mut [T]) {
@@ -533,6 +565,22 @@ pub fn cyclic_corr_grad_x_direct<T: FftFloat>(g: &[T], w: &[T], d: usize, out: &
         d,
     );
     check_len("cyclic_corr_grad_x_direct", "w", w.len(), d);
+    circulant::conv_rows(g, w, d, out);
+}
+
+/// [`cyclic_corr_grad_x`] by the row-by-row loop of contiguous axpys that preceded the
+/// register-blocked kernel, kept as the baseline of `cargo bench --bench fft` and as a reference
+/// for tests: `grad_x[b, j] = sum_{i<d} g[b, i] w[(j - i) mod d]`, summed in increasing `i`.
+///
+/// Panics on the same length mismatches as [`cyclic_corr_grad_x`].
+pub fn cyclic_corr_grad_x_naive<T: FftFloat>(g: &[T], w: &[T], d: usize, out: &mut [T]) {
+    check_corr_buffers(
+        "cyclic_corr_grad_x_naive",
+        ("g", g.len()),
+        ("out", out.len()),
+        d,
+    );
+    check_len("cyclic_corr_grad_x_naive", "w", w.len(), d);
     for (g_row, out_row) in g.chunks_exact(d).zip(out.chunks_exact_mut(d)) {
         out_row.fill(T::zero());
         for (i, &g_i) in g_row.iter().enumerate() {
@@ -563,22 +611,22 @@ pub fn cyclic_corr_grad_x_fft<T: FftFloat>(g: &[T], w: &[T], d: usize, out: &mut
 
 /// Gradient of [`cyclic_corr`] with respect to `w`, given `g = dL/d out` and the
 /// input `x`, both `[B, d]`: `grad_w[k] = sum_b sum_{i<d} g[b, i] x[b, (i + k) mod d]`.
-/// Uses [`cyclic_corr_grad_w_direct`] for `d < CYCLIC_CORR_FFT_MIN_LEN`, else
+/// Uses [`cyclic_corr_grad_w_direct`] for `d < cyclic_corr_fft_min_len::<T>()`, else
 /// [`cyclic_corr_grad_w_fft`].
 ///
 /// Panics if `g.len()` is not a multiple of `d`, or `x.len() != g.len()`, or
 /// `out.len() != d`.
 pub fn cyclic_corr_grad_w<T: FftFloat>(g: &[T], x: &[T], d: usize, out: &mut [T]) {
-    if d < CYCLIC_CORR_FFT_MIN_LEN {
+    if d < cyclic_corr_fft_min_len::<T>() {
         cyclic_corr_grad_w_direct(g, x, d, out);
     } else {
         cyclic_corr_grad_w_fft(g, x, d, out);
     }
 }
 
-/// [`cyclic_corr_grad_w`] by the direct O(B d^2) loop:
-/// `grad_w[k] = sum_b sum_{i<d} g[b, i] x[b, (i + k) mod d]`, summed over `b`
-/// then `i` in increasing order.
+/// [`cyclic_corr_grad_w`] by the register-blocked direct kernel [`circulant::corr_sum`],
+/// O(B d^2): `grad_w[k] = sum_{i<d} M[i, (i + k) mod d]` with `M[i, m] = sum_b g[b, i] x[b, m]`
+/// (each `M[i, m]` summed in increasing `b`, then added into `grad_w` tile by tile).
 ///
 /// Panics on the same length mismatches as [`cyclic_corr_grad_w`].
 pub fn cyclic_corr_grad_w_direct<T: FftFloat>(g: &[T], x: &[T], d: usize, out: &mut [T]) {
@@ -589,6 +637,23 @@ pub fn cyclic_corr_grad_w_direct<T: FftFloat>(g: &[T], x: &[T], d: usize, out: &
         d,
     );
     check_len("cyclic_corr_grad_w_direct", "out", out.len(), d);
+    circulant::corr_sum(g, x, d, out);
+}
+
+/// [`cyclic_corr_grad_w`] by the row-by-row loop of contiguous axpys that preceded the
+/// register-blocked kernel, kept as the baseline of `cargo bench --bench fft` and as a reference
+/// for tests: `grad_w[k] = sum_b sum_{i<d} g[b, i] x[b, (i + k) mod d]`, summed over `b`
+/// then `i` in increasing order.
+///
+/// Panics on the same length mismatches as [`cyclic_corr_grad_w`].
+pub fn cyclic_corr_grad_w_naive<T: FftFloat>(g: &[T], x: &[T], d: usize, out: &mut [T]) {
+    check_corr_buffers(
+        "cyclic_corr_grad_w_naive",
+        ("g", g.len()),
+        ("x", x.len()),
+        d,
+    );
+    check_len("cyclic_corr_grad_w_naive", "out", out.len(), d);
     out.fill(T::zero());
     for (g_row, x_row) in g.chunks_exact(d).zip(x.chunks_exact(d)) {
         for (i, &g_i) in g_row.iter().enumerate() {
@@ -823,36 +888,36 @@ mod tests {
     }
 
     /// The three correlation kernels by the triple loop of their formulas.
-    fn naive_corr<T: FftFloat>(x: &[T], w: &[T], d: usize) -> Vec<T> {
-        let mut out = vec![T::zero(); x.len()];
+    fn naive_corr(x: &[f64], w: &[f64], d: usize) -> Vec<f64> {
+        let mut out = vec![0.0; x.len()];
         for b in 0..x.len() / d {
             for i in 0..d {
                 for k in 0..d {
-                    out[b * d + i] = out[b * d + i] + w[k] * x[b * d + (i + k) % d];
+                    out[b * d + i] += w[k] * x[b * d + (i + k) % d];
                 }
             }
         }
         out
     }
 
-    fn naive_grad_x<T: FftFloat>(g: &[T], w: &[T], d: usize) -> Vec<T> {
-        let mut out = vec![T::zero(); g.len()];
+    fn naive_grad_x(g: &[f64], w: &[f64], d: usize) -> Vec<f64> {
+        let mut out = vec![0.0; g.len()];
         for b in 0..g.len() / d {
             for j in 0..d {
                 for i in 0..d {
-                    out[b * d + j] = out[b * d + j] + g[b * d + i] * w[(j + d - i) % d];
+                    out[b * d + j] += g[b * d + i] * w[(j + d - i) % d];
                 }
             }
         }
         out
     }
 
-    fn naive_grad_w<T: FftFloat>(g: &[T], x: &[T], d: usize) -> Vec<T> {
-        let mut out = vec![T::zero(); d];
+    fn naive_grad_w(g: &[f64], x: &[f64], d: usize) -> Vec<f64> {
+        let mut out = vec![0.0; d];
         for (k, out_k) in out.iter_mut().enumerate() {
             for b in 0..g.len() / d {
                 for i in 0..d {
-                    *out_k = *out_k + g[b * d + i] * x[b * d + (i + k) % d];
+                    *out_k += g[b * d + i] * x[b * d + (i + k) % d];
                 }
             }
         }
@@ -861,44 +926,71 @@ mod tests {
 
     type Kernel<T> = fn(&[T], &[T], usize, &mut [T]);
 
-    /// `direct` reproduces `naive` bit for bit; `fft` and the dispatcher agree
-    /// with `direct` to `tol`. The kernel's first argument is `[B, d]`; the
-    /// second is `[d]` when `second_is_filter`, else `[B, d]`, as is the output
+    /// Row lengths for the correlation kernels: every `d` to 130 (every remainder of the
+    /// register tiles of both types, both sides of the crossovers) and some large ones.
+    fn corr_lengths() -> impl Iterator<Item = usize> {
+        (1..=130).chain([256, 1000, 1024])
+    }
+
+    /// Batch rows: one full register tile of 6 rows and a partial one.
+    const CORR_BATCH: usize = 7;
+
+    /// The naive, direct and FFT forms of a kernel and its dispatcher all agree to `tol` with
+    /// the triple loop `reference` run in f64, and the dispatcher gives bit for bit the output
+    /// of the path that [`cyclic_corr_fft_min_len`] selects. The kernel's first argument is
+    /// `[B, d]`; the second is `[d]` when `second_is_filter`, else `[B, d]`, as is the output
     /// unless the output is `[d]`.
     fn check_corr_kernel<T: FftFloat>(
         name: &str,
-        naive: fn(&[T], &[T], usize) -> Vec<T>,
-        kernels: [Kernel<T>; 3],
+        reference: fn(&[f64], &[f64], usize) -> Vec<f64>,
+        [naive, direct, fft, dispatch]: [Kernel<T>; 4],
         second_is_filter: bool,
         tol: f64,
     ) {
-        for d in LENGTHS {
-            let a = random::<T>(BATCH * d, d as u64);
-            let b = random::<T>(if second_is_filter { d } else { BATCH * d }, d as u64 + 1);
-            let expected = naive(&a, &b, d);
-            let mut outs = vec![vec![T::zero(); expected.len()]; 3];
-            for (kernel, out) in kernels.iter().zip(outs.iter_mut()) {
-                kernel(&a, &b, d, out);
-            }
-            assert!(
-                outs[0] == expected,
-                "{name}_direct d={d} differs from the naive loop"
+        for d in corr_lengths() {
+            let a = random::<T>(CORR_BATCH * d, d as u64);
+            let b = random::<T>(
+                if second_is_filter { d } else { CORR_BATCH * d },
+                d as u64 + 1,
             );
-            assert_close(&outs[1], &outs[0], tol, &format!("{name}_fft d={d}"));
-            assert_close(&outs[2], &outs[0], tol, &format!("{name} d={d}"));
+            let expected: Vec<T> = reference(&to_f64(&a), &to_f64(&b), d)
+                .into_iter()
+                .map(|v| T::from(v).unwrap())
+                .collect();
+            let run = |kernel: Kernel<T>| {
+                let mut out = vec![T::zero(); expected.len()];
+                kernel(&a, &b, d, &mut out);
+                out
+            };
+            let outs = [run(naive), run(direct), run(fft)];
+            for (out, path) in outs.iter().zip(["naive", "direct", "fft"]) {
+                assert_close(out, &expected, tol, &format!("{name}_{path} d={d}"));
+            }
+            let chosen = usize::from(d >= cyclic_corr_fft_min_len::<T>());
+            assert!(
+                run(dispatch) == outs[1 + chosen],
+                "{name} d={d}: the dispatcher did not take the path of the crossover"
+            );
         }
     }
 
     fn check_corr_kernels<T: FftFloat>(tol: f64) {
-        let corr: [Kernel<T>; 3] = [cyclic_corr_direct, cyclic_corr_fft, cyclic_corr];
+        let corr: [Kernel<T>; 4] = [
+            cyclic_corr_naive,
+            cyclic_corr_direct,
+            cyclic_corr_fft,
+            cyclic_corr,
+        ];
         check_corr_kernel("cyclic_corr", naive_corr, corr, true, tol);
-        let grad_x: [Kernel<T>; 3] = [
+        let grad_x: [Kernel<T>; 4] = [
+            cyclic_corr_grad_x_naive,
             cyclic_corr_grad_x_direct,
             cyclic_corr_grad_x_fft,
             cyclic_corr_grad_x,
         ];
         check_corr_kernel("cyclic_corr_grad_x", naive_grad_x, grad_x, true, tol);
-        let grad_w: [Kernel<T>; 3] = [
+        let grad_w: [Kernel<T>; 4] = [
+            cyclic_corr_grad_w_naive,
             cyclic_corr_grad_w_direct,
             cyclic_corr_grad_w_fft,
             cyclic_corr_grad_w,

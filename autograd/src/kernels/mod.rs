@@ -1,6 +1,7 @@
 //! Compute kernels on plain buffers: elementwise maps, reductions, GEMM, FFT and cyclic
 //! correlation. They know nothing of the tape; the ops in `ops/` call them and record the result.
 
+pub mod circulant;
 pub mod elementwise;
 pub mod fft;
 pub mod matmul;

@@ -1,0 +1,264 @@
+//! Cyclic correlation (`autograd::kernels::fft::cyclic_corr*`): the register-blocked direct
+//! kernels against the naive axpy loop (the baseline, same run) and the FFT path, f32 and f64.
+//!
+//! `cargo bench --bench cyclic` first prints two reports, timed with a plain min-of-repeats
+//! timer (robust on a loaded machine), then runs the criterion groups:
+//!
+//! 1. GFLOP/s (counting `2 B D^2` flops per kernel) of the naive loop, the direct kernel (with
+//!    its % of this machine's nominal FMA peak) and the FFT path (same flop count, so the
+//!    figure is only comparable), for B = 64, 256, 1024 and D up to 128.
+//! 2. The crossover: for every D in 1..=256 at B = 128, the time of one forward and both
+//!    adjoints (what a training step runs) by the direct kernels and by the FFT path; the
+//!    threshold `L` ("direct below L") with the least summed slowdown against the faster path
+//!    at each D is the measured crossover. The bench compares it with the constants in the
+//!    code and says loudly when they differ.
+//!
+//! `CYCLIC_SKIP_REPORT=1 cargo bench --bench cyclic` runs criterion only; arguments after `--`
+//! go to criterion (e.g. a filter such as `cyclic_corr_f32`).
+
+use std::hint::black_box;
+use std::time::{Duration, Instant};
+
+use criterion::{BenchmarkId, Criterion, Throughput};
+use implicit_bias::autograd::kernels::fft::{self, FftFloat};
+
+/// Nominal single-core FMA peak of the reference machine (AMD EPYC Zen 4 at about 3.6 GHz,
+/// AVX2 + FMA): 2 FMA/cycle x 8 f32 lanes x 2 flops x 3.6 GHz; half that for f64.
+const PEAK_GFLOPS_F32: f64 = 115.2;
+
+/// The row lengths of the crossover sweep.
+const SWEEP_MAX_D: usize = 256;
+
+/// The batch of the crossover sweep.
+const SWEEP_BATCH: usize = 128;
+
+type Kernel<T> = fn(&[T], &[T], usize, &mut [T]);
+
+/// One kernel with its three implementations. The kernel's first argument is `[B, D]`; the
+/// second is `[D]` if `second_is_filter`, else `[B, D]`, as is the output unless it is `[D]`.
+struct CyclicKernel<T> {
+    name: &'static str,
+    naive: Kernel<T>,
+    direct: Kernel<T>,
+    fft: Kernel<T>,
+    second_is_filter: bool,
+}
+
+/// The forward kernel and its two adjoints.
+fn kernels<T: FftFloat>() -> [CyclicKernel<T>; 3] {
+    [
+        CyclicKernel {
+            name: "corr",
+            naive: fft::cyclic_corr_naive,
+            direct: fft::cyclic_corr_direct,
+            fft: fft::cyclic_corr_fft,
+            second_is_filter: true,
+        },
+        CyclicKernel {
+            name: "grad_x",
+            naive: fft::cyclic_corr_grad_x_naive,
+            direct: fft::cyclic_corr_grad_x_direct,
+            fft: fft::cyclic_corr_grad_x_fft,
+            second_is_filter: true,
+        },
+        CyclicKernel {
+            name: "grad_w",
+            naive: fft::cyclic_corr_grad_w_naive,
+            direct: fft::cyclic_corr_grad_w_direct,
+            fft: fft::cyclic_corr_grad_w_fft,
+            second_is_filter: false,
+        },
+    ]
+}
+
+/// Deterministic values in [-1, 1) without a random-number dependency.
+fn signal<T: FftFloat>(n: usize) -> Vec<T> {
+    (0..n)
+        .map(|i| T::from((i * 7919 % 1000) as f64 / 500.0 - 1.0).unwrap())
+        .collect()
+}
+
+/// Input and output buffers for one kernel at batch `b` and row length `d`.
+struct Buffers<T> {
+    first: Vec<T>,
+    second: Vec<T>,
+    out: Vec<T>,
+}
+
+impl<T: FftFloat> Buffers<T> {
+    fn new(kernel: &CyclicKernel<T>, b: usize, d: usize) -> Self {
+        let batched = b * d;
+        let (second, out) = if kernel.second_is_filter {
+            (d, batched)
+        } else {
+            (batched, d)
+        };
+        Self {
+            first: signal(batched),
+            second: signal(second),
+            out: vec![T::zero(); out],
+        }
+    }
+
+    fn run(&mut self, kernel: Kernel<T>, d: usize) {
+        kernel(
+            black_box(&self.first),
+            black_box(&self.second),
+            d,
+            &mut self.out,
+        );
+    }
+}
+
+/// The fastest time of one call of `f`, in seconds: samples of enough calls to last about
+/// 50 us, repeated for about 30 ms, and the best sample kept (the least disturbed by other
+/// processes on a loaded machine).
+fn best_time(mut f: impl FnMut()) -> f64 {
+    let start = Instant::now();
+    f();
+    let first = start.elapsed().as_secs_f64();
+    let calls = (50e-6 / first.max(1e-9)).ceil().clamp(1.0, 1e5) as usize;
+    let mut best = f64::INFINITY;
+    let budget = Instant::now();
+    let mut samples = 0;
+    while samples < 5 || (budget.elapsed() < Duration::from_millis(30) && samples < 1000) {
+        let t = Instant::now();
+        for _ in 0..calls {
+            f();
+        }
+        best = best.min(t.elapsed().as_secs_f64() / calls as f64);
+        samples += 1;
+    }
+    best
+}
+
+fn peak_gflops<T: FftFloat>() -> f64 {
+    PEAK_GFLOPS_F32 * 4.0 / std::mem::size_of::<T>() as f64
+}
+
+/// Report 1: GFLOP/s of the three paths of each kernel.
+fn throughput_report<T: FftFloat>(dtype: &str) {
+    let peak = peak_gflops::<T>();
+    println!("\n== cyclic {dtype}: GFLOP/s (2 B D^2 flops), nominal peak {peak:.0} GFLOP/s ==");
+    println!("kernel   B     D   naive  direct (% peak)  fft(equiv)  direct/naive");
+    for kernel in kernels::<T>() {
+        for b in [64, 256, 1024] {
+            for d in [8, 16, 32, 48, 64, 128] {
+                let mut bufs = Buffers::new(&kernel, b, d);
+                let flops = 2.0 * (b * d * d) as f64;
+                let mut gflops = |k: Kernel<T>| flops / best_time(|| bufs.run(k, d)) / 1e9;
+                let (naive, direct, fft) = (
+                    gflops(kernel.naive),
+                    gflops(kernel.direct),
+                    gflops(kernel.fft),
+                );
+                println!(
+                    "{:7} {b:4} {d:4} {naive:7.1} {direct:7.1} ({:4.0}%) {fft:11.1} {:12.1}x",
+                    kernel.name,
+                    100.0 * direct / peak,
+                    direct / naive,
+                );
+            }
+        }
+    }
+}
+
+/// Report 2: direct against FFT at every D; returns the measured crossover.
+fn crossover_report<T: FftFloat>(dtype: &str, in_code: usize) {
+    println!(
+        "\n== cyclic {dtype}: forward + both adjoints, B = {SWEEP_BATCH}, direct / fft (us) =="
+    );
+    let kernels = kernels::<T>();
+    let mut times = Vec::with_capacity(SWEEP_MAX_D);
+    for d in 1..=SWEEP_MAX_D {
+        let mut bufs: Vec<_> = kernels
+            .iter()
+            .map(|k| Buffers::new(k, SWEEP_BATCH, d))
+            .collect();
+        let mut step = |path: fn(&CyclicKernel<T>) -> Kernel<T>| {
+            best_time(|| {
+                for (kernel, buf) in kernels.iter().zip(bufs.iter_mut()) {
+                    buf.run(path(kernel), d);
+                }
+            })
+        };
+        let (direct, fft) = (step(|k| k.direct), step(|k| k.fft));
+        print!(
+            "{d:4}: {:8.2} / {:8.2}{}",
+            direct * 1e6,
+            fft * 1e6,
+            if d % 4 == 0 { "\n" } else { "   " }
+        );
+        times.push((direct, fft));
+    }
+    // slowdown(L) = sum over D of (time of the path "direct below L") / (faster path's time).
+    let slowdown = |min_len: usize| -> f64 {
+        let total: f64 = (1..=SWEEP_MAX_D)
+            .zip(&times)
+            .map(|(d, &(direct, fft))| {
+                let chosen = if d < min_len { direct } else { fft };
+                chosen / direct.min(fft)
+            })
+            .sum();
+        total / SWEEP_MAX_D as f64 - 1.0
+    };
+    let measured = (1..=SWEEP_MAX_D + 1)
+        .min_by(|&a, &b| slowdown(a).total_cmp(&slowdown(b)))
+        .expect("the range is not empty");
+    println!(
+        "\nmeasured crossover ({dtype}): direct for D < {measured}, FFT from there \
+         (mean slowdown against the per-D faster path: {:.1}%)",
+        100.0 * slowdown(measured)
+    );
+    if measured == in_code {
+        println!("the constant in the code agrees: {in_code}");
+    } else {
+        let banner = "!".repeat(78);
+        println!(
+            "{banner}\n!!! CYCLIC_CORR_FFT_MIN_LEN_{} = {in_code} in the code DISAGREES with the \
+             measured {measured}\n!!! (mean slowdown of the code's value: {:.1}%); update it in \
+             autograd/src/kernels/fft.rs\n{banner}",
+            dtype.to_uppercase(),
+            100.0 * slowdown(in_code)
+        );
+    }
+}
+
+/// Criterion groups `cyclic_{kernel}_{dtype}`: naive, direct and FFT at a few D, B = 256.
+fn criterion_groups<T: FftFloat>(c: &mut Criterion, dtype: &str) {
+    const B: usize = 256;
+    for kernel in kernels::<T>() {
+        let mut group = c.benchmark_group(format!("cyclic_{}_{dtype}", kernel.name));
+        group
+            .sample_size(20)
+            .warm_up_time(Duration::from_millis(300))
+            .measurement_time(Duration::from_secs(1));
+        for d in [16, 64, 128] {
+            group.throughput(Throughput::Elements((2 * B * d * d) as u64)); // flops
+            let mut bufs = Buffers::new(&kernel, B, d);
+            for (path, k) in [
+                ("naive", kernel.naive),
+                ("direct", kernel.direct),
+                ("fft", kernel.fft),
+            ] {
+                group.bench_function(BenchmarkId::new(path, d), |bencher| {
+                    bencher.iter(|| bufs.run(k, d))
+                });
+            }
+        }
+        group.finish();
+    }
+}
+
+fn main() {
+    if std::env::var_os("CYCLIC_SKIP_REPORT").is_none() {
+        throughput_report::<f32>("f32");
+        throughput_report::<f64>("f64");
+        crossover_report::<f32>("f32", fft::CYCLIC_CORR_FFT_MIN_LEN_F32);
+        crossover_report::<f64>("f64", fft::CYCLIC_CORR_FFT_MIN_LEN_F64);
+    }
+    let mut c = Criterion::default().configure_from_args();
+    criterion_groups::<f32>(&mut c, "f32");
+    criterion_groups::<f64>(&mut c, "f64");
+    c.final_summary();
+}
