@@ -1,7 +1,8 @@
 //! One SGD training step of an MLP 784-256-256-10 (ReLU, biases, softmax cross-entropy, batch
 //! 128, f32) through `nn` + `autograd`, against the floor set by its GEMMs alone.
 //!
-//! * `autograd_step`: forward, `backward`, and the SGD update done by hand with `update`.
+//! * `autograd_step`: forward, `backward`, and the SGD update done by hand with `update`
+//!   (`benches/common/mlp.rs`); `autograd_step_no_pool` the same with the buffer pool off.
 //! * `gemms_only`: the 8 matrix products that step performs, by `matrixmultiply::sgemm`
 //!   directly: 3 forward (`X W1^T`, `H1 W2^T`, `H2 W3^T`), 3 weight gradients (`G^T H`) and 2
 //!   input gradients (`G W`; none for the data). Their ratio is the framework's overhead.
@@ -17,14 +18,14 @@
 //!
 //! The group name records the setting; the throughput line ("elem/s") is steps per second.
 
-use autograd::Tensor;
+#[path = "common/mlp.rs"]
+mod mlp;
+
+use autograd::{pool_limit, set_pool_limit};
 use criterion::{black_box, criterion_group, criterion_main, Criterion, Throughput};
-use nn::{Activation, Init, Mlp, Module};
+use mlp::{MlpStep, BATCH, SIZES};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
-
-const BATCH: usize = 128;
-const SIZES: [usize; 4] = [784, 256, 256, 10];
 
 fn threads_label() -> String {
     match std::env::var("MATMUL_NUM_THREADS") {
@@ -33,34 +34,18 @@ fn threads_label() -> String {
     }
 }
 
+/// The step with the buffer pool on (the default), and off to show what it saves.
 fn autograd_step(c: &mut Criterion, group: &str) {
-    let mut rng = StdRng::seed_from_u64(0);
-    let mlp = Mlp::<f32>::new(
-        &SIZES,
-        Activation::Relu,
-        true,
-        Init::KaimingUniform {
-            scale: 1.0 / 6f64.sqrt(),
-        },
-        &mut rng,
-    );
-    let x = Tensor::<f32>::normal([BATCH, SIZES[0]], 0.0, 1.0, &mut rng);
-    let labels: Vec<usize> = (0..BATCH).map(|_| rng.gen_range(0..SIZES[3])).collect();
-    let lr = 0.01f32;
+    let model = MlpStep::new();
     let mut g = c.benchmark_group(group);
     g.throughput(Throughput::Elements(1));
-    g.bench_function("autograd_step", |b| {
-        b.iter(|| {
-            let loss = mlp.forward(&x).softmax_cross_entropy(&labels);
-            loss.backward();
-            for (_, p) in mlp.parameters() {
-                let grad = p.grad().expect("gradient").to_vec();
-                p.update(|w| w.iter_mut().zip(&grad).for_each(|(w, g)| *w -= lr * g));
-                p.zero_grad();
-            }
-            black_box(loss.item())
-        })
+    g.bench_function("autograd_step", |b| b.iter(|| black_box(model.step())));
+    let limit = pool_limit();
+    set_pool_limit(0);
+    g.bench_function("autograd_step_no_pool", |b| {
+        b.iter(|| black_box(model.step()))
     });
+    set_pool_limit(limit);
     g.finish();
 }
 

@@ -2,25 +2,15 @@
 //! (a) without recording, (b) recorded forward, (c) backward through the recorded chain, next
 //! to (d) a naive loop doing the same arithmetic on a plain array (the floor).
 //!
-//! `cargo bench --bench overhead`; per-op time = reported time / 10,000.
+//! `cargo bench --bench overhead`; per-op time = reported time / 10,000. The heap allocations
+//! per op of the same chain are counted by `cargo bench --bench allocs`.
+
+#[path = "common/chain.rs"]
+mod chain;
 
 use autograd::{no_grad, Tensor};
+use chain::{chain, CHAIN};
 use criterion::{black_box, criterion_group, criterion_main, BatchSize, Criterion};
-
-const CHAIN: usize = 10_000;
-
-/// One link of the chain: alternately `x * 0.999 + 0.001` style ops, so values stay bounded.
-fn chain(x: &Tensor<f32>) -> Tensor<f32> {
-    let mut h = x.clone();
-    for i in 0..CHAIN {
-        h = if i % 2 == 0 {
-            h.mul_scalar(0.999)
-        } else {
-            h.add_scalar(0.001)
-        };
-    }
-    h
-}
 
 fn bench(c: &mut Criterion) {
     let x = Tensor::<f32>::ones([16]);

@@ -372,14 +372,14 @@ fn sorted_graph<T: Float>(root: &Tensor<T>) -> Vec<Tensor<T>> {
         if !seen.insert(t.id()) {
             continue;
         }
-        let inputs: Vec<Tensor<T>> = match &*t.history() {
+        let inputs: SmallVec<[Tensor<T>; 2]> = match &*t.history() {
             Recorded::Op(op) => op
                 .inputs()
                 .into_iter()
                 .filter(|x| x.requires_grad_flag())
                 .cloned()
                 .collect(),
-            _ => Vec::new(),
+            _ => SmallVec::new(),
         };
         stack.push((t, true));
         stack.extend(

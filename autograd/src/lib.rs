@@ -8,6 +8,7 @@
 //!   gradients). Each op's backward rule is written once, in `backprop.rs`.
 //! * [`gradcheck`]: finite-difference checks of gradients, as a public API for users' tests.
 //! * [`kernels`]: GEMM, elementwise and reduction loops on plain buffers.
+//! * [`pool`]: the per-thread pool that recycles tensor buffers across training steps.
 //!
 //! ```
 //! use autograd::Tensor;
@@ -29,11 +30,13 @@ mod error;
 pub mod gradcheck;
 pub mod kernels;
 mod ops;
+pub mod pool;
 mod shape;
 mod tensor;
 
 pub use backprop::{grad, BackwardOptions};
 pub use element::Float;
 pub use error::{Error, Result};
+pub use pool::{clear_pool, pool_limit, pool_stats, set_pool_limit, PoolStats};
 pub use shape::{for_each_offset, for_each_run, Dims, Layout, Shape};
 pub use tensor::{is_grad_enabled, live_tensors, no_grad, set_grad_enabled, Tensor};

@@ -5,11 +5,13 @@ use crate::backprop::{Op, Recorded};
 use crate::element::Float;
 use crate::error::{ok, Error, Result};
 use crate::kernels::elementwise::gather_strided;
+use crate::pool;
 use crate::shape::{Layout, Shape};
 use rand::Rng;
 use rand_distr::{Distribution, StandardNormal};
 use std::cell::Cell;
 use std::fmt;
+use std::mem::ManuallyDrop;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, RwLock, RwLockReadGuard};
 
@@ -30,16 +32,68 @@ pub struct Tensor<T: Float = f64>(pub(crate) Arc<Node<T>>);
 
 pub(crate) struct Node<T: Float> {
     pub id: usize,
-    pub storage: Arc<RwLock<Vec<T>>>,
+    /// Dropped by hand in `Node::drop`, which gives it back to the pool.
+    pub storage: ManuallyDrop<Arc<Storage<T>>>,
     pub layout: Layout,
+    /// `layout.is_contiguous()`, computed once: every read asks.
+    pub contiguous: bool,
     /// Leaves that require gradients and results of recorded ops have this set.
     pub requires_grad: bool,
     pub history: Mutex<Recorded<T>>,
     pub grad: Mutex<Option<Tensor<T>>>,
 }
 
-static NEXT_ID: AtomicUsize = AtomicUsize::new(0);
+/// A buffer shared by a tensor and its views. When the last of them drops, the buffer goes
+/// back to this thread's [pool](crate::pool) for the next op to reuse.
+pub(crate) struct Storage<T: Float>(RwLock<Vec<T>>);
+
+impl<T: Float> Storage<T> {
+    /// Wraps `data`, in a shell from the pool if it has one.
+    fn new(data: Vec<T>) -> Arc<Self> {
+        if let Some(mut shell) = pool::take_shell() {
+            if let Some(storage) = Arc::get_mut(&mut shell) {
+                *storage.0.get_mut().unwrap_or_else(|e| e.into_inner()) = data;
+                return shell;
+            }
+        }
+        Arc::new(Storage(RwLock::new(data)))
+    }
+
+    /// Moves the buffer out, leaving an empty one.
+    pub(crate) fn take(&mut self) -> Vec<T> {
+        std::mem::take(self.0.get_mut().unwrap_or_else(|e| e.into_inner()))
+    }
+}
+
+impl<T: Float> Drop for Storage<T> {
+    fn drop(&mut self) {
+        pool::recycle(self.take());
+    }
+}
+
+/// Ids are handed out in blocks of this many per thread, so that making a node touches a
+/// thread-local counter rather than a shared atomic.
+const ID_BLOCK: usize = 1 << 16;
+static NEXT_ID_BLOCK: AtomicUsize = AtomicUsize::new(0);
 static LIVE: AtomicUsize = AtomicUsize::new(0);
+
+thread_local! {
+    /// The next id of this thread's block, and the end of the block.
+    static IDS: Cell<(usize, usize)> = const { Cell::new((0, 0)) };
+}
+
+/// A process-wide unique node id.
+fn next_id() -> usize {
+    IDS.with(|ids| {
+        let (mut next, mut end) = ids.get();
+        if next == end {
+            next = NEXT_ID_BLOCK.fetch_add(ID_BLOCK, Ordering::Relaxed);
+            end = next + ID_BLOCK;
+        }
+        ids.set((next + 1, end));
+        next
+    })
+}
 
 /// The number of tensor nodes alive in the process (all threads): a way to check that a
 /// training loop frees its graphs.
@@ -50,6 +104,9 @@ pub fn live_tensors() -> usize {
 impl<T: Float> Drop for Node<T> {
     fn drop(&mut self) {
         LIVE.fetch_sub(1, Ordering::Relaxed);
+        // SAFETY: `storage` is taken once, here, and the node is not used after `drop`.
+        let storage = unsafe { ManuallyDrop::take(&mut self.storage) };
+        pool::recycle_shell(storage);
     }
 }
 
@@ -96,12 +153,13 @@ impl<T: Float> Clone for Tensor<T> {
 impl<T: Float> Tensor<T> {
     // ----- construction -------------------------------------------------------------------
 
-    fn from_parts(storage: Arc<RwLock<Vec<T>>>, layout: Layout, history: Recorded<T>) -> Self {
+    fn from_parts(storage: Arc<Storage<T>>, layout: Layout, history: Recorded<T>) -> Self {
         let requires_grad = !matches!(history, Recorded::Constant);
         LIVE.fetch_add(1, Ordering::Relaxed);
         Tensor(Arc::new(Node {
-            id: NEXT_ID.fetch_add(1, Ordering::Relaxed),
-            storage,
+            id: next_id(),
+            storage: ManuallyDrop::new(storage),
+            contiguous: layout.is_contiguous(),
             layout,
             requires_grad,
             history: Mutex::new(history),
@@ -114,7 +172,7 @@ impl<T: Float> Tensor<T> {
     pub(crate) fn from_data(data: Vec<T>, shape: Shape) -> Self {
         debug_assert_eq!(data.len(), shape.numel());
         Self::from_parts(
-            Arc::new(RwLock::new(data)),
+            Storage::new(data),
             Layout::contiguous(shape),
             Recorded::Constant,
         )
@@ -122,15 +180,15 @@ impl<T: Float> Tensor<T> {
 
     /// The result of an op: records `op` when gradients are enabled and an input requires them.
     pub(crate) fn from_op(data: Vec<T>, shape: Shape, op: Op<T>) -> Self {
-        Self::recorded(Arc::new(RwLock::new(data)), Layout::contiguous(shape), op)
+        Self::recorded(Storage::new(data), Layout::contiguous(shape), op)
     }
 
     /// A view of this tensor's storage with another layout, computed by `op`.
     pub(crate) fn view_op(&self, layout: Layout, op: Op<T>) -> Self {
-        Self::recorded(self.0.storage.clone(), layout, op)
+        Self::recorded(Arc::clone(&self.0.storage), layout, op)
     }
 
-    fn recorded(storage: Arc<RwLock<Vec<T>>>, layout: Layout, op: Op<T>) -> Self {
+    fn recorded(storage: Arc<Storage<T>>, layout: Layout, op: Op<T>) -> Self {
         let history = if is_grad_enabled() && op.inputs().iter().any(|t| t.0.requires_grad) {
             Recorded::Op(op)
         } else {
@@ -159,13 +217,13 @@ impl<T: Float> Tensor<T> {
 
     /// A scalar (rank-0) tensor.
     pub fn scalar(value: T) -> Self {
-        Self::from_data(vec![value], Shape::default())
+        Self::full(Shape::default(), value)
     }
 
     /// A tensor of `shape` filled with `value`.
     pub fn full(shape: impl Into<Shape>, value: T) -> Self {
         let shape = shape.into();
-        Self::from_data(vec![value; shape.numel()], shape)
+        Self::from_data(pool::filled(shape.numel(), value), shape)
     }
 
     /// A tensor of zeros.
@@ -185,7 +243,7 @@ impl<T: Float> Tensor<T> {
 
     /// The `n x n` identity matrix.
     pub fn eye(n: usize) -> Self {
-        let mut data = vec![T::zero(); n * n];
+        let mut data = pool::zeros(n * n);
         for i in 0..n {
             data[i * n + i] = T::one();
         }
@@ -218,13 +276,13 @@ impl<T: Float> Tensor<T> {
     /// `backward` will fill its [`grad`](Tensor::grad).
     pub fn requires_grad(self) -> Self {
         let t = self.contiguous();
-        Self::from_parts(t.0.storage.clone(), t.0.layout.clone(), Recorded::Leaf)
+        Self::from_parts(Arc::clone(&t.0.storage), t.0.layout.clone(), Recorded::Leaf)
     }
 
     /// A constant sharing this tensor's data, cut from the tape: nothing flows back through it.
     pub fn detach(&self) -> Self {
         Self::from_parts(
-            self.0.storage.clone(),
+            Arc::clone(&self.0.storage),
             self.0.layout.clone(),
             Recorded::Constant,
         )
@@ -278,15 +336,17 @@ impl<T: Float> Tensor<T> {
     }
 
     pub(crate) fn read(&self) -> RwLockReadGuard<'_, Vec<T>> {
-        self.0.storage.read().unwrap_or_else(|e| e.into_inner())
+        self.0.storage.0.read().unwrap_or_else(|e| e.into_inner())
     }
 
     /// The elements in row-major order, as a new `Vec`.
     pub fn to_vec(&self) -> Vec<T> {
         let data = self.read();
         let l = self.layout();
-        if l.is_contiguous() {
-            return data[l.offset..l.offset + self.numel()].to_vec();
+        if self.0.contiguous {
+            let mut v = pool::take(self.numel());
+            v.extend_from_slice(&data[l.offset..l.offset + self.numel()]);
+            return v;
         }
         gather_strided(&data, l)
     }
@@ -294,7 +354,7 @@ impl<T: Float> Tensor<T> {
     /// Calls `f` with the elements as a contiguous slice (copying only if this is a strided view).
     pub fn with_slice<R>(&self, f: impl FnOnce(&[T]) -> R) -> R {
         let l = self.layout();
-        if l.is_contiguous() {
+        if self.0.contiguous {
             let data = self.read();
             f(&data[l.offset..l.offset + self.numel()])
         } else {
@@ -342,10 +402,7 @@ impl<T: Float> Tensor<T> {
     /// A contiguous tensor with the same values: `self` if already contiguous, else a copy
     /// (recorded, so gradients flow through it).
     pub fn contiguous(&self) -> Self {
-        if self.layout().is_contiguous()
-            && self.layout().offset == 0
-            && self.read().len() == self.numel()
-        {
+        if self.0.contiguous && self.layout().offset == 0 && self.read().len() == self.numel() {
             return self.clone();
         }
         Self::from_op(self.to_vec(), self.shape().clone(), Op::Copy(self.clone()))
@@ -378,7 +435,7 @@ impl<T: Float> Tensor<T> {
     /// Tensors saved by a retained graph that share this storage see the new values.
     pub fn try_update(&self, f: impl FnOnce(&mut [T])) -> Result<()> {
         let l = self.layout();
-        if !l.is_contiguous() {
+        if !self.0.contiguous {
             return Err(Error::new(
                 "update",
                 format!(
@@ -387,7 +444,7 @@ impl<T: Float> Tensor<T> {
                 ),
             ));
         }
-        let mut data = self.0.storage.write().unwrap_or_else(|e| e.into_inner());
+        let mut data = self.0.storage.0.write().unwrap_or_else(|e| e.into_inner());
         f(&mut data[l.offset..l.offset + self.numel()]);
         Ok(())
     }

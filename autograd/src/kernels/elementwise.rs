@@ -1,16 +1,21 @@
 //! Elementwise maps over contiguous buffers and broadcasting binary maps over strided ones.
+//! Outputs are drawn from the buffer [pool](crate::pool), so a warm training loop reuses them.
 
+use crate::element::Float;
+use crate::pool;
 use crate::shape::{for_each_run, Layout, Shape};
 
 /// `out[i] = f(a[i])`.
-pub fn map<T: Copy, U>(a: &[T], f: impl Fn(T) -> U) -> Vec<U> {
-    a.iter().map(|&x| f(x)).collect()
+pub fn map<T: Float>(a: &[T], f: impl Fn(T) -> T) -> Vec<T> {
+    let mut out = pool::take(a.len());
+    out.extend(a.iter().map(|&x| f(x)));
+    out
 }
 
 /// `out = f(a, b)` elementwise, where `a` and `b` (with their layouts, addressing the given
 /// storages) broadcast to `out_shape`. Runs along the innermost dimension with stride 1 or 0
 /// (contiguous or broadcast) take plain loops that vectorize.
-pub fn zip_broadcast<T: Copy>(
+pub fn zip_broadcast<T: Float>(
     a: &[T],
     la: &Layout,
     b: &[T],
@@ -23,12 +28,14 @@ pub fn zip_broadcast<T: Copy>(
     {
         let a = &a[la.offset..la.offset + n];
         let b = &b[lb.offset..lb.offset + n];
-        return a.iter().zip(b).map(|(&x, &y)| f(x, y)).collect();
+        let mut out = pool::take(n);
+        out.extend(a.iter().zip(b).map(|(&x, &y)| f(x, y)));
+        return out;
     }
     let (la, lb) = (la.broadcast_to(out_shape), lb.broadcast_to(out_shape));
     let inner = |l: &Layout| l.strides.last().copied().unwrap_or(0);
     let (sa, sb) = (inner(&la), inner(&lb));
-    let mut out = Vec::with_capacity(n);
+    let mut out = pool::take(n);
     for_each_run(
         out_shape.dims(),
         [&la.strides, &lb.strides],
@@ -49,8 +56,8 @@ pub fn zip_broadcast<T: Copy>(
 }
 
 /// Copies the elements addressed by `layout` into a new row-major buffer.
-pub fn gather_strided<T: Copy>(data: &[T], layout: &Layout) -> Vec<T> {
-    let mut out = Vec::with_capacity(layout.shape.numel());
+pub fn gather_strided<T: Float>(data: &[T], layout: &Layout) -> Vec<T> {
+    let mut out = pool::take(layout.shape.numel());
     let s = layout.strides.last().copied().unwrap_or(0);
     for_each_run(
         layout.shape.dims(),

@@ -1,5 +1,7 @@
 //! Reductions over a set of axes of a contiguous buffer.
 
+use crate::element::Float;
+use crate::pool;
 use crate::shape::{for_each_run, Dims, Shape};
 
 /// The shape with the reduced `axes` set to 1 (NumPy's `keepdims=True`).
@@ -12,8 +14,8 @@ pub fn keepdim_shape(shape: &Shape, axes: &[usize]) -> Shape {
 }
 
 /// Folds the contiguous `data` of `shape` over `axes` with `f`, starting from `init`; the result
-/// has the keepdim shape, row-major.
-pub fn fold_axes<T: Copy>(
+/// has the keepdim shape, row-major, in a buffer from the [pool](crate::pool).
+pub fn fold_axes<T: Float>(
     data: &[T],
     shape: &Shape,
     axes: &[usize],
@@ -21,7 +23,7 @@ pub fn fold_axes<T: Copy>(
     f: impl Fn(T, T) -> T,
 ) -> Vec<T> {
     let out_shape = keepdim_shape(shape, axes);
-    let mut out = vec![init; out_shape.numel()];
+    let mut out = pool::filled(out_shape.numel(), init);
     // Reducing a suffix of axes: each output is the fold of one contiguous run.
     let rank = shape.rank();
     let suffix = (rank - axes.len()..rank).all(|a| axes.contains(&a));

@@ -13,6 +13,7 @@ use crate::backprop::Op;
 use crate::element::Float;
 use crate::error::{ok, Error, Result};
 use crate::kernels::fft;
+use crate::pool;
 use crate::shape::Shape;
 use crate::tensor::Tensor;
 
@@ -56,7 +57,7 @@ impl<T: Float> Tensor<T> {
         record: fn(Tensor<T>, Tensor<T>) -> Op<T>,
         d: usize,
     ) -> Tensor<T> {
-        let mut out = vec![T::zero(); out_dims.numel()];
+        let mut out = pool::zeros(out_dims.numel());
         if d > 0 {
             self.with_slice(|a| other.with_slice(|b| kernel(a, b, d, &mut out)));
         }
@@ -171,7 +172,7 @@ impl<T: Float> Tensor<T> {
         let pairs = self.to_vec();
         let re: Vec<T> = pairs.iter().step_by(2).copied().collect();
         let im: Vec<T> = pairs.iter().skip(1).step_by(2).copied().collect();
-        let mut out = vec![T::zero(); re.len()];
+        let mut out = pool::zeros(re.len());
         if d > 0 {
             fft::dft_real_adjoint(&re, &im, d, &mut out);
         }

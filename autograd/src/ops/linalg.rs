@@ -4,6 +4,7 @@ use crate::backprop::Op;
 use crate::element::Float;
 use crate::error::{ok, Error, Result};
 use crate::kernels::matmul::{gemm, MatRef};
+use crate::pool;
 use crate::shape::{for_each_offset, Dims, Layout, Shape};
 use crate::tensor::Tensor;
 
@@ -59,7 +60,7 @@ impl<T: Float> Tensor<T> {
         };
         let mut out_dims: Dims = batch.0.clone();
         out_dims.extend([m, n]);
-        let mut out = vec![T::zero(); out_dims.iter().product()];
+        let mut out = pool::zeros(out_dims.iter().product());
         if !out.is_empty() {
             let (da, db) = (self.read(), other.read());
             let (la, lb) = (self.layout(), other.layout());

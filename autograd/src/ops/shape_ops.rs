@@ -4,6 +4,7 @@
 use crate::backprop::Op;
 use crate::element::Float;
 use crate::error::{ok, Error, Result};
+use crate::pool;
 use crate::shape::{Dims, Layout, Shape};
 use crate::tensor::Tensor;
 use std::sync::Arc;
@@ -230,7 +231,7 @@ impl<T: Float> Tensor<T> {
         // Row-major: the result is `outer` blocks, each the parts' blocks one after another.
         let outer: usize = dims[..axis].iter().product();
         let values: Vec<Vec<T>> = parts.iter().map(|p| p.to_vec()).collect();
-        let mut out = Vec::with_capacity(dims.iter().product());
+        let mut out = pool::take(dims.iter().product());
         for o in 0..outer {
             for v in &values {
                 let block = v.len() / outer.max(1);
@@ -266,7 +267,7 @@ impl<T: Float> Tensor<T> {
         }
         let (outer, inner) = outer_inner(self.dims(), axis);
         let src = self.to_vec();
-        let mut out = Vec::with_capacity(outer * indices.len() * inner);
+        let mut out = pool::take(outer * indices.len() * inner);
         for o in 0..outer {
             for &i in indices {
                 let start = (o * size + i) * inner;
@@ -307,7 +308,7 @@ impl<T: Float> Tensor<T> {
         }
         let (outer, inner) = outer_inner(self.dims(), axis);
         let src = self.to_vec();
-        let mut out = vec![T::zero(); outer * size * inner];
+        let mut out = pool::zeros(outer * size * inner);
         for o in 0..outer {
             for (j, &i) in indices.iter().enumerate() {
                 let from = &src[(o * indices.len() + j) * inner..][..inner];

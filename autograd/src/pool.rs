@@ -1,0 +1,273 @@
+//! A per-thread pool of tensor buffers, so that a training loop stops allocating once warm.
+//!
+//! When a tensor's storage is dropped its `Vec` comes back here instead of to the allocator;
+//! the next op that needs a buffer of about that size takes it. Large buffers are the point:
+//! a fresh multi-megabyte `Vec` is fresh `mmap`'d pages, and every first touch of a page is a
+//! page fault, which cost about a tenth of an MLP training step before this pool existed.
+//!
+//! * Buckets by capacity: bucket `k` holds buffers with capacity in `[2^k, 2^(k+1))`. A request
+//!   for `n` elements looks in bucket `ceil(log2 n)`, where every buffer fits, and a fresh
+//!   buffer is allocated with capacity `n.next_power_of_two()` so that it lands back in that
+//!   same bucket (pages past `n` of a large buffer are never touched, so never resident).
+//! * Bounded: each thread keeps at most [`pool_limit`] bytes per element type (default
+//!   [`DEFAULT_POOL_LIMIT`]); a buffer that would exceed it goes back to the allocator.
+//!   [`set_pool_limit`]`(0)` disables pooling on this thread, [`clear_pool`] frees what it holds.
+//! * Never leaks values: [`take`] hands out buffers of length 0 (the caller pushes every
+//!   element) and [`zeros`] fills them; no caller sees what a buffer held before.
+//! * Per thread, no locks: a buffer freed on another thread joins that thread's pool.
+//! * The small reference-counted shell around each buffer (shared by a tensor and its views) is
+//!   recycled too, at most [`MAX_SHELLS`] per thread, so a warm op allocates only its node.
+
+use crate::element::Float;
+use crate::tensor::Storage;
+use std::any::Any;
+use std::cell::RefCell;
+use std::sync::Arc;
+
+/// The default bound on the bytes a thread keeps pooled, per element type: 64 MiB.
+pub const DEFAULT_POOL_LIMIT: usize = 64 << 20;
+
+/// Counters of this thread's pool (both element types together), for tests and benches.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct PoolStats {
+    /// Requests served with a recycled buffer.
+    pub reused: u64,
+    /// Requests that had to allocate.
+    pub fresh: u64,
+    /// Bytes held by the pool now.
+    pub pooled_bytes: usize,
+}
+
+/// The most storage shells (about 50 bytes each) a thread keeps per element type.
+pub const MAX_SHELLS: usize = 1 << 16;
+
+/// Free buffers of one element type, by capacity bucket, and free storage shells.
+struct Buckets<T: Float> {
+    free: Vec<Vec<Vec<T>>>,
+    bytes: usize,
+    /// Uniquely owned shells holding an empty `Vec`.
+    shells: Vec<Arc<Storage<T>>>,
+}
+
+impl<T: Float> Default for Buckets<T> {
+    fn default() -> Self {
+        Buckets {
+            free: (0..usize::BITS).map(|_| Vec::new()).collect(),
+            bytes: 0,
+            shells: Vec::new(),
+        }
+    }
+}
+
+impl<T: Float> Buckets<T> {
+    fn clear(&mut self) {
+        self.free.iter_mut().for_each(Vec::clear);
+        self.bytes = 0;
+        self.shells.clear();
+    }
+}
+
+struct Pool {
+    f32: Buckets<f32>,
+    f64: Buckets<f64>,
+    limit: usize,
+    stats: PoolStats,
+}
+
+thread_local! {
+    static POOL: RefCell<Pool> = RefCell::new(Pool {
+        f32: Buckets::default(),
+        f64: Buckets::default(),
+        limit: DEFAULT_POOL_LIMIT,
+        stats: PoolStats::default(),
+    });
+}
+
+/// Runs `f` on this thread's buckets for `T`, with the limit and the counters; `None` during
+/// thread teardown, when the pool is already gone.
+fn with_buckets<T: Float, R>(
+    f: impl FnOnce(&mut Buckets<T>, usize, &mut PoolStats) -> R,
+) -> Option<R> {
+    POOL.try_with(|p| {
+        let p = &mut *p.try_borrow_mut().ok()?;
+        let buckets = (&mut p.f32 as &mut dyn Any)
+            .downcast_mut::<Buckets<T>>()
+            .or_else(|| (&mut p.f64 as &mut dyn Any).downcast_mut::<Buckets<T>>())?;
+        Some(f(buckets, p.limit, &mut p.stats))
+    })
+    .ok()
+    .flatten()
+}
+
+/// Bucket of a request for `n >= 1` elements: every buffer there holds at least `n`.
+fn bucket_for_request(n: usize) -> usize {
+    n.next_power_of_two().trailing_zeros() as usize
+}
+
+/// Bucket of a free buffer of capacity `cap >= 1`: `floor(log2 cap)`.
+fn bucket_of_capacity(cap: usize) -> usize {
+    (usize::BITS - 1 - cap.leading_zeros()) as usize
+}
+
+/// An empty buffer with room for `n` elements, recycled if the pool has one.
+pub(crate) fn take<T: Float>(n: usize) -> Vec<T> {
+    if n == 0 {
+        return Vec::new();
+    }
+    let recycled = with_buckets::<T, _>(|b, _, stats| {
+        let v = b.free[bucket_for_request(n)].pop();
+        match &v {
+            Some(v) => {
+                b.bytes -= v.capacity() * size_of::<T>();
+                stats.reused += 1;
+            }
+            None => stats.fresh += 1,
+        }
+        v
+    })
+    .flatten();
+    recycled.unwrap_or_else(|| Vec::with_capacity(n.next_power_of_two()))
+}
+
+/// `n` zeros in a (possibly recycled) buffer.
+pub(crate) fn zeros<T: Float>(n: usize) -> Vec<T> {
+    let mut v = take(n);
+    v.resize(n, T::zero());
+    v
+}
+
+/// `n` copies of `value` in a (possibly recycled) buffer.
+pub(crate) fn filled<T: Float>(n: usize, value: T) -> Vec<T> {
+    let mut v = take(n);
+    v.resize(n, value);
+    v
+}
+
+/// Gives a buffer back to this thread's pool, or to the allocator if the pool is full.
+pub(crate) fn recycle<T: Float>(mut v: Vec<T>) {
+    let cap = v.capacity();
+    if cap == 0 {
+        return;
+    }
+    v.clear();
+    with_buckets::<T, _>(|b, limit, _| {
+        let bytes = cap * size_of::<T>();
+        if b.bytes + bytes <= limit {
+            b.bytes += bytes;
+            b.free[bucket_of_capacity(cap)].push(v);
+        }
+    });
+}
+
+/// A recycled storage shell (holding an empty `Vec`, no other owner), if the pool has one.
+pub(crate) fn take_shell<T: Float>() -> Option<Arc<Storage<T>>> {
+    with_buckets::<T, _>(|b, _, _| b.shells.pop()).flatten()
+}
+
+/// Takes a storage whose last tensor is being dropped: if no other tensor shares it, its
+/// buffer and its shell go to the pool; otherwise the last sharer frees it later.
+pub(crate) fn recycle_shell<T: Float>(mut shell: Arc<Storage<T>>) {
+    let Some(storage) = Arc::get_mut(&mut shell) else {
+        return;
+    };
+    recycle(storage.take());
+    with_buckets::<T, _>(|b, limit, _| {
+        if limit > 0 && b.shells.len() < MAX_SHELLS {
+            b.shells.push(shell);
+        }
+    });
+}
+
+/// This thread's pool counters.
+pub fn pool_stats() -> PoolStats {
+    POOL.with(|p| {
+        let p = p.borrow();
+        PoolStats {
+            pooled_bytes: p.f32.bytes + p.f64.bytes,
+            ..p.stats
+        }
+    })
+}
+
+/// The bound on the bytes this thread keeps pooled, per element type.
+pub fn pool_limit() -> usize {
+    POOL.with(|p| p.borrow().limit)
+}
+
+/// Sets this thread's bound on pooled bytes per element type (0 disables pooling), freeing
+/// what the pool holds now.
+pub fn set_pool_limit(bytes: usize) {
+    POOL.with(|p| {
+        let mut p = p.borrow_mut();
+        p.limit = bytes;
+        p.f32.clear();
+        p.f64.clear();
+    })
+}
+
+/// Frees every buffer this thread's pool holds (the limit stays).
+pub fn clear_pool() {
+    set_pool_limit(pool_limit())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn buckets_cover_their_requests() {
+        for n in [1usize, 2, 3, 4, 5, 1000, 1024, 1025, 200_704] {
+            // A fresh buffer for n goes back to the bucket that a request for n searches.
+            assert_eq!(
+                bucket_of_capacity(n.next_power_of_two()),
+                bucket_for_request(n)
+            );
+            // And every buffer in that bucket holds n.
+            assert!(1 << bucket_for_request(n) >= n);
+        }
+    }
+
+    #[test]
+    fn a_recycled_buffer_is_reused_and_comes_back_empty() {
+        clear_pool();
+        let mut v = take::<f32>(1000);
+        v.extend((0..1000).map(|i| i as f32 + 1.0));
+        let ptr = v.as_ptr();
+        recycle(v);
+        let before = pool_stats();
+        assert_eq!(before.pooled_bytes, 1024 * 4);
+        let w = take::<f32>(900);
+        assert_eq!(w.as_ptr(), ptr, "same allocation");
+        assert!(w.is_empty(), "handed out with length 0");
+        assert_eq!(pool_stats().reused, before.reused + 1);
+        assert_eq!(pool_stats().pooled_bytes, 0);
+        recycle(w);
+        let z = zeros::<f32>(1000);
+        assert_eq!(z.as_ptr(), ptr);
+        assert!(z.iter().all(|&x| x == 0.0), "old values leaked into zeros");
+    }
+
+    #[test]
+    fn the_pool_stays_within_its_limit() {
+        let limit = pool_limit();
+        set_pool_limit(10 * 1024 * 8);
+        for _ in 0..50 {
+            recycle(Vec::<f64>::with_capacity(1024));
+        }
+        assert_eq!(pool_stats().pooled_bytes, 10 * 1024 * 8);
+        set_pool_limit(0);
+        recycle(Vec::<f64>::with_capacity(1024));
+        assert_eq!(pool_stats().pooled_bytes, 0, "limit 0 disables pooling");
+        set_pool_limit(limit);
+    }
+
+    #[test]
+    fn types_have_separate_buckets() {
+        clear_pool();
+        recycle(Vec::<f64>::with_capacity(64));
+        let f = take::<f32>(64);
+        assert!(f.capacity() >= 64);
+        assert_eq!(pool_stats().pooled_bytes, 64 * 8, "the f64 buffer stays");
+        clear_pool();
+    }
+}
