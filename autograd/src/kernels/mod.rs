@@ -1,8 +1,10 @@
 //! Compute kernels on plain buffers: elementwise maps, reductions, GEMM, FFT and cyclic
 //! correlation. They know nothing of the tape; the ops in `ops/` call them and record the result.
 
+pub mod blocked;
 pub mod circulant;
 pub mod elementwise;
 pub mod fft;
 pub mod matmul;
+pub mod parallel;
 pub mod reduce;
