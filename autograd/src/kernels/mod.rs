@@ -1,7 +1,8 @@
-//! Compute kernels on plain buffers: elementwise maps, reductions, GEMM, FFT and cyclic
+//! Compute kernels on plain buffers: elementwise maps, reductions, softmax cross-entropy, GEMM, FFT and cyclic
 //! correlation. They know nothing of the tape; the ops in `ops/` call them and record the result.
 
 pub mod elementwise;
 pub mod fft;
 pub mod matmul;
 pub mod reduce;
+pub mod softmax;
