@@ -416,3 +416,142 @@ fn the_checker_catches_a_wrong_gradient() {
     );
     assert!(report.to_string().contains("FAILED"));
 }
+
+// ----- fused ops ---------------------------------------------------------------------------
+
+/// Labels in `0..k` for `n` rows.
+fn random_labels(n: usize, k: usize, rng: &mut StdRng) -> Vec<usize> {
+    (0..n).map(|_| rng.gen_range(0..k)).collect()
+}
+
+#[test]
+fn relu_grad_on_random_shapes() {
+    let mut r = rng(20);
+    for _ in 0..6 {
+        let dims = random_dims(&mut r);
+        let g = randn(&dims, &mut r);
+        let x = away_from_zero(&dims, &mut r);
+        check2(
+            "relu_grad",
+            |v| v[0].relu_grad(&v[1]),
+            &[g.clone(), x.clone()],
+        );
+        // Large gradients (central differences still resolve them) and inputs far from the kink.
+        let big = g.mul_scalar(1e3);
+        let far = x.mul_scalar(1e6);
+        check2("relu_grad extreme", |v| v[0].relu_grad(&v[1]), &[big, far]);
+    }
+    // Through a strided (transposed) gradient and a broadcast one.
+    let x = away_from_zero(&[3, 4], &mut r);
+    check2(
+        "relu_grad of a transposed gradient",
+        |v| v[0].t().relu_grad(&v[1]),
+        &[randn(&[4, 3], &mut r), x.clone()],
+    );
+    check2(
+        "relu_grad of a broadcast gradient",
+        |v| v[0].broadcast_to([3, 4]).relu_grad(&v[1]),
+        &[randn(&[4], &mut r), x],
+    );
+}
+
+#[test]
+fn relu_grad_matches_its_formula_and_names_both_shapes() {
+    let g = Tensor::<f64>::from_vec(vec![1.0, 2.0, 3.0, 4.0], [4]).unwrap();
+    let x = Tensor::from_vec(vec![-1.0, 0.0, 0.5, 2.0], [4]).unwrap();
+    assert_eq!(g.relu_grad(&x).to_vec(), vec![0.0, 0.0, 3.0, 4.0]);
+    let err = g.try_relu_grad(&Tensor::zeros([2, 2])).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "relu_grad: gradient [4] and input [2, 2] differ"
+    );
+}
+
+#[test]
+fn fused_softmax_cross_entropy_on_random_shapes() {
+    let mut r = rng(21);
+    for _ in 0..5 {
+        let (n, k) = (r.gen_range(1..=6), r.gen_range(1..=5));
+        let labels = random_labels(n, k, &mut r);
+        let x = randn(&[n, k], &mut r);
+        let sce = |v: &[T]| v[0].softmax_cross_entropy(&labels);
+        check2("softmax_cross_entropy", sce, &[x.clone()]);
+        check2("softmax_cross_entropy x400", sce, &[x.mul_scalar(400.0)]);
+        // Scaled by a second input: the backward's gradient in the upstream gradient.
+        check2(
+            "softmax_cross_entropy * a",
+            |v| v[0].softmax_cross_entropy(&labels).mul(&v[1]),
+            &[x.clone(), randn(&[], &mut r)],
+        );
+        // Third order: gradgradcheck of the gradient map x -> <d ce / dx, w>.
+        let w = randn(&[n, k], &mut r);
+        // (Recording on: gradgradcheck probes the output shape under no_grad.)
+        let grad_dot_w = |v: &[T]| {
+            autograd::set_grad_enabled(true, || {
+                let ce = v[0].softmax_cross_entropy(&labels);
+                let gx = autograd::grad(&ce, &[&v[0]], true).unwrap().remove(0);
+                gx.mul(&w).sum_all()
+            })
+        };
+        check2(
+            "softmax_cross_entropy third order",
+            grad_dot_w,
+            &[x.clone()],
+        );
+    }
+}
+
+#[test]
+fn fused_softmax_cross_entropy_matches_the_composite_formula() {
+    let mut r = rng(22);
+    let (n, k) = (7, 5);
+    let labels = random_labels(n, k, &mut r);
+    for scale in [1.0, 400.0] {
+        let x = randn(&[n, k], &mut r).mul_scalar(scale).requires_grad();
+        let fused = x.softmax_cross_entropy(&labels);
+        let composite = x.log_softmax(1).gather_rows(&labels).mean_all().neg();
+        assert!((fused.item() - composite.item()).abs() < 1e-12 * scale);
+        let gf = autograd::grad(&fused, &[&x], false).unwrap().remove(0);
+        let gc = autograd::grad(&composite, &[&x], false).unwrap().remove(0);
+        for (a, b) in gf.to_vec().into_iter().zip(gc.to_vec()) {
+            assert!((a - b).abs() < 1e-12, "{a} vs {b}");
+        }
+    }
+}
+
+#[test]
+fn fused_softmax_cross_entropy_at_plus_minus_1000() {
+    // Row 0: logsumexp(1000, -1000, 0) - (-1000) = 2000 (+ e^-1000); row 1: label has the max.
+    let x = Tensor::<f64>::from_vec(vec![1000.0, -1000.0, 0.0, -1000.0, 1000.0, 999.0], [2, 3])
+        .unwrap()
+        .requires_grad();
+    let ce = x.softmax_cross_entropy(&[1, 1]);
+    let row1 = (1.0 + (-1f64).exp()).ln();
+    assert!((ce.item() - (2000.0 + row1) / 2.0).abs() < 1e-9);
+    ce.backward();
+    let g = x.grad().unwrap().to_vec();
+    assert!(g.iter().all(|v| v.is_finite()), "{g:?}");
+    // (softmax - onehot) / 2: row 0 puts all mass on column 0 and takes it from column 1.
+    let p = 1.0 / (1.0 + (-1f64).exp());
+    let want = [0.5, -0.5, 0.0, 0.0, (p - 1.0) / 2.0, (1.0 - p) / 2.0];
+    for (a, b) in g.iter().zip(want) {
+        assert!((a - b).abs() < 1e-12, "{g:?}");
+    }
+    check2(
+        "softmax_cross_entropy at +-1000",
+        |v| v[0].softmax_cross_entropy(&[1, 1]),
+        &[x.detach()],
+    );
+}
+
+#[test]
+fn bias_gradient_sums_over_the_batch() {
+    // x W + b with b broadcast over a batch of 5: db = sum of the upstream gradient over rows.
+    let mut r = rng(23);
+    let x = randn(&[5, 3], &mut r);
+    check2(
+        "linear with bias",
+        |v| x.matmul(&v[0]).add(&v[1]).tanh().sum_all(),
+        &[randn(&[3, 37], &mut r), randn(&[37], &mut r)],
+    );
+}

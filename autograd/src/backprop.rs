@@ -44,6 +44,8 @@ pub(crate) enum Op<T: Float> {
     Tanh(Tensor<T>),
     Sigmoid(Tensor<T>),
     Relu(Tensor<T>),
+    /// `relu_grad(g, x) = g * 1[x > 0]`.
+    ReluGrad(Tensor<T>, Tensor<T>),
     Softplus(Tensor<T>),
     Matmul(Tensor<T>, Tensor<T>),
     Copy(Tensor<T>),
@@ -61,6 +63,10 @@ pub(crate) enum Op<T: Float> {
     CyclicCorrWeight(Tensor<T>, Tensor<T>),
     Dft(Tensor<T>),
     DftAdjoint(Tensor<T>),
+    /// Mean softmax cross-entropy of logits `x` with these labels.
+    SoftmaxCrossEntropy(Tensor<T>, Arc<[usize]>),
+    /// Its backward at logits `x` for the output gradient `g`: `(softmax(x) - onehot) g / n`.
+    SoftmaxCrossEntropyGrad(Tensor<T>, Tensor<T>, Arc<[usize]>),
 }
 
 type Grads<T> = SmallVec<[Option<Tensor<T>>; 2]>;
@@ -82,7 +88,9 @@ impl<T: Float> Op<T> {
             | Matmul(a, b)
             | CyclicCorr(a, b)
             | CyclicConv(a, b)
-            | CyclicCorrWeight(a, b) => smallvec![a, b],
+            | CyclicCorrWeight(a, b)
+            | ReluGrad(a, b)
+            | SoftmaxCrossEntropyGrad(a, b, _) => smallvec![a, b],
             AddScalar(x)
             | MulScalar(x, _)
             | PowScalar(x, _)
@@ -106,7 +114,8 @@ impl<T: Float> Op<T> {
             | Sum(x, _)
             | Max(x, _)
             | Dft(x)
-            | DftAdjoint(x) => {
+            | DftAdjoint(x)
+            | SoftmaxCrossEntropy(x, _) => {
                 smallvec![x]
             }
             Concat(xs, _) => xs.iter().collect(),
@@ -153,7 +162,9 @@ impl<T: Float> Op<T> {
             Tanh(x) => smallvec![need(x, || g.mul(&out.mul(out).neg().add_scalar(T::one())))],
             // d sigmoid = s (1 - s)
             Sigmoid(x) => smallvec![need(x, || g.mul(&out.mul(&out.neg().add_scalar(T::one()))))],
-            Relu(x) => smallvec![need(x, || g.mul(&x.positive_mask()))],
+            Relu(x) => smallvec![need(x, || g.relu_grad(x))],
+            // Linear in dy; the mask 1[x > 0] is flat in x (almost everywhere).
+            ReluGrad(dy, x) => smallvec![need(dy, || g.relu_grad(x)), None],
             // d softplus = sigmoid
             Softplus(x) => smallvec![need(x, || g.mul(&x.sigmoid()))],
             // C = A B: dA = G B^T, dB = A^T G (transposes are stride views). An operand that is
@@ -237,6 +248,25 @@ impl<T: Float> Op<T> {
             // The DFT is linear: its backward is its adjoint, and the adjoint's is the DFT.
             Dft(x) => smallvec![need(x, || g.dft_adjoint())],
             DftAdjoint(x) => smallvec![need(x, || g.dft())],
+            SoftmaxCrossEntropy(x, labels) => {
+                smallvec![need(x, || x.softmax_cross_entropy_grad(labels, g))]
+            }
+            // out = c (s - Y) with s = softmax(x) by rows, Y = onehot(labels), c = dl / n, and
+            // upstream gradient G. Then d/dc = sum(G (s - Y)) / n, and since
+            // ds_ij/dx_il = s_ij (d_jl - s_il): d/dx = c s (G - rowsum(G s)). Written with
+            // recorded ops (the softmax recomputed) so that third derivatives work too.
+            SoftmaxCrossEntropyGrad(x, dl, labels) => smallvec![
+                need(x, || {
+                    let s = x.softmax(1);
+                    let gs = g.mul(&s);
+                    let n = T::of(x.dims()[0] as f64);
+                    gs.sub(&s.mul(&gs.sum(&[1], true))).mul(&dl.div_scalar(n))
+                }),
+                need(dl, || {
+                    let unit = x.softmax_cross_entropy_grad(labels, &Tensor::ones(dl.dims()));
+                    g.mul(&unit).sum_all().reshape(dl.dims())
+                })
+            ],
         }
     }
 }

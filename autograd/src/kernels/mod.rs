@@ -1,4 +1,4 @@
-//! Compute kernels on plain buffers: elementwise maps, reductions, GEMM, FFT and cyclic
+//! Compute kernels on plain buffers: elementwise maps, reductions, softmax cross-entropy, GEMM, FFT and cyclic
 //! correlation. They know nothing of the tape; the ops in `ops/` call them and record the result.
 
 pub mod blocked;
@@ -8,3 +8,4 @@ pub mod fft;
 pub mod matmul;
 pub mod parallel;
 pub mod reduce;
+pub mod softmax;

@@ -1,4 +1,5 @@
-//! Functions built from the primitive ops: log-sum-exp, softmax, losses and norms. Their
+//! Functions built from the primitive ops: log-sum-exp, softmax, losses and norms (the
+//! softmax cross-entropy is a fused op of its own, in `fused.rs`). Their
 //! gradients (of any order) follow from the primitives' rules.
 
 use crate::element::Float;
@@ -44,35 +45,6 @@ impl<T: Float> Tensor<T> {
     #[track_caller]
     pub fn log_softmax(&self, axis: usize) -> Tensor<T> {
         self.sub(&self.log_sum_exp(&[axis], true))
-    }
-
-    /// Softmax cross-entropy of logits `[n, k]` with integer labels in `0..k`:
-    /// `mean_i (logsumexp(x_i) - x_i[label_i])`.
-    ///
-    /// # Panics
-    /// If `self` is not `[n, k]`, there are not `n` labels, or a label is `>= k`.
-    #[track_caller]
-    pub fn softmax_cross_entropy(&self, labels: &[usize]) -> Tensor<T> {
-        ok(self.try_softmax_cross_entropy(labels))
-    }
-
-    /// Fallible form of [`softmax_cross_entropy`](Tensor::softmax_cross_entropy).
-    pub fn try_softmax_cross_entropy(&self, labels: &[usize]) -> Result<Tensor<T>> {
-        if self.rank() != 2 {
-            return Err(Error::new(
-                "softmax_cross_entropy",
-                format!("expects logits [n, k], got shape {:?}", self.shape()),
-            ));
-        }
-        let picked = self.log_softmax(1).try_gather_rows(labels).map_err(|e| {
-            Error::new(
-                "softmax_cross_entropy",
-                e.to_string()
-                    .trim_start_matches("gather_rows: ")
-                    .to_string(),
-            )
-        })?;
-        Ok(picked.mean_all().neg())
     }
 
     /// The logistic loss of margins `z` (e.g. `z_i = y_i <w, x_i>`), averaged:

@@ -2,11 +2,13 @@
 //!
 //! Each primitive computes its result with a kernel and records an [`Op`](crate::backprop) whose
 //! backward rule lives in `backprop.rs`. Composite functions (softmax, losses, norms) are built
-//! from primitives, so they need no rule of their own.
+//! from primitives, so they need no rule of their own. Fused ops (`fused.rs`) compute in one
+//! pass what a chain of primitives would compute with temporaries.
 
 mod arith;
 mod composite;
 mod cyclic;
+mod fused;
 mod linalg;
 mod reduce;
 mod shape_ops;

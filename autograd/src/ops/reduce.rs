@@ -115,3 +115,24 @@ impl<T: Float> Tensor<T> {
         self.max(&axes, false)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::Tensor;
+
+    /// The fold runs in interleaved lanes; a NaN in any lane, or in the tail after the last
+    /// full lane block, must still make the maximum NaN.
+    #[test]
+    fn max_is_nan_wherever_the_nan_sits() {
+        for at in [0, 5, 21, 39] {
+            let mut v = vec![1.0f32; 40];
+            v[30] = 5.0;
+            v[at] = f32::NAN;
+            let x = Tensor::from_vec(v, [40]).unwrap();
+            assert!(x.max_all().item().is_nan(), "NaN at {at}");
+        }
+        let x = Tensor::from_vec((0..40).map(|i| (i % 17) as f32).collect(), [40]).unwrap();
+        assert_eq!(x.max_all().item(), 16.0);
+        assert_eq!(x.reshape([4, 10]).max(&[0], false).to_vec()[6], 16.0);
+    }
+}

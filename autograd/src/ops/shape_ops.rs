@@ -337,15 +337,23 @@ impl<T: Float> Tensor<T> {
 
     /// Fallible form of [`gather_rows`](Tensor::gather_rows).
     pub fn try_gather_rows(&self, cols: &[usize]) -> Result<Tensor<T>> {
+        let [_, k] = self.check_row_indices("gather_rows", cols)?;
+        let flat: Vec<usize> = cols.iter().enumerate().map(|(i, &c)| i * k + c).collect();
+        self.flatten().try_index_select(0, &flat)
+    }
+
+    /// Checks that `self` is a matrix `[n, k]` and `cols` holds `n` column indices `< k`
+    /// (one per row); returns `[n, k]`. Errors are reported under `op`.
+    pub(crate) fn check_row_indices(&self, op: &'static str, cols: &[usize]) -> Result<[usize; 2]> {
         let &[n, k] = self.dims() else {
             return Err(Error::new(
-                "gather_rows",
+                op,
                 format!("expects a matrix, got shape {:?}", self.shape()),
             ));
         };
         if cols.len() != n {
             return Err(Error::new(
-                "gather_rows",
+                op,
                 format!(
                     "{} indices for the {n} rows of {:?}",
                     cols.len(),
@@ -355,15 +363,14 @@ impl<T: Float> Tensor<T> {
         }
         if let Some((i, &c)) = cols.iter().enumerate().find(|(_, &c)| c >= k) {
             return Err(Error::new(
-                "gather_rows",
+                op,
                 format!(
                     "index {c} (row {i}) out of range for the {k} columns of {:?}",
                     self.shape()
                 ),
             ));
         }
-        let flat: Vec<usize> = cols.iter().enumerate().map(|(i, &c)| i * k + c).collect();
-        self.flatten().try_index_select(0, &flat)
+        Ok([n, k])
     }
 }
 
