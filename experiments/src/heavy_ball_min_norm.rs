@@ -9,7 +9,9 @@
 //! `Ctx::iterate` (logged, checkpointed, resumable). It is registered in `crate::TUTORIALS`
 //! (listed by `experiments list`, not run by `experiments all`), so
 //!
-//!     cargo run --release -p experiments -- run heavy_ball_min_norm --quick
+//! ```text
+//! cargo run --release -p experiments -- run heavy_ball_min_norm --quick
+//! ```
 //!
 //! writes `results/heavy_ball_min_norm/{summary.json, *.csv, *.svg, *.png}`, adds its section to
 //! `results/REPORT.md` and prints the verdict. `experiments/tests/guide_experiment.rs` runs it.

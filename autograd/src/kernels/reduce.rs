@@ -49,7 +49,10 @@ pub fn fold_axes<T: Float>(
             return pool::filled(outputs, init);
         }
         let mut out = pool::take(outputs);
-        out.extend(data.chunks_exact(run).map(|chunk| fold_run(chunk, init, &f)));
+        out.extend(
+            data.chunks_exact(run)
+                .map(|chunk| fold_run(chunk, init, &f)),
+        );
         return out;
     }
     let mut out = pool::filled(outputs, init);
