@@ -4,23 +4,24 @@
 //! * `autograd_step`: forward, `backward`, and the SGD update done by hand with `update`
 //!   (`benches/common/mlp.rs`); `autograd_step_no_pool` the same with the buffer pool off.
 //! * `gemms_only`: the 8 matrix products that step performs, by `matrixmultiply::sgemm`
-//!   directly: 3 forward (`X W1^T`, `H1 W2^T`, `H2 W3^T`), 3 weight gradients (`G^T H`) and 2
+//!   directly (`gemms_only_autograd`: by autograd's own GEMM kernels, the floor of our step): 3 forward (`X W1^T`, `H1 W2^T`, `H2 W3^T`), 3 weight gradients (`G^T H`) and 2
 //!   input gradients (`G W`; none for the data). Their ratio is the framework's overhead.
 //!
-//! Threads: `matrixmultiply` (feature `threading`) reads `MATMUL_NUM_THREADS` **once per
-//! process**, the first time it multiplies, clamped to 1..=4; unset, it uses the number of
-//! *physical* cores (`num_cpus::get_physical`). Per GEMM it then uses fewer threads when the
-//! matrices are small (`(m k + k n) / 2^14` threads at most). So one thread and two are two runs
-//! of this bench:
+//! Threads: autograd's own GEMMs split a product across two cores when `AUTOGRAD_NUM_THREADS`
+//! (or `autograd::kernels::parallel::set_num_threads`) allows 2 (default: the number of logical
+//! CPUs, capped at 2). The `gemms_only` baseline is raw `matrixmultiply`, whose `threading`
+//! feature reads `MATMUL_NUM_THREADS` once per process (unset: the physical cores). So one
+//! thread and two are two runs of this bench, each setting both variables:
 //!
-//!     MATMUL_NUM_THREADS=1 cargo bench --bench mlp_step -- --warm-up-time 1 --measurement-time 3
-//!     MATMUL_NUM_THREADS=2 cargo bench --bench mlp_step -- --warm-up-time 1 --measurement-time 3
+//!     AUTOGRAD_NUM_THREADS=1 MATMUL_NUM_THREADS=1 cargo bench --bench mlp_step -- --warm-up-time 1 --measurement-time 3
+//!     AUTOGRAD_NUM_THREADS=2 MATMUL_NUM_THREADS=2 cargo bench --bench mlp_step -- --warm-up-time 1 --measurement-time 3
 //!
 //! The group name records the setting; the throughput line ("elem/s") is steps per second.
 
 #[path = "common/mlp.rs"]
 mod mlp;
 
+use autograd::kernels::matmul::{self, MatRef};
 use autograd::{pool_limit, set_pool_limit};
 use criterion::{black_box, criterion_group, criterion_main, Criterion, Throughput};
 use mlp::{MlpStep, BATCH, SIZES};
@@ -28,10 +29,12 @@ use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 
 fn threads_label() -> String {
-    match std::env::var("MATMUL_NUM_THREADS") {
-        Ok(s) if !s.is_empty() => format!("threads={s}"),
-        _ => "threads=default".to_string(),
-    }
+    let var = |name| std::env::var(name).ok().filter(|s: &String| !s.is_empty());
+    format!(
+        "threads={}/mm={}",
+        autograd::kernels::parallel::num_threads(),
+        var("MATMUL_NUM_THREADS").unwrap_or_else(|| "default".into())
+    )
 }
 
 /// The step with the buffer pool on (the default), and off to show what it saves.
@@ -49,27 +52,59 @@ fn autograd_step(c: &mut Criterion, group: &str) {
     g.finish();
 }
 
-/// `C = A B` for row-major `A` (`m x k`, or its transpose when `ta`) and `B` (`k x n`, or its
-/// transpose when `tb`).
+/// A GEMM routine on row-major buffers: `C = A B` with `A` `m x k` (or its transpose when `ta`)
+/// and `B` `k x n` (or its transpose when `tb`).
+type Gemm = fn(usize, usize, usize, &[f32], bool, &[f32], bool, &mut [f32]);
+
+/// The operands as strided matrices (transposes by strides, as the tape passes them).
+fn operands<'a>(
+    (m, k, n): (usize, usize, usize),
+    a: &'a [f32],
+    ta: bool,
+    b: &'a [f32],
+    tb: bool,
+) -> (MatRef<'a, f32>, MatRef<'a, f32>) {
+    let mat = |data, rows, cols, t: bool| {
+        let (row_stride, col_stride) = if t { (1, rows) } else { (cols, 1) };
+        MatRef {
+            data,
+            offset: 0,
+            rows,
+            cols,
+            row_stride,
+            col_stride,
+        }
+    };
+    (mat(a, m, k, ta), mat(b, k, n, tb))
+}
+
+/// [`Gemm`] by raw `matrixmultiply::sgemm`.
 #[allow(clippy::too_many_arguments)]
-fn gemm(m: usize, k: usize, n: usize, a: &[f32], ta: bool, b: &[f32], tb: bool, c: &mut [f32]) {
-    let (rsa, csa) = if ta { (1, m as isize) } else { (k as isize, 1) };
-    let (rsb, csb) = if tb { (1, k as isize) } else { (n as isize, 1) };
-    assert!(a.len() >= m * k && b.len() >= k * n && c.len() >= m * n);
-    // SAFETY: the strides address m x k, k x n and m x n row-major buffers of at least these
-    // lengths (asserted); `c` is a distinct &mut.
+fn gemm_matrixmultiply(
+    m: usize,
+    k: usize,
+    n: usize,
+    a: &[f32],
+    ta: bool,
+    b: &[f32],
+    tb: bool,
+    c: &mut [f32],
+) {
+    let (a, b) = operands((m, k, n), a, ta, b, tb);
+    assert!(a.in_bounds() && b.in_bounds() && c.len() == m * n);
+    // SAFETY: the operands are in bounds (asserted) and `c` is a distinct m x n buffer.
     unsafe {
         matrixmultiply::sgemm(
             m,
             k,
             n,
             1.0,
-            a.as_ptr(),
-            rsa,
-            csa,
-            b.as_ptr(),
-            rsb,
-            csb,
+            a.data.as_ptr(),
+            a.row_stride as isize,
+            a.col_stride as isize,
+            b.data.as_ptr(),
+            b.row_stride as isize,
+            b.col_stride as isize,
             0.0,
             c.as_mut_ptr(),
             n as isize,
@@ -78,7 +113,24 @@ fn gemm(m: usize, k: usize, n: usize, a: &[f32], ta: bool, b: &[f32], tb: bool, 
     }
 }
 
-fn gemms_only(c: &mut Criterion, group: &str) {
+/// [`Gemm`] by autograd's GEMM dispatch (the kernels the tape runs).
+#[allow(clippy::too_many_arguments)]
+fn gemm_autograd(
+    m: usize,
+    k: usize,
+    n: usize,
+    a: &[f32],
+    ta: bool,
+    b: &[f32],
+    tb: bool,
+    c: &mut [f32],
+) {
+    let (a, b) = operands((m, k, n), a, ta, b, tb);
+    matmul::gemm(a, b, c)
+}
+
+/// The step's eight products alone, by `gemm` (no tape, no elementwise work).
+fn gemms_only(c: &mut Criterion, group: &str, name: &str, gemm: Gemm) {
     let mut rng = StdRng::seed_from_u64(1);
     let mut v = |n: usize| -> Vec<f32> { (0..n).map(|_| rng.gen_range(-1.0..1.0)).collect() };
     let [d0, d1, d2, d3] = SIZES;
@@ -93,7 +145,7 @@ fn gemms_only(c: &mut Criterion, group: &str) {
     let (mut dh2, mut dh1) = (vec![0.0; BATCH * d2], vec![0.0; BATCH * d1]);
     let mut g = c.benchmark_group(group);
     g.throughput(Throughput::Elements(1));
-    g.bench_function("gemms_only", |b| {
+    g.bench_function(name, |b| {
         b.iter(|| {
             gemm(BATCH, d0, d1, &x, false, &w1, true, &mut h1); // H1 = X W1^T
             gemm(BATCH, d1, d2, &h1, false, &w2, true, &mut h2); // H2 = H1 W2^T
@@ -111,7 +163,8 @@ fn gemms_only(c: &mut Criterion, group: &str) {
 
 fn benches(c: &mut Criterion) {
     let group = format!("mlp_step/{}", threads_label());
-    gemms_only(c, &group);
+    gemms_only(c, &group, "gemms_only", gemm_matrixmultiply);
+    gemms_only(c, &group, "gemms_only_autograd", gemm_autograd);
     autograd_step(c, &group);
 }
 
