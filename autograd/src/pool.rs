@@ -12,8 +12,8 @@
 //! * Bounded: each thread keeps at most [`pool_limit`] bytes per element type (default
 //!   [`DEFAULT_POOL_LIMIT`]); a buffer that would exceed it goes back to the allocator.
 //!   [`set_pool_limit`]`(0)` disables pooling on this thread, [`clear_pool`] frees what it holds.
-//! * Never leaks values: [`take`] hands out buffers of length 0 (the caller pushes every
-//!   element) and [`zeros`] fills them; no caller sees what a buffer held before.
+//! * Never leaks values: `take` hands out buffers of length 0 (the caller pushes every
+//!   element) and `zeros` fills them; no caller sees what a buffer held before.
 //! * Per thread, no locks: a buffer freed on another thread joins that thread's pool.
 //! * The small reference-counted shell around each buffer (shared by a tensor and its views) is
 //!   recycled too, at most [`MAX_SHELLS`] per thread, so a warm op allocates only its node.

@@ -14,7 +14,7 @@
 //!
 //! Each tile keeps `MR x NR` accumulators in registers (`MR = 6` rows, `NR` = two 256-bit
 //! vectors: 16 `f32` or 8 `f64`), so one step of the reduction loads two vectors and `MR`
-//! scalars for `2 MR` vector FMAs ([`tile`]). On x86-64 with AVX2 + FMA (detected at run time)
+//! scalars for `2 MR` vector FMAs (`tile`). On x86-64 with AVX2 + FMA (detected at run time)
 //! the tile runs on `std::arch` intrinsics (module `avx2`); elsewhere a portable loop of
 //! `mul_add` computes it. (LLVM does not vectorise the portable loop by itself: it was
 //! measured to compile to scalar FMAs even with AVX2 enabled.)

@@ -1,5 +1,5 @@
 //! Elementwise maps over contiguous buffers and broadcasting binary maps over strided ones.
-//! Outputs are drawn from the buffer [pool](crate::pool), so a warm training loop reuses them.
+//! Outputs are drawn from the buffer [`pool`], so a warm training loop reuses them.
 
 use crate::element::Float;
 use crate::pool;

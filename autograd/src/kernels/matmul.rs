@@ -107,7 +107,7 @@ pub const PARALLEL_MIN_FLOPS: usize = 1 << 21;
 /// The GEMM implementations [`gemm`] chooses from.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Kernel {
-    /// Our packed `MR x NR` micro-kernel ([`blocked`](super::blocked)) on `C = A B`.
+    /// Our packed `MR x NR` micro-kernel ([`blocked`]) on `C = A B`.
     Blocked,
     /// Blocks of dot products of contiguous rows, without packing, for `A B` with both
     /// operands contiguous along `k` (a dense layer's `X W^T`); falls back to `Blocked` for

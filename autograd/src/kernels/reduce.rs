@@ -2,7 +2,7 @@
 //!
 //! Two layouts cover what training needs in one vectorized pass each:
 //! - reducing a *suffix* of the axes (a sum over a row, `sum_all`): each output folds one
-//!   contiguous run, in [`LANES`] interleaved partial folds so the adds do not wait on each other;
+//!   contiguous run, in `LANES` interleaved partial folds so the adds do not wait on each other;
 //! - reducing a *prefix* of the axes (the bias gradient `sum over the batch`): each input row is
 //!   folded elementwise into the output row.
 //!
@@ -28,7 +28,7 @@ pub fn keepdim_shape(shape: &Shape, axes: &[usize]) -> Shape {
 
 /// Folds the contiguous `data` of `shape` over `axes` (sorted, distinct) with `f`, starting
 /// from `init`; the result has the keepdim shape, row-major, in a buffer from the
-/// [pool](crate::pool).
+/// [`pool`].
 ///
 /// `f` must be associative and commutative (sum, max): the fold order is unspecified, so a
 /// floating-point sum may differ from the left-to-right sum by rounding.
