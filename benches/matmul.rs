@@ -4,34 +4,16 @@
 //!
 //! `cargo bench --bench matmul`.
 
+#[path = "common/raw_gemm.rs"]
+mod raw_gemm;
+
 use autograd::kernels::blocked;
 use autograd::kernels::matmul::{self, MatRef};
 use autograd::{Float, Tensor};
 use criterion::{black_box, criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 use rand::rngs::StdRng;
 use rand::SeedableRng;
-
-fn raw_gemm<T: Float>(n: usize, a: &[T], b: &[T], c: &mut [T]) {
-    // SAFETY: a, b, c are n x n row-major buffers.
-    unsafe {
-        T::gemm(
-            n,
-            n,
-            n,
-            T::one(),
-            a.as_ptr(),
-            n as isize,
-            1,
-            b.as_ptr(),
-            n as isize,
-            1,
-            T::zero(),
-            c.as_mut_ptr(),
-            n as isize,
-            1,
-        )
-    }
-}
+use raw_gemm::matrixmultiply_gemm;
 
 fn forward<T: Float>(c: &mut Criterion, sizes: &[usize]) {
     let mut g = c.benchmark_group(format!("matmul_{}", T::DTYPE));
@@ -43,8 +25,12 @@ fn forward<T: Float>(c: &mut Criterion, sizes: &[usize]) {
         let b = Tensor::<T>::normal([n, n], 0.0, 1.0, &mut rng);
         let (av, bv) = (a.to_vec(), b.to_vec());
         let mut cv = vec![T::zero(); n * n];
-        g.bench_with_input(BenchmarkId::new("matrixmultiply", n), &n, |bch, &n| {
-            bch.iter(|| raw_gemm(n, black_box(&av), black_box(&bv), &mut cv))
+        let (am, bm) = (
+            MatRef::dense(&av, n, n, false),
+            MatRef::dense(&bv, n, n, false),
+        );
+        g.bench_with_input(BenchmarkId::new("matrixmultiply", n), &n, |bch, _| {
+            bch.iter(|| matrixmultiply_gemm(black_box(am), black_box(bm), &mut cv))
         });
         g.bench_with_input(BenchmarkId::new("tensor", n), &n, |bch, _| {
             bch.iter(|| black_box(&a).matmul(black_box(&b)))
@@ -107,7 +93,7 @@ fn mlp_shapes(c: &mut Criterion) {
         g.throughput(Throughput::Elements((2 * m * k * n) as u64)); // flops
         let av = Tensor::<f32>::normal([m * k], 0.0, 1.0, &mut rng).to_vec();
         let bv = Tensor::<f32>::normal([k * n], 0.0, 1.0, &mut rng).to_vec();
-        let (a, b) = (mat(&av, m, k, ta), mat(&bv, k, n, tb));
+        let (a, b) = (MatRef::dense(&av, m, k, ta), MatRef::dense(&bv, k, n, tb));
         let mut cv = vec![0.0f32; m * n];
         g.bench_function(BenchmarkId::new("matrixmultiply", name), |bch| {
             bch.iter(|| matrixmultiply_gemm(black_box(a), black_box(b), &mut cv))
@@ -120,43 +106,6 @@ fn mlp_shapes(c: &mut Criterion) {
         });
     }
     g.finish();
-}
-
-/// A row-major `rows x cols` matrix over `data`, or the transpose of a row-major `cols x rows`
-/// one.
-fn mat<T>(data: &[T], rows: usize, cols: usize, transposed: bool) -> MatRef<'_, T> {
-    let (row_stride, col_stride) = if transposed { (1, rows) } else { (cols, 1) };
-    MatRef {
-        data,
-        offset: 0,
-        rows,
-        cols,
-        row_stride,
-        col_stride,
-    }
-}
-
-/// `matrixmultiply` on the operands of a [`MatRef`] pair, into a row-major `c`.
-fn matrixmultiply_gemm<T: Float>(a: MatRef<'_, T>, b: MatRef<'_, T>, c: &mut [T]) {
-    // SAFETY: `mat` builds in-bounds operands and `c` holds a.rows x b.cols elements.
-    unsafe {
-        T::gemm(
-            a.rows,
-            a.cols,
-            b.cols,
-            T::one(),
-            a.data.as_ptr(),
-            a.row_stride as isize,
-            a.col_stride as isize,
-            b.data.as_ptr(),
-            b.row_stride as isize,
-            b.col_stride as isize,
-            T::zero(),
-            c.as_mut_ptr(),
-            b.cols as isize,
-            1,
-        )
-    }
 }
 
 fn bench(c: &mut Criterion) {

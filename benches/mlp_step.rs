@@ -20,6 +20,8 @@
 
 #[path = "common/mlp.rs"]
 mod mlp;
+#[path = "common/raw_gemm.rs"]
+mod raw_gemm;
 
 use autograd::kernels::matmul::{self, MatRef};
 use autograd::{pool_limit, set_pool_limit};
@@ -64,18 +66,7 @@ fn operands<'a>(
     b: &'a [f32],
     tb: bool,
 ) -> (MatRef<'a, f32>, MatRef<'a, f32>) {
-    let mat = |data, rows, cols, t: bool| {
-        let (row_stride, col_stride) = if t { (1, rows) } else { (cols, 1) };
-        MatRef {
-            data,
-            offset: 0,
-            rows,
-            cols,
-            row_stride,
-            col_stride,
-        }
-    };
-    (mat(a, m, k, ta), mat(b, k, n, tb))
+    (MatRef::dense(a, m, k, ta), MatRef::dense(b, k, n, tb))
 }
 
 /// [`Gemm`] by raw `matrixmultiply::sgemm`.
@@ -91,26 +82,7 @@ fn gemm_matrixmultiply(
     c: &mut [f32],
 ) {
     let (a, b) = operands((m, k, n), a, ta, b, tb);
-    assert!(a.in_bounds() && b.in_bounds() && c.len() == m * n);
-    // SAFETY: the operands are in bounds (asserted) and `c` is a distinct m x n buffer.
-    unsafe {
-        matrixmultiply::sgemm(
-            m,
-            k,
-            n,
-            1.0,
-            a.data.as_ptr(),
-            a.row_stride as isize,
-            a.col_stride as isize,
-            b.data.as_ptr(),
-            b.row_stride as isize,
-            b.col_stride as isize,
-            0.0,
-            c.as_mut_ptr(),
-            n as isize,
-            1,
-        )
-    }
+    raw_gemm::matrixmultiply_gemm(a, b, c)
 }
 
 /// [`Gemm`] by autograd's GEMM dispatch (the kernels the tape runs).

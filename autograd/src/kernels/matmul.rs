@@ -24,6 +24,20 @@ pub struct MatRef<'a, T> {
 }
 
 impl<'a, T> MatRef<'a, T> {
+    /// The `rows x cols` matrix stored row-major in `data`, or, when `transposed`, the transpose
+    /// of the `cols x rows` matrix stored row-major there (a view by strides).
+    pub fn dense(data: &'a [T], rows: usize, cols: usize, transposed: bool) -> Self {
+        let (row_stride, col_stride) = if transposed { (1, rows) } else { (cols, 1) };
+        MatRef {
+            data,
+            offset: 0,
+            rows,
+            cols,
+            row_stride,
+            col_stride,
+        }
+    }
+
     /// True when every element lies inside `data` (an empty matrix always does).
     pub fn in_bounds(&self) -> bool {
         self.rows == 0
@@ -217,20 +231,9 @@ mod tests {
         c
     }
 
-    fn mat(data: &[f64], rows: usize, cols: usize, transposed: bool) -> MatRef<'_, f64> {
-        let (row_stride, col_stride) = if transposed { (1, rows) } else { (cols, 1) };
-        MatRef {
-            data,
-            offset: 0,
-            rows,
-            cols,
-            row_stride,
-            col_stride,
-        }
-    }
-
     /// Every kernel, the dispatch and the two-thread splits (by rows and by columns) agree with
-    /// a triple loop, for all four transpose combinations and edge sizes.
+    /// a triple loop, for all four transpose combinations and sizes that straddle the blocked
+    /// kernel's MR, NR, KC and MC boundaries.
     #[test]
     fn every_kernel_and_split_matches_naive() {
         let mut seed = 7u64;
@@ -255,10 +258,14 @@ mod tests {
                 (200, 64, 70),
                 (5, 500, 600),
                 (130, 100, 90),
+                (6, 8, 16),
+                (7, 257, 17),
+                (150, 40, 33),
+                (145, 513, 8),
             ] {
                 for (ta, tb) in [(false, false), (true, false), (false, true), (true, true)] {
                     let (av, bv) = (rand(m * k), rand(k * n));
-                    let (a, b) = (mat(&av, m, k, ta), mat(&bv, k, n, tb));
+                    let (a, b) = (MatRef::dense(&av, m, k, ta), MatRef::dense(&bv, k, n, tb));
                     let want = naive(a, b);
                     let mut runs = vec![];
                     for kernel in [Kernel::Blocked, Kernel::DotRows, Kernel::MatrixMultiply] {
