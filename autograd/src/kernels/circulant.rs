@@ -113,76 +113,10 @@ fn tile<T: Float + 'static, const NR: usize>(
 #[cfg(target_arch = "x86_64")]
 mod avx2 {
     use std::any::TypeId;
-    use std::arch::x86_64::*;
 
     use super::MR;
-
-    /// A 256-bit vector of `Self` and the three operations the tile needs.
-    trait Lanes: Copy + 'static {
-        type V: Copy;
-        /// Elements per vector.
-        const LANES: usize;
-        unsafe fn zero() -> Self::V;
-        unsafe fn splat(x: Self) -> Self::V;
-        unsafe fn load(p: *const Self) -> Self::V;
-        unsafe fn store(p: *mut Self, v: Self::V);
-        /// `a * b + c`, fused.
-        unsafe fn fma(a: Self::V, b: Self::V, c: Self::V) -> Self::V;
-    }
-
-    macro_rules! lanes {
-        ($t:ty, $v:ty, $n:expr, $setzero:ident, $set1:ident, $loadu:ident, $storeu:ident, $fmadd:ident) => {
-            impl Lanes for $t {
-                type V = $v;
-                const LANES: usize = $n;
-                #[inline]
-                #[target_feature(enable = "avx2,fma")]
-                unsafe fn zero() -> $v {
-                    $setzero()
-                }
-                #[inline]
-                #[target_feature(enable = "avx2,fma")]
-                unsafe fn splat(x: $t) -> $v {
-                    $set1(x)
-                }
-                #[inline]
-                #[target_feature(enable = "avx2,fma")]
-                unsafe fn load(p: *const $t) -> $v {
-                    $loadu(p)
-                }
-                #[inline]
-                #[target_feature(enable = "avx2,fma")]
-                unsafe fn store(p: *mut $t, v: $v) {
-                    $storeu(p, v)
-                }
-                #[inline]
-                #[target_feature(enable = "avx2,fma")]
-                unsafe fn fma(a: $v, b: $v, c: $v) -> $v {
-                    $fmadd(a, b, c)
-                }
-            }
-        };
-    }
-    lanes!(
-        f32,
-        __m256,
-        8,
-        _mm256_setzero_ps,
-        _mm256_set1_ps,
-        _mm256_loadu_ps,
-        _mm256_storeu_ps,
-        _mm256_fmadd_ps
-    );
-    lanes!(
-        f64,
-        __m256d,
-        4,
-        _mm256_setzero_pd,
-        _mm256_set1_pd,
-        _mm256_loadu_pd,
-        _mm256_storeu_pd,
-        _mm256_fmadd_pd
-    );
+    // The same vector operations as the GEMM micro-kernel's.
+    use crate::kernels::blocked::avx::Lanes;
 
     /// [`super::tile`] for `T = f32, NR = 16` or `T = f64, NR = 8` (returns `true`); any other
     /// combination returns `false` untouched.
@@ -217,7 +151,7 @@ mod avx2 {
         stride: usize,
         acc: *mut T,
     ) {
-        let mut sums = [[T::zero(); 2]; MR];
+        let mut sums = [[T::vzero(); 2]; MR];
         for s in 0..steps {
             let b_s = b.add(s * stride);
             let (b0, b1) = (T::load(b_s), T::load(b_s.add(T::LANES)));
