@@ -5,7 +5,7 @@
 //! timer (robust on a loaded machine), then runs the criterion groups:
 //!
 //! 1. GFLOP/s (counting `2 B D^2` flops per kernel) of the naive loop, the direct kernel (with
-//!    its % of this machine's nominal FMA peak) and the FFT path (same flop count, so the
+//!    its % of this core's FMA peak, measured in the same run by `common/peak.rs`) and the FFT path (same flop count, so the
 //!    figure is only comparable), for B = 64, 256, 1024 and D up to 128.
 //! 2. The crossover: for every D in 1..=256 at B = 128, the time of one forward and both
 //!    adjoints (what a training step runs) by the direct kernels and by the FFT path; the
@@ -16,15 +16,14 @@
 //! `CYCLIC_SKIP_REPORT=1 cargo bench --bench cyclic` runs criterion only; arguments after `--`
 //! go to criterion (e.g. a filter such as `cyclic_corr_f32`).
 
+#[path = "common/peak.rs"]
+mod peak;
+
 use std::hint::black_box;
 use std::time::{Duration, Instant};
 
 use criterion::{BenchmarkId, Criterion, Throughput};
 use implicit_bias::autograd::kernels::fft::{self, FftFloat};
-
-/// Nominal single-core FMA peak of the reference machine (AMD EPYC Zen 4 at about 3.6 GHz,
-/// AVX2 + FMA): 2 FMA/cycle x 8 f32 lanes x 2 flops x 3.6 GHz; half that for f64.
-const PEAK_GFLOPS_F32: f64 = 115.2;
 
 /// The row lengths of the crossover sweep.
 const SWEEP_MAX_D: usize = 256;
@@ -132,14 +131,13 @@ fn best_time(mut f: impl FnMut()) -> f64 {
     best
 }
 
-fn peak_gflops<T: FftFloat>() -> f64 {
-    PEAK_GFLOPS_F32 * 4.0 / std::mem::size_of::<T>() as f64
-}
-
 /// Report 1: GFLOP/s of the three paths of each kernel.
 fn throughput_report<T: FftFloat>(dtype: &str) {
-    let peak = peak_gflops::<T>();
-    println!("\n== cyclic {dtype}: GFLOP/s (2 B D^2 flops), nominal peak {peak:.0} GFLOP/s ==");
+    let peak = peak::fma_peak_gflops(std::mem::size_of::<T>() == 8);
+    println!(
+        "\n== cyclic {dtype}: GFLOP/s (2 B D^2 flops); one core's peak {} ==",
+        peak::describe(peak)
+    );
     println!("kernel   B     D   naive  direct (% peak)  fft(equiv)  direct/naive");
     for kernel in kernels::<T>() {
         for b in [64, 256, 1024] {
@@ -155,7 +153,7 @@ fn throughput_report<T: FftFloat>(dtype: &str) {
                 println!(
                     "{:7} {b:4} {d:4} {naive:7.1} {direct:7.1} ({:4.0}%) {fft:11.1} {:12.1}x",
                     kernel.name,
-                    100.0 * direct / peak,
+                    100.0 * direct / peak.unwrap_or(f64::NAN),
                     direct / naive,
                 );
             }

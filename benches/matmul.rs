@@ -4,6 +4,8 @@
 //!
 //! `cargo bench --bench matmul`.
 
+#[path = "common/peak.rs"]
+mod peak;
 #[path = "common/raw_gemm.rs"]
 mod raw_gemm;
 
@@ -109,6 +111,11 @@ fn mlp_shapes(c: &mut Criterion) {
 }
 
 fn bench(c: &mut Criterion) {
+    // The ceiling every GFLOP/s figure below is read against (criterion's "elem/s" = flop/s).
+    println!(
+        "one core's f32 FMA peak: {}",
+        peak::describe(peak::fma_peak_gflops(false))
+    );
     mlp_shapes(c);
     let sizes = [64, 128, 256, 512, 1024];
     forward::<f32>(c, &sizes);

@@ -20,6 +20,8 @@
 
 #[path = "common/mlp.rs"]
 mod mlp;
+#[path = "common/peak.rs"]
+mod peak;
 #[path = "common/raw_gemm.rs"]
 mod raw_gemm;
 
@@ -134,6 +136,11 @@ fn gemms_only(c: &mut Criterion, group: &str, name: &str, gemm: Gemm) {
 }
 
 fn benches(c: &mut Criterion) {
+    // The ceiling every GFLOP/s figure below is read against (criterion's "elem/s" = flop/s).
+    println!(
+        "one core's f32 FMA peak: {}",
+        peak::describe(peak::fma_peak_gflops(false))
+    );
     let group = format!("mlp_step/{}", threads_label());
     gemms_only(c, &group, "gemms_only", gemm_matrixmultiply);
     gemms_only(c, &group, "gemms_only_autograd", gemm_autograd);
