@@ -60,6 +60,17 @@ impl<T: Float> Default for Buckets<T> {
 }
 
 impl<T: Float> Buckets<T> {
+    /// Keeps `v`, emptied, if the pool stays within `limit` bytes; otherwise it is freed.
+    fn keep(&mut self, mut v: Vec<T>, limit: usize) {
+        let cap = v.capacity();
+        let bytes = cap * size_of::<T>();
+        if cap > 0 && self.bytes + bytes <= limit {
+            v.clear();
+            self.bytes += bytes;
+            self.free[bucket_of_capacity(cap)].push(v);
+        }
+    }
+
     fn clear(&mut self) {
         self.free.iter_mut().for_each(Vec::clear);
         self.bytes = 0;
@@ -144,19 +155,10 @@ pub(crate) fn filled<T: Float>(n: usize, value: T) -> Vec<T> {
 }
 
 /// Gives a buffer back to this thread's pool, or to the allocator if the pool is full.
-pub(crate) fn recycle<T: Float>(mut v: Vec<T>) {
-    let cap = v.capacity();
-    if cap == 0 {
-        return;
+pub(crate) fn recycle<T: Float>(v: Vec<T>) {
+    if v.capacity() > 0 {
+        with_buckets::<T, _>(|b, limit, _| b.keep(v, limit));
     }
-    v.clear();
-    with_buckets::<T, _>(|b, limit, _| {
-        let bytes = cap * size_of::<T>();
-        if b.bytes + bytes <= limit {
-            b.bytes += bytes;
-            b.free[bucket_of_capacity(cap)].push(v);
-        }
-    });
 }
 
 /// A recycled storage shell (holding an empty `Vec`, no other owner), if the pool has one.
@@ -170,8 +172,10 @@ pub(crate) fn recycle_shell<T: Float>(mut shell: Arc<Storage<T>>) {
     let Some(storage) = Arc::get_mut(&mut shell) else {
         return;
     };
-    recycle(storage.take());
+    let buffer = storage.take();
+    // One visit to the thread-local pool for both the buffer and its shell.
     with_buckets::<T, _>(|b, limit, _| {
+        b.keep(buffer, limit);
         if limit > 0 && b.shells.len() < MAX_SHELLS {
             b.shells.push(shell);
         }
