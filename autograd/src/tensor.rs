@@ -5,6 +5,7 @@ use crate::backprop::{Op, Recorded};
 use crate::element::Float;
 use crate::error::{ok, Error, Result};
 use crate::kernels::elementwise::gather_strided;
+use crate::node_ref::NodeRef;
 use crate::pool;
 use crate::shape::{Layout, Shape};
 use rand::Rng;
@@ -28,7 +29,7 @@ use std::sync::{Arc, Mutex, RwLock, RwLockReadGuard};
 /// loss.backward();
 /// assert_eq!(w.grad().unwrap().to_vec(), vec![2.0, -4.0]); // 2 w
 /// ```
-pub struct Tensor<T: Float = f64>(pub(crate) Arc<Node<T>>);
+pub struct Tensor<T: Float = f64>(pub(crate) NodeRef<T>);
 
 pub(crate) struct Node<T: Float> {
     pub id: usize,
@@ -225,7 +226,7 @@ impl<T: Float> Tensor<T> {
     ) -> Self {
         let requires_grad = !matches!(history, Recorded::Constant);
         live::add(1);
-        Tensor(Arc::new(Node {
+        Tensor(NodeRef::new(Node {
             id: next_id(),
             stamp,
             storage: ManuallyDrop::new(storage),
