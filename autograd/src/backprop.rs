@@ -392,10 +392,12 @@ pub fn grad<T: Float>(
     found.sort_unstable_by_key(|(t, _)| t.id());
     Ok(inputs
         .iter()
-        .map(|t| match found.binary_search_by_key(&t.id(), |(x, _)| x.id()) {
-            Ok(i) => found[i].1.clone(),
-            Err(_) => Tensor::zeros(t.dims()),
-        })
+        .map(
+            |t| match found.binary_search_by_key(&t.id(), |(x, _)| x.id()) {
+                Ok(i) => found[i].1.clone(),
+                Err(_) => Tensor::zeros(t.dims()),
+            },
+        )
         .collect())
 }
 
