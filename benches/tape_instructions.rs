@@ -51,5 +51,7 @@ fn main() {
     phase_no_grad(&x);
     phase_drop_graph(phase_recorded(&w));
     phase_backward(chain(&w).sum_all());
-    println!("ran each phase once; for instruction counts run this under callgrind (see the source)");
+    println!(
+        "ran each phase once; for instruction counts run this under callgrind (see the source)"
+    );
 }
