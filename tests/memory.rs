@@ -22,6 +22,11 @@ fn a_hundred_thousand_steps_do_not_grow_the_tape() {
         step();
     }
     let warm = live_tensors();
+    // The count sees tensors made here, and tensors dropped on another thread.
+    let kept: Vec<_> = (0..10).map(|_| x.mul_scalar(2.0)).collect();
+    assert_eq!(live_tensors(), warm + 10);
+    std::thread::spawn(move || drop(kept)).join().unwrap();
+    assert_eq!(live_tensors(), warm);
     for _ in 0..100_000 {
         step();
     }

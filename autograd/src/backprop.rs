@@ -1,5 +1,6 @@
 //! The tape: the closed set of recorded ops, each op's backward rule (written once, in one
-//! exhaustive `match`), and the backward walk over the sorted graph.
+//! exhaustive `match`), and the backward walk, which visits the graph in reverse order of the
+//! nodes' stamps.
 //!
 //! Backward rules are written with tensor ops, so when the walk runs with
 //! [`create_graph`](BackwardOptions::create_graph) they are themselves recorded and gradients
@@ -10,8 +11,8 @@ use crate::error::{ok, Error, Result};
 use crate::shape::Dims;
 use crate::tensor::{set_grad_enabled, Tensor};
 use smallvec::{smallvec, SmallVec};
-use std::collections::{HashMap, HashSet};
-use std::hash::{BuildHasherDefault, Hasher};
+use std::cmp::Ordering;
+use std::collections::binary_heap::{BinaryHeap, PeekMut};
 use std::sync::Arc;
 
 /// How a tensor came to be.
@@ -276,29 +277,41 @@ fn keep<T: Float>(x: &Tensor<T>, axes: &[usize]) -> Dims {
     crate::kernels::reduce::keepdim_shape(x.shape(), axes).0
 }
 
-/// Node ids are distinct counters, so hashing one is a multiplication (no SipHash on the
-/// backward pass's hot path).
-#[derive(Default)]
-struct IdHasher(u64);
+/// A gradient on its way back to `node`. A max-heap of these hands out the nodes in an order
+/// the backward pass can use: by decreasing [stamp](Tensor::stamp), and a node's stamp is larger
+/// than each of its inputs', so every node comes out after all the nodes computed from it, with
+/// all their contributions to its gradient. Ties are broken by id, so the contributions to one
+/// node come out one after the other and are summed there: no hash map of pending gradients.
+struct Pending<T: Float> {
+    node: Tensor<T>,
+    grad: Tensor<T>,
+}
 
-impl Hasher for IdHasher {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-
-    fn write(&mut self, bytes: &[u8]) {
-        for &b in bytes {
-            self.0 = (self.0 << 8 | b as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15);
-        }
-    }
-
-    fn write_usize(&mut self, id: usize) {
-        self.0 = (id as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+impl<T: Float> Pending<T> {
+    fn key(&self) -> (usize, usize) {
+        (self.node.stamp(), self.node.id())
     }
 }
 
-type IdMap<V> = HashMap<usize, V, BuildHasherDefault<IdHasher>>;
-type IdSet = HashSet<usize, BuildHasherDefault<IdHasher>>;
+impl<T: Float> PartialEq for Pending<T> {
+    fn eq(&self, other: &Self) -> bool {
+        self.key() == other.key()
+    }
+}
+
+impl<T: Float> Eq for Pending<T> {}
+
+impl<T: Float> PartialOrd for Pending<T> {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl<T: Float> Ord for Pending<T> {
+    fn cmp(&self, other: &Self) -> Ordering {
+        self.key().cmp(&other.key())
+    }
+}
 
 /// Options of [`Tensor::backward_with`].
 #[derive(Clone, Copy, Debug, Default)]
@@ -369,65 +382,31 @@ pub fn grad<T: Float>(
     inputs: &[&Tensor<T>],
     create_graph: bool,
 ) -> Result<Vec<Tensor<T>>> {
-    let wanted: IdSet = inputs.iter().map(|t| t.id()).collect();
+    let mut wanted: Vec<usize> = inputs.iter().map(|t| t.id()).collect();
+    wanted.sort_unstable();
     let options = BackwardOptions {
         retain_graph: true,
         create_graph,
     };
-    let found: IdMap<Tensor<T>> = walk(output, options, Some(&wanted))?
-        .into_iter()
-        .map(|(t, g)| (t.id(), g))
-        .collect();
+    let mut found = walk(output, options, Some(&wanted))?;
+    found.sort_unstable_by_key(|(t, _)| t.id());
     Ok(inputs
         .iter()
-        .map(|t| {
-            found
-                .get(&t.id())
-                .cloned()
-                .unwrap_or_else(|| Tensor::zeros(t.dims()))
-        })
+        .map(
+            |t| match found.binary_search_by_key(&t.id(), |(x, _)| x.id()) {
+                Ok(i) => found[i].1.clone(),
+                Err(_) => Tensor::zeros(t.dims()),
+            },
+        )
         .collect())
 }
 
-/// The nodes that `root` depends on through recorded ops, each after all of its inputs.
-fn sorted_graph<T: Float>(root: &Tensor<T>) -> Vec<Tensor<T>> {
-    let mut seen = IdSet::default();
-    let mut order = Vec::new();
-    let mut stack = vec![(root.clone(), false)];
-    while let Some((t, inputs_done)) = stack.pop() {
-        if inputs_done {
-            order.push(t);
-            continue;
-        }
-        if !seen.insert(t.id()) {
-            continue;
-        }
-        let inputs: SmallVec<[Tensor<T>; 2]> = match &*t.history() {
-            Recorded::Op(op) => op
-                .inputs()
-                .into_iter()
-                .filter(|x| x.requires_grad_flag())
-                .cloned()
-                .collect(),
-            _ => SmallVec::new(),
-        };
-        stack.push((t, true));
-        stack.extend(
-            inputs
-                .into_iter()
-                .filter(|x| !seen.contains(&x.id()))
-                .map(|x| (x, false)),
-        );
-    }
-    order
-}
-
 /// One backward pass from the scalar `root`. Returns the gradient of every leaf that requires
-/// one, or, with `wanted`, of the nodes with those ids.
+/// one, or, with `wanted` (sorted ids), of the nodes with those ids.
 fn walk<T: Float>(
     root: &Tensor<T>,
     options: BackwardOptions,
-    wanted: Option<&IdSet>,
+    wanted: Option<&[usize]>,
 ) -> Result<Vec<(Tensor<T>, Tensor<T>)>> {
     if root.numel() != 1 {
         return Err(Error::new(
@@ -445,31 +424,37 @@ fn walk<T: Float>(
         ));
     }
     let retain = options.retain_graph || options.create_graph;
-    let mut pending: IdMap<Tensor<T>> = IdMap::default();
-    pending.insert(root.id(), Tensor::ones(root.dims()));
+    let mut pending = BinaryHeap::new();
+    pending.push(Pending {
+        node: root.clone(),
+        grad: Tensor::ones(root.dims()),
+    });
     let mut result = Vec::new();
     set_grad_enabled(options.create_graph, || {
-        for node in sorted_graph(root).into_iter().rev() {
-            let Some(g) = pending.remove(&node.id()) else {
-                continue;
-            };
+        while let Some(Pending { node, mut grad }) = pending.pop() {
+            // The other contributions to this node's gradient are next in the heap.
+            while let Some(next) = pending.peek_mut() {
+                if next.node.id() != node.id() {
+                    break;
+                }
+                grad = grad.add(&PeekMut::pop(next).grad);
+            }
             let mut history = node.history();
             let is_wanted = wanted.map_or(matches!(*history, Recorded::Leaf), |w| {
-                w.contains(&node.id())
+                w.binary_search(&node.id()).is_ok()
             });
             if is_wanted {
-                result.push((node.clone(), g.clone()));
+                result.push((node.clone(), grad.clone()));
             }
             match &*history {
                 Recorded::Op(op) => {
-                    for (x, gx) in op.inputs().into_iter().zip(op.backward(&node, &g)) {
+                    for (x, gx) in op.inputs().into_iter().zip(op.backward(&node, &grad)) {
                         let Some(gx) = gx else { continue };
                         debug_assert_eq!(gx.shape(), x.shape(), "backward rule shape");
-                        let total = match pending.remove(&x.id()) {
-                            Some(acc) => acc.add(&gx),
-                            None => gx,
-                        };
-                        pending.insert(x.id(), total);
+                        pending.push(Pending {
+                            node: x.clone(),
+                            grad: gx,
+                        });
                     }
                 }
                 Recorded::Freed => {

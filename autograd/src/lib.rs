@@ -29,6 +29,7 @@ mod element;
 mod error;
 pub mod gradcheck;
 pub mod kernels;
+mod node_ref;
 mod ops;
 pub mod pool;
 mod shape;

@@ -16,9 +16,11 @@
 //!   element) and `zeros` fills them; no caller sees what a buffer held before.
 //! * Per thread, no locks: a buffer freed on another thread joins that thread's pool.
 //! * The small reference-counted shell around each buffer (shared by a tensor and its views) is
-//!   recycled too, at most [`MAX_SHELLS`] per thread, so a warm op allocates only its node.
+//!   recycled too, and so is the heap block of each tensor node, at most [`MAX_SHELLS`] of each
+//!   per thread, so a warm op allocates nothing.
 
 use crate::element::Float;
+use crate::node_ref::Block;
 use crate::tensor::Storage;
 use std::any::Any;
 use std::cell::RefCell;
@@ -38,7 +40,8 @@ pub struct PoolStats {
     pub pooled_bytes: usize,
 }
 
-/// The most storage shells (about 50 bytes each) a thread keeps per element type.
+/// The most storage shells (about 50 bytes each), and the most node blocks (about 250 bytes
+/// each), a thread keeps per element type.
 pub const MAX_SHELLS: usize = 1 << 16;
 
 /// Free buffers of one element type, by capacity bucket, and free storage shells.
@@ -47,6 +50,8 @@ struct Buckets<T: Float> {
     bytes: usize,
     /// Uniquely owned shells holding an empty `Vec`.
     shells: Vec<Arc<Storage<T>>>,
+    /// Empty heap blocks of tensor nodes.
+    blocks: Vec<Block<T>>,
 }
 
 impl<T: Float> Default for Buckets<T> {
@@ -55,15 +60,28 @@ impl<T: Float> Default for Buckets<T> {
             free: (0..usize::BITS).map(|_| Vec::new()).collect(),
             bytes: 0,
             shells: Vec::new(),
+            blocks: Vec::new(),
         }
     }
 }
 
 impl<T: Float> Buckets<T> {
+    /// Keeps `v`, emptied, if the pool stays within `limit` bytes; otherwise it is freed.
+    fn keep(&mut self, mut v: Vec<T>, limit: usize) {
+        let cap = v.capacity();
+        let bytes = cap * size_of::<T>();
+        if cap > 0 && self.bytes + bytes <= limit {
+            v.clear();
+            self.bytes += bytes;
+            self.free[bucket_of_capacity(cap)].push(v);
+        }
+    }
+
     fn clear(&mut self) {
         self.free.iter_mut().for_each(Vec::clear);
         self.bytes = 0;
         self.shells.clear();
+        self.blocks.clear();
     }
 }
 
@@ -144,19 +162,10 @@ pub(crate) fn filled<T: Float>(n: usize, value: T) -> Vec<T> {
 }
 
 /// Gives a buffer back to this thread's pool, or to the allocator if the pool is full.
-pub(crate) fn recycle<T: Float>(mut v: Vec<T>) {
-    let cap = v.capacity();
-    if cap == 0 {
-        return;
+pub(crate) fn recycle<T: Float>(v: Vec<T>) {
+    if v.capacity() > 0 {
+        with_buckets::<T, _>(|b, limit, _| b.keep(v, limit));
     }
-    v.clear();
-    with_buckets::<T, _>(|b, limit, _| {
-        let bytes = cap * size_of::<T>();
-        if b.bytes + bytes <= limit {
-            b.bytes += bytes;
-            b.free[bucket_of_capacity(cap)].push(v);
-        }
-    });
 }
 
 /// A recycled storage shell (holding an empty `Vec`, no other owner), if the pool has one.
@@ -170,10 +179,26 @@ pub(crate) fn recycle_shell<T: Float>(mut shell: Arc<Storage<T>>) {
     let Some(storage) = Arc::get_mut(&mut shell) else {
         return;
     };
-    recycle(storage.take());
+    let buffer = storage.take();
+    // One visit to the thread-local pool for both the buffer and its shell.
     with_buckets::<T, _>(|b, limit, _| {
+        b.keep(buffer, limit);
         if limit > 0 && b.shells.len() < MAX_SHELLS {
             b.shells.push(shell);
+        }
+    });
+}
+
+/// An empty node block, if the pool has one.
+pub(crate) fn take_block<T: Float>() -> Option<Block<T>> {
+    with_buckets::<T, _>(|b, _, _| b.blocks.pop()).flatten()
+}
+
+/// Keeps the block of a dropped node for the next one (or frees it if the pool is full).
+pub(crate) fn recycle_block<T: Float>(block: Block<T>) {
+    with_buckets::<T, _>(|b, limit, _| {
+        if limit > 0 && b.blocks.len() < MAX_SHELLS {
+            b.blocks.push(block);
         }
     });
 }

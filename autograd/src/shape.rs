@@ -8,8 +8,16 @@ use std::fmt;
 pub type Dims = SmallVec<[usize; 4]>;
 
 /// A shape: the list of dimensions, printed as `[2, 3]`.
-#[derive(Clone, PartialEq, Eq, Hash, Default)]
+#[derive(PartialEq, Eq, Hash, Default)]
 pub struct Shape(pub(crate) Dims);
+
+/// By a copy of the dimensions (`SmallVec`'s own `clone` pushes them one by one): every op
+/// clones its result's shape.
+impl Clone for Shape {
+    fn clone(&self) -> Self {
+        Shape(SmallVec::from_slice(&self.0))
+    }
+}
 
 impl Shape {
     /// The dimensions.
@@ -29,9 +37,11 @@ impl Shape {
 
     /// Row-major (C order) strides of a contiguous tensor of this shape.
     pub(crate) fn contiguous_strides(&self) -> Dims {
-        let mut strides: Dims = SmallVec::from_elem(1, self.rank());
-        for i in (0..self.rank().saturating_sub(1)).rev() {
-            strides[i] = strides[i + 1] * self.0[i + 1];
+        let mut strides: Dims = SmallVec::from_elem(0, self.rank());
+        let mut stride = 1;
+        for (s, &d) in strides.iter_mut().zip(&self.0).rev() {
+            *s = stride;
+            stride *= d;
         }
         strides
     }

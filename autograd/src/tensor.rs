@@ -5,6 +5,7 @@ use crate::backprop::{Op, Recorded};
 use crate::element::Float;
 use crate::error::{ok, Error, Result};
 use crate::kernels::elementwise::gather_strided;
+use crate::node_ref::NodeRef;
 use crate::pool;
 use crate::shape::{Layout, Shape};
 use rand::Rng;
@@ -28,10 +29,14 @@ use std::sync::{Arc, Mutex, RwLock, RwLockReadGuard};
 /// loss.backward();
 /// assert_eq!(w.grad().unwrap().to_vec(), vec![2.0, -4.0]); // 2 w
 /// ```
-pub struct Tensor<T: Float = f64>(pub(crate) Arc<Node<T>>);
+pub struct Tensor<T: Float = f64>(pub(crate) NodeRef<T>);
 
 pub(crate) struct Node<T: Float> {
     pub id: usize,
+    /// 0 for a tensor not computed by a recorded op, else 1 + the largest stamp of the op's
+    /// inputs (a Lamport clock): larger than every input's, so the backward walk can visit
+    /// nodes by decreasing stamp with no graph sort and no visited set.
+    pub stamp: usize,
     /// Dropped by hand in `Node::drop`, which gives it back to the pool.
     pub storage: ManuallyDrop<Arc<Storage<T>>>,
     pub layout: Layout,
@@ -75,7 +80,6 @@ impl<T: Float> Drop for Storage<T> {
 /// thread-local counter rather than a shared atomic.
 const ID_BLOCK: usize = 1 << 16;
 static NEXT_ID_BLOCK: AtomicUsize = AtomicUsize::new(0);
-static LIVE: AtomicUsize = AtomicUsize::new(0);
 
 thread_local! {
     /// The next id of this thread's block, and the end of the block.
@@ -95,15 +99,76 @@ fn next_id() -> usize {
     })
 }
 
+/// The count of live nodes, kept per thread so that making and dropping a node costs a plain
+/// load and store rather than a locked read-modify-write on a cache line shared by all threads.
+/// Each thread's counter holds the nodes it made minus those it dropped (it may be negative:
+/// a node can die on another thread); the sum over all threads, plus the balances of threads
+/// that have exited, is the number alive.
+mod live {
+    use std::sync::atomic::{AtomicIsize, Ordering};
+    use std::sync::{Arc, Mutex};
+
+    /// The counters of the running threads.
+    static THREADS: Mutex<Vec<Arc<AtomicIsize>>> = Mutex::new(Vec::new());
+    /// The balances of the threads that have exited.
+    static RETIRED: AtomicIsize = AtomicIsize::new(0);
+
+    /// This thread's counter, registered in `THREADS` while the thread runs.
+    struct Counter(Arc<AtomicIsize>);
+
+    impl Counter {
+        fn register() -> Self {
+            let counter = Arc::new(AtomicIsize::new(0));
+            threads().push(Arc::clone(&counter));
+            Counter(counter)
+        }
+    }
+
+    impl Drop for Counter {
+        fn drop(&mut self) {
+            let mut threads = threads();
+            threads.retain(|c| !Arc::ptr_eq(c, &self.0));
+            RETIRED.fetch_add(self.0.load(Ordering::Relaxed), Ordering::Relaxed);
+        }
+    }
+
+    fn threads() -> std::sync::MutexGuard<'static, Vec<Arc<AtomicIsize>>> {
+        THREADS.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    thread_local! {
+        static MINE: Counter = Counter::register();
+    }
+
+    /// Adds `delta` to this thread's count (to the retired balance during thread teardown).
+    pub(super) fn add(delta: isize) {
+        let counted = MINE.try_with(|c| {
+            // Only this thread writes its counter: no read-modify-write needed.
+            let c = &c.0;
+            c.store(c.load(Ordering::Relaxed) + delta, Ordering::Relaxed);
+        });
+        if counted.is_err() {
+            RETIRED.fetch_add(delta, Ordering::Relaxed);
+        }
+    }
+
+    /// The sum of all counts.
+    pub(super) fn total() -> usize {
+        let threads = threads();
+        let running: isize = threads.iter().map(|c| c.load(Ordering::Relaxed)).sum();
+        (running + RETIRED.load(Ordering::Relaxed)).max(0) as usize
+    }
+}
+
 /// The number of tensor nodes alive in the process (all threads): a way to check that a
-/// training loop frees its graphs.
+/// training loop frees its graphs. Exact when no other thread is making or dropping tensors.
 pub fn live_tensors() -> usize {
-    LIVE.load(Ordering::Relaxed)
+    live::total()
 }
 
 impl<T: Float> Drop for Node<T> {
     fn drop(&mut self) {
-        LIVE.fetch_sub(1, Ordering::Relaxed);
+        live::add(-1);
         // SAFETY: `storage` is taken once, here, and the node is not used after `drop`.
         let storage = unsafe { ManuallyDrop::take(&mut self.storage) };
         pool::recycle_shell(storage);
@@ -153,11 +218,17 @@ impl<T: Float> Clone for Tensor<T> {
 impl<T: Float> Tensor<T> {
     // ----- construction -------------------------------------------------------------------
 
-    fn from_parts(storage: Arc<Storage<T>>, layout: Layout, history: Recorded<T>) -> Self {
+    fn from_parts(
+        storage: Arc<Storage<T>>,
+        layout: Layout,
+        history: Recorded<T>,
+        stamp: usize,
+    ) -> Self {
         let requires_grad = !matches!(history, Recorded::Constant);
-        LIVE.fetch_add(1, Ordering::Relaxed);
-        Tensor(Arc::new(Node {
+        live::add(1);
+        Tensor(NodeRef::new(Node {
             id: next_id(),
+            stamp,
             storage: ManuallyDrop::new(storage),
             contiguous: layout.is_contiguous(),
             layout,
@@ -175,6 +246,7 @@ impl<T: Float> Tensor<T> {
             Storage::new(data),
             Layout::contiguous(shape),
             Recorded::Constant,
+            0,
         )
     }
 
@@ -189,12 +261,15 @@ impl<T: Float> Tensor<T> {
     }
 
     fn recorded(storage: Arc<Storage<T>>, layout: Layout, op: Op<T>) -> Self {
-        let history = if is_grad_enabled() && op.inputs().iter().any(|t| t.0.requires_grad) {
-            Recorded::Op(op)
+        let inputs = op.inputs();
+        let recording = inputs.iter().any(|t| t.0.requires_grad) && is_grad_enabled();
+        if recording {
+            let stamp = 1 + inputs.iter().map(|t| t.0.stamp).max().unwrap_or(0);
+            drop(inputs);
+            Self::from_parts(storage, layout, Recorded::Op(op), stamp)
         } else {
-            Recorded::Constant
-        };
-        Self::from_parts(storage, layout, history)
+            Self::from_parts(storage, layout, Recorded::Constant, 0)
+        }
     }
 
     /// A tensor with `data` laid out row-major in `shape`.
@@ -276,7 +351,12 @@ impl<T: Float> Tensor<T> {
     /// `backward` will fill its [`grad`](Tensor::grad).
     pub fn requires_grad(self) -> Self {
         let t = self.contiguous();
-        Self::from_parts(Arc::clone(&t.0.storage), t.0.layout.clone(), Recorded::Leaf)
+        Self::from_parts(
+            Arc::clone(&t.0.storage),
+            t.0.layout.clone(),
+            Recorded::Leaf,
+            0,
+        )
     }
 
     /// A constant sharing this tensor's data, cut from the tape: nothing flows back through it.
@@ -285,6 +365,7 @@ impl<T: Float> Tensor<T> {
             Arc::clone(&self.0.storage),
             self.0.layout.clone(),
             Recorded::Constant,
+            0,
         )
     }
 
@@ -324,6 +405,11 @@ impl<T: Float> Tensor<T> {
     /// A number identifying this tensor's node (clones share it).
     pub fn id(&self) -> usize {
         self.0.id
+    }
+
+    /// The node's place in the recording order (see `Node::stamp`).
+    pub(crate) fn stamp(&self) -> usize {
+        self.0.stamp
     }
 
     pub(crate) fn history(&self) -> std::sync::MutexGuard<'_, Recorded<T>> {
