@@ -13,7 +13,8 @@
 //!    at each D is the measured crossover. The bench compares it with the constants in the
 //!    code and says loudly when they differ.
 //!
-//! `CYCLIC_SKIP_REPORT=1 cargo bench --bench cyclic` runs criterion only; arguments after `--`
+//! `CYCLIC_SKIP_REPORT=1 cargo bench --bench cyclic` runs criterion only;
+//! `CYCLIC_REPORT=throughput` (or `crossover`) prints that report only. Arguments after `--`
 //! go to criterion (e.g. a filter such as `cyclic_corr_f32`).
 
 #[path = "common/peak.rs"]
@@ -249,11 +250,16 @@ fn criterion_groups<T: FftFloat>(c: &mut Criterion, dtype: &str) {
 }
 
 fn main() {
+    let only = std::env::var("CYCLIC_REPORT").unwrap_or_default();
     if std::env::var_os("CYCLIC_SKIP_REPORT").is_none() {
-        throughput_report::<f32>("f32");
-        throughput_report::<f64>("f64");
-        crossover_report::<f32>("f32", fft::CYCLIC_CORR_FFT_MIN_LEN_F32);
-        crossover_report::<f64>("f64", fft::CYCLIC_CORR_FFT_MIN_LEN_F64);
+        if only != "crossover" {
+            throughput_report::<f32>("f32");
+            throughput_report::<f64>("f64");
+        }
+        if only != "throughput" {
+            crossover_report::<f32>("f32", fft::CYCLIC_CORR_FFT_MIN_LEN_F32);
+            crossover_report::<f64>("f64", fft::CYCLIC_CORR_FFT_MIN_LEN_F64);
+        }
     }
     let mut c = Criterion::default().configure_from_args();
     criterion_groups::<f32>(&mut c, "f32");
