@@ -34,6 +34,13 @@ use num_traits::Float;
 /// Bytes of one vector register (AVX2: 256 bits).
 const VECTOR_BYTES: usize = 32;
 
+/// Bytes of a chunk of rows of both operands of [`corr_sum`]: most of the 32 KB L1 data cache.
+const CHUNK_BYTES: usize = 24 * 1024;
+
+/// The fewest rows in a chunk of [`corr_sum`]: each tile's sums are loaded and stored once
+/// per chunk, a cost to spread over enough steps even when a chunk no longer fits in L1.
+const MIN_CHUNK_ROWS: usize = 32;
+
 /// Elements of `T` in one vector register: 8 `f32` or 4 `f64`.
 fn lanes<T>() -> usize {
     VECTOR_BYTES / size_of::<T>()
@@ -49,12 +56,10 @@ pub enum Shape {
     R8V1,
     /// 6 rows by two vectors: the GEMM micro-kernel's shape, the fewest loads per FMA.
     R6V2,
-    /// 4 rows by three vectors: no padded columns when `d` is a multiple of three vectors.
-    R4V3,
 }
 
 impl Shape {
-    const ALL: [Shape; 4] = [Shape::R12V1, Shape::R8V1, Shape::R6V2, Shape::R4V3];
+    const ALL: [Shape; 3] = [Shape::R12V1, Shape::R8V1, Shape::R6V2];
 
     /// `(mr, nv)`.
     fn dims(self) -> (usize, usize) {
@@ -62,7 +67,6 @@ impl Shape {
             Shape::R12V1 => (12, 1),
             Shape::R8V1 => (8, 1),
             Shape::R6V2 => (6, 2),
-            Shape::R4V3 => (4, 3),
         }
     }
 
@@ -92,11 +96,15 @@ impl Shape {
 /// Panics if `a.len()` is not a multiple of `d`, `c.len() != d` or `out.len() != a.len()`
 /// (caller bugs: the public kernels check lengths first, with their own names).
 pub fn conv_rows<T: Float + 'static>(a: &[T], c: &[T], d: usize, out: &mut [T]) {
+    conv_rows_on(has_avx2_fma(), a, c, d, out);
+}
+
+/// [`conv_rows`] by the `avx2` tile if `simd`, else by the portable one.
+fn conv_rows_on<T: Float + 'static>(simd: bool, a: &[T], c: &[T], d: usize, out: &mut [T]) {
     assert!(d > 0 && a.len() % d == 0 && c.len() == d && out.len() == a.len());
     let shape = Shape::for_len(d, lanes::<T>(), false);
     let (mr, nv) = shape.dims();
     let nr = nv * lanes::<T>();
-    let simd = has_avx2_fma();
     let rows = a.len() / d;
     // c_ext[t] = c[t mod d] for t < 2d + nr - 1, enough for the last column block. Row m of
     // the circulant, columns i0.., is c_ext[i0 + d - m..] = c_ext[i0 + 1 + s..] with
@@ -148,11 +156,15 @@ pub fn conv_rows<T: Float + 'static>(a: &[T], c: &[T], d: usize, out: &mut [T]) 
 ///
 /// Panics if `g.len()` is not a multiple of `d`, `x.len() != g.len()` or `out.len() != d`.
 pub fn corr_sum<T: Float + 'static>(g: &[T], x: &[T], d: usize, out: &mut [T]) {
+    corr_sum_on(has_avx2_fma(), g, x, d, out);
+}
+
+/// [`corr_sum`] by the `avx2` tile if `simd`, else by the portable one.
+fn corr_sum_on<T: Float + 'static>(simd: bool, g: &[T], x: &[T], d: usize, out: &mut [T]) {
     assert!(d > 0 && g.len() % d == 0 && x.len() == g.len() && out.len() == d);
     let shape = Shape::for_len(d, lanes::<T>(), true);
     let (mr, nv) = shape.dims();
     let nr = nv * lanes::<T>();
-    let simd = has_avx2_fma();
     let rows = g.len() / d;
     // A tile reads `mr` elements of a row of g and `nr` of a row of x from column i0 or m0
     // on, past the row's end (lanes whose results are dropped). The last rows, where those
@@ -165,32 +177,45 @@ pub fn corr_sum<T: Float + 'static>(g: &[T], x: &[T], d: usize, out: &mut [T]) {
         t
     };
     let (g_tail, x_tail) = (tail(g), tail(x));
-    let tile = |steps: usize, i0: usize, m0: usize, accumulate: bool| Tile {
+    // Step s of the tile at (i0, m0) over rows from `first` on reads g[first + s, i0..] and
+    // x[first + s, m0..], adding to the tile's sums in `m_tiles`.
+    let tile = |first: usize, steps: usize, i0: usize, m0: usize| Tile {
         steps,
-        a_start: i0,
+        a_start: first * d + i0,
         a_step: d as isize,
         a_row: 1,
         a_block: 0,
-        b_start: m0,
+        b_start: first * d + m0,
         b_step: d,
         blocks: 1,
         out_row: nr,
         out_block: 0,
-        accumulate,
+        accumulate: true,
     };
+    let tiles: Vec<(usize, usize)> = (0..d)
+        .step_by(mr)
+        .flat_map(|i0| (0..d).step_by(nr).map(move |m0| (i0, m0)))
+        .collect();
+    let mut m_tiles = vec![T::zero(); tiles.len() * mr * nr];
+    let mut sweep = |first: usize, steps: usize, g: &[T], x: &[T]| {
+        for (&(i0, m0), m_tile) in tiles.iter().zip(m_tiles.chunks_exact_mut(mr * nr)) {
+            run_tile(shape, simd, &tile(first, steps, i0, m0), g, x, m_tile);
+        }
+    };
+    // The batch in chunks whose rows of g and x fit in L1 together, so that every tile after
+    // the first reads them from L1 rather than streaming them from L2 with a stride.
+    let chunk = (CHUNK_BYTES / (2 * d * size_of::<T>())).max(MIN_CHUNK_ROWS);
+    for first in (0..direct_rows).step_by(chunk) {
+        sweep(first, chunk.min(direct_rows - first), g, x);
+    }
+    sweep(0, rows - direct_rows, &g_tail, &x_tail);
     out.fill(T::zero());
-    let mut m_tile = vec![T::zero(); mr * nr];
-    for i0 in (0..d).step_by(mr) {
-        for m0 in (0..d).step_by(nr) {
-            let head = tile(direct_rows, i0, m0, false);
-            run_tile(shape, simd, &head, g, x, &mut m_tile);
-            let rest = tile(rows - direct_rows, i0, m0, true);
-            run_tile(shape, simd, &rest, &g_tail, &x_tail, &mut m_tile);
-            for (i, m_row) in (i0..d).zip(m_tile.chunks_exact(nr)) {
-                for (m, &v) in (m0..d).zip(m_row) {
-                    let k = (m + d - i) % d;
-                    out[k] = out[k] + v;
-                }
+    for (&(i0, m0), m_tile) in tiles.iter().zip(m_tiles.chunks_exact(mr * nr)) {
+        for (i, m_row) in (i0..d).zip(m_tile.chunks_exact(nr)) {
+            for (m, &v) in (m0..d).zip(m_row) {
+                // k = (m - i) mod d, without a division.
+                let k = if m >= i { m - i } else { m + d - i };
+                out[k] = out[k] + v;
             }
         }
     }
@@ -280,7 +305,6 @@ fn run_tile<T: Float + 'static>(
                 Shape::R12V1 => avx2::tile::<T, 12, 1>(tile, a, b, out),
                 Shape::R8V1 => avx2::tile::<T, 8, 1>(tile, a, b, out),
                 Shape::R6V2 => avx2::tile::<T, 6, 2>(tile, a, b, out),
-                Shape::R4V3 => avx2::tile::<T, 4, 3>(tile, a, b, out),
             }
         };
         if done {
@@ -415,20 +439,99 @@ mod avx2 {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use rand::rngs::StdRng;
+    use rand::{Rng, SeedableRng};
+
+    fn random(n: usize, rng: &mut StdRng) -> Vec<f64> {
+        (0..n).map(|_| rng.gen_range(-1.0..1.0)).collect()
+    }
+
+    /// `conv_rows` and `corr_sum` by their formulas, in f64.
+    fn conv_rows_reference(a: &[f64], c: &[f64], d: usize) -> Vec<f64> {
+        let mut out = vec![0.0; a.len()];
+        for (a_row, out_row) in a.chunks_exact(d).zip(out.chunks_exact_mut(d)) {
+            for (i, o) in out_row.iter_mut().enumerate() {
+                *o = (0..d).map(|m| a_row[m] * c[(i + d - m) % d]).sum();
+            }
+        }
+        out
+    }
+
+    fn corr_sum_reference(g: &[f64], x: &[f64], d: usize) -> Vec<f64> {
+        let rows = g.len() / d;
+        (0..d)
+            .map(|k| {
+                (0..rows * d)
+                    .map(|bi| g[bi] * x[bi / d * d + (bi % d + k) % d])
+                    .sum()
+            })
+            .collect()
+    }
+
+    type Kernel<T> = fn(bool, &[T], &[T], usize, &mut [T]);
+
+    /// For every `d` to 70 (every tile shape and column remainder of both types) and batches
+    /// that leave the direct blocks empty, or full with tails of every length: the kernel
+    /// matches its formula to `tol`, and the portable tile gives the `avx2` tile's bits.
+    fn check_kernel<T: Float + 'static + std::fmt::Debug>(
+        kernel: Kernel<T>,
+        reference: fn(&[f64], &[f64], usize) -> Vec<f64>,
+        second_is_filter: bool,
+        tol: f64,
+    ) {
+        let mut rng = StdRng::seed_from_u64(7);
+        for d in 1..=70 {
+            for rows in [1, 2, 5, 13, 40] {
+                let first = random(rows * d, &mut rng);
+                let second = random(if second_is_filter { d } else { rows * d }, &mut rng);
+                let expected = reference(&first, &second, d);
+                let cast = |v: &[f64]| -> Vec<T> { v.iter().map(|&x| T::from(x).unwrap()).collect() };
+                let run = |simd: bool| {
+                    let mut out = vec![T::nan(); expected.len()];
+                    kernel(simd, &cast(&first), &cast(&second), d, &mut out);
+                    out
+                };
+                let (simd, portable) = (run(has_avx2_fma()), run(false));
+                assert!(
+                    simd == portable,
+                    "d={d} rows={rows}: the avx2 and portable tiles differ"
+                );
+                // Each output sums d (or rows d) products of values in [-1, 1).
+                let terms = if second_is_filter { d } else { rows * d };
+                let scale = terms as f64;
+                for (j, (&got, &want)) in simd.iter().zip(&expected).enumerate() {
+                    let err = (got.to_f64().unwrap() - want).abs();
+                    assert!(err <= tol * scale, "d={d} rows={rows} out[{j}]: {got:?} vs {want}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn conv_rows_is_the_formula_on_both_tiles() {
+        check_kernel::<f64>(conv_rows_on, conv_rows_reference, true, 1e-15);
+        check_kernel::<f32>(conv_rows_on, conv_rows_reference, true, 1e-6);
+    }
+
+    #[test]
+    fn corr_sum_is_the_formula_on_both_tiles() {
+        check_kernel::<f64>(corr_sum_on, corr_sum_reference, false, 1e-15);
+        check_kernel::<f32>(corr_sum_on, corr_sum_reference, false, 1e-6);
+    }
 
     #[test]
     fn shapes_pad_no_lane_when_a_shape_fits() {
-        // conv_rows: the columns alone are padded.
+        // conv_rows: the columns alone are padded; ties go to twelve accumulators, then to
+        // the fewest loads per FMA.
         assert_eq!(Shape::for_len(8, 8, false), Shape::R12V1);
         assert_eq!(Shape::for_len(16, 8, false), Shape::R6V2);
-        assert_eq!(Shape::for_len(24, 8, false), Shape::R4V3);
-        assert_eq!(Shape::for_len(40, 8, false), Shape::R12V1);
+        assert_eq!(Shape::for_len(24, 8, false), Shape::R12V1);
+        assert_eq!(Shape::for_len(64, 8, false), Shape::R6V2);
+        assert_eq!(Shape::for_len(12, 4, false), Shape::R12V1);
         // corr_sum: rows and columns are both d.
         assert_eq!(Shape::for_len(8, 8, true), Shape::R8V1);
         assert_eq!(Shape::for_len(16, 8, true), Shape::R8V1);
-        assert_eq!(Shape::for_len(20, 4, true), Shape::R4V3);
-        // Ties go to twelve accumulators, then to the fewest loads per FMA.
-        assert_eq!(Shape::for_len(48, 8, true), Shape::R4V3);
-        assert_eq!(Shape::for_len(64, 8, false), Shape::R6V2);
+        assert_eq!(Shape::for_len(20, 4, true), Shape::R12V1);
+        assert_eq!(Shape::for_len(48, 8, true), Shape::R6V2);
     }
 }
