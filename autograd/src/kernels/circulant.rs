@@ -39,7 +39,7 @@ const CHUNK_BYTES: usize = 24 * 1024;
 
 /// The fewest rows in a chunk of [`corr_sum`]: each tile's sums are loaded and stored once
 /// per chunk, a cost to spread over enough steps even when a chunk no longer fits in L1.
-const MIN_CHUNK_ROWS: usize = 32;
+const MIN_CHUNK_ROWS: usize = 16;
 
 /// Elements of `T` in one vector register: 8 `f32` or 4 `f64`.
 fn lanes<T>() -> usize {
@@ -73,14 +73,16 @@ impl Shape {
     /// The shape that computes the fewest padded lanes for a `[rows, d]` output with `d`
     /// columns of `lanes`-wide vectors, where only the columns are padded (`square = false`:
     /// [`conv_rows`], whose rows are the long batch) or both dimensions are `d`
-    /// ([`corr_sum`]). Ties go to more accumulators (they hide the FMA latency), then to
-    /// fewer loads per FMA (`(mr + nv) / (mr nv)`).
+    /// ([`corr_sum`]). A shape with 8 accumulators counts its lanes 10% dearer (measured:
+    /// [`corr_sum`] at `d = 64` by `R8V1`, no padding, ran at 62% of peak, by `R6V2`, 3%
+    /// padding, at 73%); ties go to fewer loads per FMA (`(mr + nv) / (mr nv)`).
     pub fn for_len(d: usize, lanes: usize, square: bool) -> Shape {
         let padded = |n: usize, block: usize| n.div_ceil(block) * block;
         let cost = |shape: &Shape| {
             let (mr, nv) = shape.dims();
             let lanes_done = padded(d, nv * lanes) * if square { padded(d, mr) } else { d };
-            (lanes_done, usize::MAX - mr * nv, (mr + nv) * 1000 / (mr * nv))
+            let dearer = if mr * nv < 12 { 11 } else { 10 };
+            (lanes_done * dearer, (mr + nv) * 1000 / (mr * nv))
         };
         *Shape::ALL
             .iter()
@@ -533,5 +535,6 @@ mod tests {
         assert_eq!(Shape::for_len(16, 8, true), Shape::R8V1);
         assert_eq!(Shape::for_len(20, 4, true), Shape::R12V1);
         assert_eq!(Shape::for_len(48, 8, true), Shape::R6V2);
+        assert_eq!(Shape::for_len(64, 8, true), Shape::R6V2);
     }
 }
