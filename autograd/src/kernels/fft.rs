@@ -480,22 +480,22 @@ pub fn fft_cost_units(d: usize, large_prime_weight: f64) -> f64 {
 
 /// The crossover for `f32`.
 ///
-/// Fitted on 2026-11-29 (machine loaded by other builds): direct / FFT time of forward plus
-/// both adjoints at `B = 128` in microseconds, `d = 128`: 173 / 111; `127` (prime): ... The
-/// rule's mean slowdown against the faster path at each `d` up to 256 is 1.5%, against 10.0%
-/// for the best single threshold (`d >= 240`).
+/// Fitted on 2026-11-29 (2-core machine loaded by other builds; `cargo bench --bench cyclic`,
+/// `CYCLIC_REPORT=crossover`). Direct / FFT time of forward plus both adjoints at `B = 128`,
+/// in microseconds: `d = 64`: 42 / 62; `128`: 174 / 111; `127` (prime): 172 / 668; `240`:
+/// 620 / 230; `251` (prime): 707 / 1502; `256`: 715 / 217; `509` (prime): 2880 / 2292;
+/// `1021` (prime): 12711 / 11821. The rule's mean slowdown against the faster path at each `d`
+/// up to 256 is 1.5% (2.9% on the longer lengths), against 9.9% for the best single threshold
+/// (`d >= 240`).
 pub const CYCLIC_CORR_CROSSOVER_F32: CyclicCrossover = CyclicCrossover {
     min_ratio: 7.5,
     large_prime_weight: 5.0,
 };
 
-/// The crossover for `f64`, fitted as for `f32`: mean slowdown 4.2%, against 18.1% for the
-/// best single threshold (`d >= 160`).
-pub const CYCLIC_CORR_CROSSOVER_F64: CyclicCrossover = CyclicCrossover {
-    min_ratio: 5.0,
-    large_prime_weight: 8.0,
-};
-
+/// The crossover for `f64`, fitted as for `f32`. Direct / FFT in microseconds: `d = 64`:
+/// 87 / 72; `128`: 356 / 140; `127`: 358 / 761; `251`: 1562 / 2167; `509`: 6629 / 4369. Mean
+/// slowdown 4.0% (2.2% on the longer lengths), against 17.6% for the best single threshold
+/// (`d >= 160`).
 /// The crossover of the cyclic-correlation kernels of element type `T`:
 /// [`CYCLIC_CORR_CROSSOVER_F32`] for `f32`, [`CYCLIC_CORR_CROSSOVER_F64`] otherwise.
 ///
