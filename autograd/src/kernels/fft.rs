@@ -496,6 +496,11 @@ pub const CYCLIC_CORR_CROSSOVER_F32: CyclicCrossover = CyclicCrossover {
 /// 87 / 72; `128`: 356 / 140; `127`: 358 / 761; `251`: 1562 / 2167; `509`: 6629 / 4369. Mean
 /// slowdown 4.0% (2.2% on the longer lengths), against 17.6% for the best single threshold
 /// (`d >= 160`).
+pub const CYCLIC_CORR_CROSSOVER_F64: CyclicCrossover = CyclicCrossover {
+    min_ratio: 5.0,
+    large_prime_weight: 8.0,
+};
+
 /// The crossover of the cyclic-correlation kernels of element type `T`:
 /// [`CYCLIC_CORR_CROSSOVER_F32`] for `f32`, [`CYCLIC_CORR_CROSSOVER_F64`] otherwise.
 ///
