@@ -94,8 +94,9 @@ fn fold_into<T: Copy>(acc: &mut [T], row: &[T], f: &impl Fn(T, T) -> T) {
 /// `acc[j] = f(...f(f(acc[j], rows[0][j]), rows[1][j])..., rows[n - 1][j])` for every `j`, the
 /// rows of `rows` (each `acc.len()` long) folded in order. Four rows are folded per pass over
 /// `acc`, so each element of `acc` is loaded and stored once per four rows rather than once
-/// per row: the axis-0 sum then runs at the speed of reading `rows` (measured on `[10^4, 1000]`
-/// f32, `cargo bench --bench elementwise`: ...).
+/// per row (measured on `[10^4, 1000]` f32 by `cargo bench --bench elementwise`, machine
+/// loaded: 16.6 GiB/s, 81% of the STREAM triad in the same run, against 14.1 GiB/s for the
+/// row-by-row loop).
 fn fold_rows_into<T: Copy>(acc: &mut [T], rows: &[T], f: &impl Fn(T, T) -> T) {
     let n = acc.len();
     if n == 0 {
