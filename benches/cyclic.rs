@@ -236,7 +236,11 @@ fn crossover_report<T: FftFloat>(dtype: &str, in_code: CyclicCrossover) {
     let wrong: Vec<String> = times
         .iter()
         .filter(|&&(d, direct, fft)| {
-            let (chosen, other) = if in_code.uses_fft(d) { (fft, direct) } else { (direct, fft) };
+            let (chosen, other) = if in_code.uses_fft(d) {
+                (fft, direct)
+            } else {
+                (direct, fft)
+            };
             chosen > 1.25 * other
         })
         .map(|&(d, direct, fft)| format!("{d} ({:.2}x)", direct.max(fft) / direct.min(fft)))

@@ -133,7 +133,14 @@ fn conv_rows_on<T: Float + 'static>(simd: bool, a: &[T], c: &[T], d: usize, out:
     let direct_rows = direct_blocks * mr;
     if direct_blocks > 0 {
         for i0 in (0..d).step_by(nr).rev() {
-            run_tile(shape, simd, &tile(direct_blocks, i0), a, &c_ext, &mut out[i0..]);
+            run_tile(
+                shape,
+                simd,
+                &tile(direct_blocks, i0),
+                a,
+                &c_ext,
+                &mut out[i0..],
+            );
         }
     }
     let tail_rows = rows - direct_rows;
@@ -295,7 +302,10 @@ fn run_tile<T: Float + 'static>(
     }
     let (operands_last, out_last) = tile.last_indices(mr, nr);
     if let Some((a_last, b_last)) = operands_last {
-        assert!(a_last < a.len() && b_last < b.len(), "tile: operand out of bounds");
+        assert!(
+            a_last < a.len() && b_last < b.len(),
+            "tile: operand out of bounds"
+        );
     }
     assert!(out_last < out.len(), "tile: output out of bounds");
     #[cfg(target_arch = "x86_64")]
@@ -487,7 +497,8 @@ mod tests {
                 let first = random(rows * d, &mut rng);
                 let second = random(if second_is_filter { d } else { rows * d }, &mut rng);
                 let expected = reference(&first, &second, d);
-                let cast = |v: &[f64]| -> Vec<T> { v.iter().map(|&x| T::from(x).unwrap()).collect() };
+                let cast =
+                    |v: &[f64]| -> Vec<T> { v.iter().map(|&x| T::from(x).unwrap()).collect() };
                 let run = |simd: bool| {
                     let mut out = vec![T::nan(); expected.len()];
                     kernel(simd, &cast(&first), &cast(&second), d, &mut out);
@@ -503,7 +514,10 @@ mod tests {
                 let scale = terms as f64;
                 for (j, (&got, &want)) in simd.iter().zip(&expected).enumerate() {
                     let err = (got.to_f64().unwrap() - want).abs();
-                    assert!(err <= tol * scale, "d={d} rows={rows} out[{j}]: {got:?} vs {want}");
+                    assert!(
+                        err <= tol * scale,
+                        "d={d} rows={rows} out[{j}]: {got:?} vs {want}"
+                    );
                 }
             }
         }
