@@ -16,7 +16,7 @@
 //! `f32` or `4 NV` `f64`); one step of the reduction loads `NV` vectors and broadcasts `MR`
 //! scalars for `MR NV` vector FMAs. Neither operand is packed: the broadcasts read `A` (or `G`)
 //! in place with its row stride, the vectors are rows of `c_ext` (or `X`). The tile shape is
-//! chosen per `d` ([`Shape`]) so that few lanes compute padding: a `6 x 16` tile at `d = 8`
+//! chosen per `d` (`Shape`) so that few lanes compute padding: a `6 x 16` tile at `d = 8`
 //! would waste half its lanes, a `12 x 8` one none. On x86-64 with AVX2 + FMA (detected at run
 //! time) the tile runs on `std::arch` intrinsics (module `avx2`); elsewhere a portable loop of
 //! `mul_add` computes it. (LLVM does not vectorise the portable loop by itself: it was
@@ -49,7 +49,7 @@ fn lanes<T>() -> usize {
 /// A register-tile shape: `mr` rows by `nv` vectors. Every shape keeps at most 16 vector
 /// registers live (`mr nv` accumulators, `nv` loaded vectors and one broadcast).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Shape {
+enum Shape {
     /// 12 rows by one vector: no padded columns when `d` is a multiple of the vector width.
     R12V1,
     /// 8 rows by one vector: for [`corr_sum`] at `d = 8` or 16, where `M` has only `d` rows.
@@ -76,7 +76,7 @@ impl Shape {
     /// ([`corr_sum`]). A shape with 8 accumulators counts its lanes 10% dearer (measured:
     /// [`corr_sum`] at `d = 64` by `R8V1`, no padding, ran at 62% of peak, by `R6V2`, 3%
     /// padding, at 73%); ties go to fewer loads per FMA (`(mr + nv) / (mr nv)`).
-    pub fn for_len(d: usize, lanes: usize, square: bool) -> Shape {
+    fn for_len(d: usize, lanes: usize, square: bool) -> Shape {
         let padded = |n: usize, block: usize| n.div_ceil(block) * block;
         let cost = |shape: &Shape| {
             let (mr, nv) = shape.dims();
