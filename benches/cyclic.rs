@@ -7,13 +7,15 @@
 //! 1. GFLOP/s (counting `2 B D^2` flops per kernel) of the naive loop, the direct kernel (with
 //!    its % of this core's FMA peak, measured in the same run by `common/peak.rs`) and the FFT path (same flop count, so the
 //!    figure is only comparable), for B = 64, 256, 1024 and D up to 128.
-//! 2. The crossover: for every D in 1..=256 at B = 128, the time of one forward and both
-//!    adjoints (what a training step runs) by the direct kernels and by the FFT path; the
-//!    threshold `L` ("direct below L") with the least summed slowdown against the faster path
-//!    at each D is the measured crossover. The bench compares it with the constants in the
-//!    code and says loudly when they differ.
+//! 2. The crossover: for every D in 1..=256 (and a few longer ones) at B = 128, the time of
+//!    one forward and both adjoints (what a training step runs) by the direct kernels and by
+//!    the FFT path. The constants of the factor-aware rule `D >= R W(D)`
+//!    (`fft::CyclicCrossover`) with the least mean slowdown against the faster path at each
+//!    D <= 256 are fitted on a grid; the bench compares the code's rule with the fit (and with
+//!    the best single threshold) and says loudly when the code's is worse.
 //!
-//! `CYCLIC_SKIP_REPORT=1 cargo bench --bench cyclic` runs criterion only; arguments after `--`
+//! `CYCLIC_SKIP_REPORT=1 cargo bench --bench cyclic` runs criterion only;
+//! `CYCLIC_REPORT=throughput` (or `crossover`) prints that report only. Arguments after `--`
 //! go to criterion (e.g. a filter such as `cyclic_corr_f32`).
 
 #[path = "common/peak.rs"]
@@ -23,7 +25,7 @@ use std::hint::black_box;
 use std::time::{Duration, Instant};
 
 use criterion::{BenchmarkId, Criterion, Throughput};
-use implicit_bias::autograd::kernels::fft::{self, FftFloat};
+use implicit_bias::autograd::kernels::fft::{self, CyclicCrossover, FftFloat};
 
 /// The row lengths of the crossover sweep.
 const SWEEP_MAX_D: usize = 256;
@@ -161,14 +163,18 @@ fn throughput_report<T: FftFloat>(dtype: &str) {
     }
 }
 
-/// Report 2: direct against FFT at every D; returns the measured crossover.
-fn crossover_report<T: FftFloat>(dtype: &str, in_code: usize) {
+/// Row lengths past the sweep's 1..=256, smooth and prime, where the rule extrapolates.
+const SWEEP_LONG: [usize; 8] = [257, 384, 509, 512, 625, 769, 1021, 1024];
+
+/// Report 2: direct against FFT at every D; fits the crossover rule and checks the code's.
+fn crossover_report<T: FftFloat>(dtype: &str, in_code: CyclicCrossover) {
     println!(
         "\n== cyclic {dtype}: forward + both adjoints, B = {SWEEP_BATCH}, direct / fft (us) =="
     );
     let kernels = kernels::<T>();
-    let mut times = Vec::with_capacity(SWEEP_MAX_D);
-    for d in 1..=SWEEP_MAX_D {
+    let lengths: Vec<usize> = (1..=SWEEP_MAX_D).chain(SWEEP_LONG).collect();
+    let mut times = Vec::with_capacity(lengths.len());
+    for (n, &d) in lengths.iter().enumerate() {
         let mut bufs: Vec<_> = kernels
             .iter()
             .map(|k| Buffers::new(k, SWEEP_BATCH, d))
@@ -185,39 +191,70 @@ fn crossover_report<T: FftFloat>(dtype: &str, in_code: usize) {
             "{d:4}: {:8.2} / {:8.2}{}",
             direct * 1e6,
             fft * 1e6,
-            if d % 4 == 0 { "\n" } else { "   " }
+            if n % 4 == 3 { "\n" } else { "   " }
         );
-        times.push((direct, fft));
+        times.push((d, direct, fft));
     }
-    // slowdown(L) = sum over D of (time of the path "direct below L") / (faster path's time).
-    let slowdown = |min_len: usize| -> f64 {
-        let total: f64 = (1..=SWEEP_MAX_D)
-            .zip(&times)
-            .map(|(d, &(direct, fft))| {
-                let chosen = if d < min_len { direct } else { fft };
-                chosen / direct.min(fft)
-            })
-            .sum();
-        total / SWEEP_MAX_D as f64 - 1.0
+    // slowdown(rule) = mean over D of (time of the path the rule picks) / (faster path's time),
+    // minus 1, over the sweep's D up to 256 (the fit) or the long ones (the extrapolation).
+    let slowdown = |uses_fft: &dyn Fn(usize) -> bool, long: bool| -> f64 {
+        let chosen: Vec<f64> = times
+            .iter()
+            .filter(|&&(d, _, _)| (d > SWEEP_MAX_D) == long)
+            .map(|&(d, direct, fft)| if uses_fft(d) { fft } else { direct } / direct.min(fft))
+            .collect();
+        chosen.iter().sum::<f64>() / chosen.len() as f64 - 1.0
     };
-    let measured = (1..=SWEEP_MAX_D + 1)
-        .min_by(|&a, &b| slowdown(a).total_cmp(&slowdown(b)))
+    let threshold = (1..=SWEEP_MAX_D + 1)
+        .min_by(|&a, &b| slowdown(&|d| d >= a, false).total_cmp(&slowdown(&|d| d >= b, false)))
         .expect("the range is not empty");
+    let candidates = (4..=80).flat_map(|r| {
+        (1..=12).map(move |w| CyclicCrossover {
+            min_ratio: r as f64 / 4.0,
+            large_prime_weight: w as f64,
+        })
+    });
+    let rule_slowdown = |rule: &CyclicCrossover, long| slowdown(&|d| rule.uses_fft(d), long);
+    let fitted = candidates
+        .min_by(|a, b| rule_slowdown(a, false).total_cmp(&rule_slowdown(b, false)))
+        .expect("the grid is not empty");
+    let percent = |x: f64| format!("{:.1}%", 100.0 * x);
     println!(
-        "\nmeasured crossover ({dtype}): direct for D < {measured}, FFT from there \
-         (mean slowdown against the per-D faster path: {:.1}%)",
-        100.0 * slowdown(measured)
+        "\nmean slowdown against the per-D faster path ({dtype}, D <= {SWEEP_MAX_D} / longer D):\n\
+         \x20 best single threshold, FFT from D = {threshold}: {} / {}\n\
+         \x20 fitted rule D >= {} W(D), large-prime weight {}: {} / {}\n\
+         \x20 the code's rule {in_code:?}: {} / {}",
+        percent(slowdown(&|d| d >= threshold, false)),
+        percent(slowdown(&|d| d >= threshold, true)),
+        fitted.min_ratio,
+        fitted.large_prime_weight,
+        percent(rule_slowdown(&fitted, false)),
+        percent(rule_slowdown(&fitted, true)),
+        percent(rule_slowdown(&in_code, false)),
+        percent(rule_slowdown(&in_code, true)),
     );
-    if measured == in_code {
-        println!("the constant in the code agrees: {in_code}");
+    let wrong: Vec<String> = times
+        .iter()
+        .filter(|&&(d, direct, fft)| {
+            let (chosen, other) = if in_code.uses_fft(d) {
+                (fft, direct)
+            } else {
+                (direct, fft)
+            };
+            chosen > 1.25 * other
+        })
+        .map(|&(d, direct, fft)| format!("{d} ({:.2}x)", direct.max(fft) / direct.min(fft)))
+        .collect();
+    println!("D where the code's rule picks a path over 25% slower: {wrong:?}");
+    // The grid's optimum is flat: a rule within one point of the fit is as good as the fit.
+    if rule_slowdown(&in_code, false) <= rule_slowdown(&fitted, false) + 0.01 {
+        println!("the code's rule agrees with the measurement (within 1 point of the fit)");
     } else {
         let banner = "!".repeat(78);
         println!(
-            "{banner}\n!!! CYCLIC_CORR_FFT_MIN_LEN_{} = {in_code} in the code DISAGREES with the \
-             measured {measured}\n!!! (mean slowdown of the code's value: {:.1}%); update it in \
-             autograd/src/kernels/fft.rs\n{banner}",
+            "{banner}\n!!! CYCLIC_CORR_CROSSOVER_{} in the code DISAGREES with the measurement: \
+             update it in\n!!! autograd/src/kernels/fft.rs to the fitted {fitted:?}\n{banner}",
             dtype.to_uppercase(),
-            100.0 * slowdown(in_code)
         );
     }
 }
@@ -249,11 +286,16 @@ fn criterion_groups<T: FftFloat>(c: &mut Criterion, dtype: &str) {
 }
 
 fn main() {
+    let only = std::env::var("CYCLIC_REPORT").unwrap_or_default();
     if std::env::var_os("CYCLIC_SKIP_REPORT").is_none() {
-        throughput_report::<f32>("f32");
-        throughput_report::<f64>("f64");
-        crossover_report::<f32>("f32", fft::CYCLIC_CORR_FFT_MIN_LEN_F32);
-        crossover_report::<f64>("f64", fft::CYCLIC_CORR_FFT_MIN_LEN_F64);
+        if only != "crossover" {
+            throughput_report::<f32>("f32");
+            throughput_report::<f64>("f64");
+        }
+        if only != "throughput" {
+            crossover_report::<f32>("f32", fft::CYCLIC_CORR_CROSSOVER_F32);
+            crossover_report::<f64>("f64", fft::CYCLIC_CORR_CROSSOVER_F64);
+        }
     }
     let mut c = Criterion::default().configure_from_args();
     criterion_groups::<f32>(&mut c, "f32");

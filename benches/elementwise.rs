@@ -5,7 +5,8 @@
 //! floors written as plain loops on `Vec`s in the same run:
 //! * `triad`: the STREAM triad `a[i] = b[i] + s c[i]` into a preallocated `a`;
 //! * `triad_fresh`: the same into a freshly allocated `Vec` (as every tensor op does today:
-//!   a 40-80 MB buffer comes from `mmap`, so each run also pays its page faults).
+//!   a 40-80 MB buffer comes from `mmap`, so each run also pays its page faults);
+//! * `sum_axis0_row_by_row`: the axis-0 sum as one pass over the output row per input row.
 //!
 //! Throughput is in bytes moved (inputs read + output written, counting no write-allocate
 //! traffic, as STREAM does), so criterion's `B/s` is directly comparable across rows.
@@ -84,6 +85,17 @@ fn bandwidth<T: Float>(c: &mut Criterion) {
     g.throughput(bytes::<T>(1));
     ops(&mut g, "sum_all", &|| x.sum_all());
     ops(&mut g, "sum_axis0", &|| x.sum(&[0], false));
+    // The axis-0 sum's baseline: one pass over the output row per input row (what
+    // `sum(&[0])` did before it folded four rows per pass).
+    g.bench_function("sum_axis0_row_by_row", |bench| {
+        bench.iter(|| {
+            let mut out = vec![T::zero(); ROW];
+            for r in b.chunks_exact(ROW) {
+                out.iter_mut().zip(r).for_each(|(o, &v)| *o = *o + v);
+            }
+            black_box(out)
+        })
+    });
     g.finish();
 }
 

@@ -117,6 +117,33 @@ fn gradients_at_every_length() {
     }
 }
 
+/// The direct kernels run full register blocks of rows and a padded tail only when the batch
+/// is long enough; these batches and lengths (every f64 tile shape, column remainders, a prime
+/// that stays on the direct path) exercise both, in the forward and both adjoints.
+#[test]
+fn gradients_through_the_direct_kernels_blocks_and_tails() {
+    let tol = Tolerances::default();
+    for (b, d) in [(29, 3), (29, 8), (29, 13), (29, 16), (13, 24), (13, 127)] {
+        let (x, w, g) = (randn(&[b, d], 11), randn(&[d], 12), randn(&[b, d], 13));
+        for (name, report) in [
+            (
+                "cyclic_corr",
+                gradcheck(|v| v[0].cyclic_corr(&v[1]), &[x.clone(), w.clone()], tol),
+            ),
+            (
+                "cyclic_corr_weight",
+                gradcheck(
+                    |v| v[0].cyclic_corr_weight(&v[1]),
+                    &[g.clone(), x.clone()],
+                    tol,
+                ),
+            ),
+        ] {
+            assert!(report.passed(), "{name} at B = {b}, D = {d}: {report}");
+        }
+    }
+}
+
 #[test]
 fn second_order_gradients() {
     let tol = Tolerances::default();

@@ -418,38 +418,99 @@ pub fn dft_real_adjoint_naive<T: FftFloat>(gre: &[T], gim: &[T], d: usize, out: 
 // Cyclic correlation
 // ---------------------------------------------------------------------------
 
-/// Row length from which [`cyclic_corr`], [`cyclic_corr_grad_x`] and [`cyclic_corr_grad_w`]
-/// switch from the register-blocked direct kernels (O(B d^2), [`circulant`]) to the FFT path
-/// (O(B d log d)), for `f32`; see [`cyclic_corr_fft_min_len`].
+/// The rule by which [`cyclic_corr`], [`cyclic_corr_grad_x`] and [`cyclic_corr_grad_w`] choose
+/// between the register-blocked direct kernels ([`circulant`], `O(B d^2)`) and the FFT path,
+/// from the factorisation of `d`.
 ///
-/// Measured by `cargo bench --bench cyclic` (its crossover report; 2-core machine loaded by
-/// other builds, load average about 8, min-of-repeats timer): for every `D` in 1..=256 at
-/// `B = 128`, the time of the forward kernel plus both adjoints by each path; this constant is
-/// the threshold with the least mean slowdown against the faster path at each `D`
-/// (10.8%). Direct / FFT in microseconds: `D = 16`: 9.7 / 23.8; `D = 64`: 66.7 / 61.3;
-/// `D = 128`: 213 / 110; `D = 127`: 211 / 663; `D = 240`: 649 / 231; `D = 256`: 731 / 217.
-/// FFT times depend on the factorisation of `D` (prime `D` is 3 to 10 times slower than a
-/// power of two), so no single threshold is good for every `D`: powers of two from 64 up
-/// would be faster by FFT, prime lengths stay faster direct well past 256.
-pub const CYCLIC_CORR_FFT_MIN_LEN_F32: usize = 240;
+/// A mixed-radix FFT of length `d = p_1 p_2 ... p_n` (primes with multiplicity) makes one pass
+/// over the data per factor, and a pass of radix `p` costs about `p` operations per element,
+/// so its time is about `d W(d)` with `W(d) = sum_j w(p_j)`: [`fft_cost_units`]. rustfft has
+/// hand-written butterflies for the primes up to 31 (`w(p) = p`); a larger prime goes through
+/// Rader's or Bluestein's algorithm, a few FFTs of smooth lengths near `p`:
+/// `w(p) = large_prime_weight log2(p)`. The direct kernels cost about `d^2` per row. So the
+/// FFT path is taken when `d >= min_ratio W(d)` (and `d > 1`): [`uses_fft`](Self::uses_fft).
+///
+/// Both constants are fitted by `cargo bench --bench cyclic` (its crossover report: every `d`
+/// in 1..=256 and some longer ones, forward plus both adjoints at `B = 128`, each path timed),
+/// as the pair with the least mean slowdown against the faster path at each `d`; the bench
+/// says loudly when the constants here are worse than its fit.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct CyclicCrossover {
+    /// The FFT path is taken when `d >= min_ratio W(d)`.
+    pub min_ratio: f64,
+    /// `w(p) = large_prime_weight log2(p)` for a prime factor `p > 31`.
+    pub large_prime_weight: f64,
+}
 
-/// [`CYCLIC_CORR_FFT_MIN_LEN_F32`] for `f64`.
-///
-/// Measured as for `f32` (mean slowdown 20.4%). Direct / FFT in microseconds: `D = 64`:
-/// 103 / 70; `D = 128`: 350 / 139; `D = 180`: 665 / 223; `D = 256`: 1281 / 277; primes near
-/// 200 take over 1 ms by FFT.
-pub const CYCLIC_CORR_FFT_MIN_LEN_F64: usize = 180;
+impl CyclicCrossover {
+    /// Whether the cyclic-correlation kernels take the FFT path at row length `d`:
+    /// `d > 1` and `d >= min_ratio W(d)`, with `W` = [`fft_cost_units`].
+    pub fn uses_fft(&self, d: usize) -> bool {
+        d > 1 && d as f64 >= self.min_ratio * fft_cost_units(d, self.large_prime_weight)
+    }
+}
 
-/// The row length from which the cyclic-correlation kernels of element type `T` take the FFT
-/// path: [`CYCLIC_CORR_FFT_MIN_LEN_F32`] for `f32`, [`CYCLIC_CORR_FFT_MIN_LEN_F64`] otherwise.
+/// The largest prime with a hand-written butterfly in rustfft.
+const LARGEST_BUTTERFLY_PRIME: usize = 31;
+
+/// `W(d) = sum_j w(p_j)` over the prime factors `p_j` of `d` (with multiplicity), where
+/// `w(p) = p` for `p <= 31` and `w(p) = large_prime_weight log2(p)` above: an FFT of length
+/// `d` costs about `d W(d)` operations (see [`CyclicCrossover`]). `W(1) = 0`.
+pub fn fft_cost_units(d: usize, large_prime_weight: f64) -> f64 {
+    let weight = |p: usize| {
+        if p <= LARGEST_BUTTERFLY_PRIME {
+            p as f64
+        } else {
+            large_prime_weight * (p as f64).log2()
+        }
+    };
+    let (mut rest, mut units, mut p) = (d, 0.0, 2);
+    while p * p <= rest {
+        while rest % p == 0 {
+            units += weight(p);
+            rest /= p;
+        }
+        p += 1;
+    }
+    if rest > 1 {
+        units += weight(rest);
+    }
+    units
+}
+
+/// The crossover for `f32`.
 ///
-/// The switch depends on `d` and the type only, never on timings taken at run time, so a
+/// Fitted on 2026-11-29 (2-core machine loaded by other builds; `cargo bench --bench cyclic`,
+/// `CYCLIC_REPORT=crossover`). Direct / FFT time of forward plus both adjoints at `B = 128`,
+/// in microseconds: `d = 64`: 42 / 62; `128`: 174 / 111; `127` (prime): 172 / 668; `240`:
+/// 620 / 230; `251` (prime): 707 / 1502; `256`: 715 / 217; `509` (prime): 2880 / 2292;
+/// `1021` (prime): 12711 / 11821. The rule's mean slowdown against the faster path at each `d`
+/// up to 256 is 1.5% (2.9% on the longer lengths), against 9.9% for the best single threshold
+/// (`d >= 240`).
+pub const CYCLIC_CORR_CROSSOVER_F32: CyclicCrossover = CyclicCrossover {
+    min_ratio: 7.5,
+    large_prime_weight: 5.0,
+};
+
+/// The crossover for `f64`, fitted as for `f32`. Direct / FFT in microseconds: `d = 64`:
+/// 87 / 72; `128`: 356 / 140; `127`: 358 / 761; `251`: 1562 / 2167; `509`: 6629 / 4369. Mean
+/// slowdown 4.0% (2.2% on the longer lengths), against 17.6% for the best single threshold
+/// (`d >= 160`).
+pub const CYCLIC_CORR_CROSSOVER_F64: CyclicCrossover = CyclicCrossover {
+    min_ratio: 5.0,
+    large_prime_weight: 8.0,
+};
+
+/// The crossover of the cyclic-correlation kernels of element type `T`:
+/// [`CYCLIC_CORR_CROSSOVER_F32`] for `f32`, [`CYCLIC_CORR_CROSSOVER_F64`] otherwise.
+///
+/// The choice depends on `d` and the type only, never on timings taken at run time, so a
 /// given input always takes the same path and gives the same bits.
-pub fn cyclic_corr_fft_min_len<T: 'static>() -> usize {
+pub fn cyclic_corr_crossover<T: 'static>() -> CyclicCrossover {
     if TypeId::of::<T>() == TypeId::of::<f32>() {
-        CYCLIC_CORR_FFT_MIN_LEN_F32
+        CYCLIC_CORR_CROSSOVER_F32
     } else {
-        CYCLIC_CORR_FFT_MIN_LEN_F64
+        CYCLIC_CORR_CROSSOVER_F64
     }
 }
 
@@ -481,13 +542,13 @@ fn check_corr_buffers(
 
 /// Cyclic correlation of each row of `x` `[B, d]` with the filter `w` `[d]`:
 /// `out[b, i] = sum_{k<d} w[k] x[b, (i + k) mod d]`. Uses
-/// [`cyclic_corr_direct`] for `d < cyclic_corr_fft_min_len::<T>()`, else
-/// [`cyclic_corr_fft`].
+/// [`cyclic_corr_fft`] where [`cyclic_corr_crossover`] says so, else
+/// [`cyclic_corr_direct`].
 ///
 /// Panics if `x.len()` is not a multiple of `d`, or `w.len() != d`, or
 /// `out.len() != x.len()`.
 pub fn cyclic_corr<T: FftFloat>(x: &[T], w: &[T], d: usize, out: &mut [T]) {
-    if d < cyclic_corr_fft_min_len::<T>() {
+    if !cyclic_corr_crossover::<T>().uses_fft(d) {
         cyclic_corr_direct(x, w, d, out);
     } else {
         cyclic_corr_fft(x, w, d, out);
@@ -541,12 +602,12 @@ pub fn cyclic_corr_fft<T: FftFloat>(x: &[T], w: &[T], d: usize, out: &mut [T]) {
 /// Gradient of [`cyclic_corr`] with respect to `x`, given `g = dL/d out` `[B, d]`:
 /// `grad_x[b, j] = sum_{i<d} g[b, i] w[(j - i) mod d]`, the cyclic convolution
 /// of each row of `g` with `w`. Uses [`cyclic_corr_grad_x_direct`] for
-/// `d < cyclic_corr_fft_min_len::<T>()`, else [`cyclic_corr_grad_x_fft`].
+/// short or hard-to-factor `d`, else [`cyclic_corr_grad_x_fft`] (see [`cyclic_corr_crossover`]).
 ///
 /// Panics if `g.len()` is not a multiple of `d`, or `w.len() != d`, or
 /// `out.len() != g.len()`.
 pub fn cyclic_corr_grad_x<T: FftFloat>(g: &[T], w: &[T], d: usize, out: &mut [T]) {
-    if d < cyclic_corr_fft_min_len::<T>() {
+    if !cyclic_corr_crossover::<T>().uses_fft(d) {
         cyclic_corr_grad_x_direct(g, w, d, out);
     } else {
         cyclic_corr_grad_x_fft(g, w, d, out);
@@ -611,13 +672,13 @@ pub fn cyclic_corr_grad_x_fft<T: FftFloat>(g: &[T], w: &[T], d: usize, out: &mut
 
 /// Gradient of [`cyclic_corr`] with respect to `w`, given `g = dL/d out` and the
 /// input `x`, both `[B, d]`: `grad_w[k] = sum_b sum_{i<d} g[b, i] x[b, (i + k) mod d]`.
-/// Uses [`cyclic_corr_grad_w_direct`] for `d < cyclic_corr_fft_min_len::<T>()`, else
-/// [`cyclic_corr_grad_w_fft`].
+/// Uses [`cyclic_corr_grad_w_fft`] where [`cyclic_corr_crossover`] says so, else
+/// [`cyclic_corr_grad_w_direct`].
 ///
 /// Panics if `g.len()` is not a multiple of `d`, or `x.len() != g.len()`, or
 /// `out.len() != d`.
 pub fn cyclic_corr_grad_w<T: FftFloat>(g: &[T], x: &[T], d: usize, out: &mut [T]) {
-    if d < cyclic_corr_fft_min_len::<T>() {
+    if !cyclic_corr_crossover::<T>().uses_fft(d) {
         cyclic_corr_grad_w_direct(g, x, d, out);
     } else {
         cyclic_corr_grad_w_fft(g, x, d, out);
@@ -927,9 +988,10 @@ mod tests {
     type Kernel<T> = fn(&[T], &[T], usize, &mut [T]);
 
     /// Row lengths for the correlation kernels: every `d` to 130 (every remainder of the
-    /// register tiles of both types, both sides of the crossovers) and some large ones.
+    /// register tiles of both types, both sides of the crossovers) and some large ones, smooth
+    /// (FFT path) and prime (direct up to past 256).
     fn corr_lengths() -> impl Iterator<Item = usize> {
-        (1..=130).chain([256, 1000, 1024])
+        (1..=130).chain([251, 256, 509, 1000, 1024])
     }
 
     /// Batch rows: one full register tile of 6 rows and a partial one.
@@ -937,7 +999,7 @@ mod tests {
 
     /// The naive, direct and FFT forms of a kernel and its dispatcher all agree to `tol` with
     /// the triple loop `reference` run in f64, and the dispatcher gives bit for bit the output
-    /// of the path that [`cyclic_corr_fft_min_len`] selects. The kernel's first argument is
+    /// of the path that [`cyclic_corr_crossover`] selects. The kernel's first argument is
     /// `[B, d]`; the second is `[d]` when `second_is_filter`, else `[B, d]`, as is the output
     /// unless the output is `[d]`.
     fn check_corr_kernel<T: FftFloat>(
@@ -966,7 +1028,7 @@ mod tests {
             for (out, path) in outs.iter().zip(["naive", "direct", "fft"]) {
                 assert_close(out, &expected, tol, &format!("{name}_{path} d={d}"));
             }
-            let chosen = usize::from(d >= cyclic_corr_fft_min_len::<T>());
+            let chosen = usize::from(cyclic_corr_crossover::<T>().uses_fft(d));
             assert!(
                 run(dispatch) == outs[1 + chosen],
                 "{name} d={d}: the dispatcher did not take the path of the crossover"
@@ -1026,6 +1088,29 @@ mod tests {
     fn cyclic_corr_kernels_agree() {
         check_corr_kernels::<f64>(F64_TOL);
         check_corr_kernels::<f32>(F32_TOL);
+    }
+
+    #[test]
+    fn fft_cost_units_sum_the_prime_factors() {
+        assert_eq!(fft_cost_units(1, 5.0), 0.0);
+        assert_eq!(fft_cost_units(256, 5.0), 16.0);
+        assert_eq!(fft_cost_units(240, 5.0), 2.0 * 4.0 + 3.0 + 5.0);
+        assert_eq!(fft_cost_units(31 * 29, 5.0), 60.0);
+        let big = 2.0 + 2.0 * 37f64.log2();
+        assert!((fft_cost_units(2 * 37, 2.0) - big).abs() < 1e-12);
+    }
+
+    #[test]
+    fn crossover_prefers_fft_for_smooth_lengths_only() {
+        let f32_rule = cyclic_corr_crossover::<f32>();
+        assert_eq!(f32_rule, CYCLIC_CORR_CROSSOVER_F32);
+        assert_eq!(cyclic_corr_crossover::<f64>(), CYCLIC_CORR_CROSSOVER_F64);
+        for d in [1, 2, 16, 127, 251] {
+            assert!(!f32_rule.uses_fft(d), "f32 d={d} should stay direct");
+        }
+        for d in [128, 240, 256, 1024] {
+            assert!(f32_rule.uses_fft(d), "f32 d={d} should take the FFT");
+        }
     }
 
     #[test]

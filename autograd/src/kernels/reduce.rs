@@ -58,9 +58,7 @@ pub fn fold_axes<T: Float>(
     let mut out = pool::filled(outputs, init);
     // Reducing a prefix of axes: each input row of `outputs` elements folds into the output.
     if (0..axes.len()).all(|a| axes.contains(&a)) {
-        for row in data.chunks_exact(outputs) {
-            fold_into(&mut out, row, &f);
-        }
+        fold_rows_into(&mut out, data, &f);
         return out;
     }
     let in_strides = shape.contiguous_strides();
@@ -93,6 +91,31 @@ fn fold_into<T: Copy>(acc: &mut [T], row: &[T], f: &impl Fn(T, T) -> T) {
     }
 }
 
+/// `acc[j] = f(...f(f(acc[j], rows[0][j]), rows[1][j])..., rows[n - 1][j])` for every `j`, the
+/// rows of `rows` (each `acc.len()` long) folded in order. Four rows are folded per pass over
+/// `acc`, so each element of `acc` is loaded and stored once per four rows rather than once
+/// per row (measured on `[10^4, 1000]` f32 by `cargo bench --bench elementwise`, machine
+/// loaded: 16.6 GiB/s, 81% of the STREAM triad in the same run, against 14.1 GiB/s for the
+/// row-by-row loop).
+fn fold_rows_into<T: Copy>(acc: &mut [T], rows: &[T], f: &impl Fn(T, T) -> T) {
+    let n = acc.len();
+    if n == 0 {
+        return;
+    }
+    let mut blocks = rows.chunks_exact(4 * n);
+    for block in &mut blocks {
+        let (r0, rest) = block.split_at(n);
+        let (r1, rest) = rest.split_at(n);
+        let (r2, r3) = rest.split_at(n);
+        for ((((a, &x0), &x1), &x2), &x3) in acc.iter_mut().zip(r0).zip(r1).zip(r2).zip(r3) {
+            *a = f(f(f(f(*a, x0), x1), x2), x3);
+        }
+    }
+    for row in blocks.remainder().chunks_exact(n) {
+        fold_into(acc, row, f);
+    }
+}
+
 /// The fold of `run` with `f` from `init`, computed as [`LANES`] partial folds of the
 /// elements `i = lane (mod LANES)`, combined at the end.
 fn fold_run<T: Copy>(run: &[T], init: T, f: &impl Fn(T, T) -> T) -> T {
@@ -114,7 +137,7 @@ mod tests {
     /// tail, prefix, general) must agree with a plain nested loop.
     #[test]
     fn every_axis_set_matches_the_nested_loop() {
-        let dims = [3usize, 5, 37];
+        let dims = [7usize, 5, 37];
         let shape = Shape::from(dims);
         let data: Vec<f64> = (0..shape.numel()).map(|i| ((i * 7) % 11) as f64).collect();
         for axes in [&[0][..], &[1], &[2], &[0, 1], &[1, 2], &[0, 2], &[0, 1, 2]] {
