@@ -10,7 +10,7 @@ mod peak;
 mod raw_gemm;
 
 use autograd::kernels::blocked;
-use autograd::kernels::matmul::{self, MatRef};
+use autograd::kernels::matmul::{self, Kernel, MatRef};
 use autograd::{Float, Tensor};
 use criterion::{black_box, criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 use rand::rngs::StdRng;
@@ -86,7 +86,8 @@ const MLP_SHAPES: [(&str, usize, usize, usize, bool, bool); 8] = [
 ];
 
 /// Each MLP product through the dispatching kernel (`autograd::kernels::matmul::gemm`), our
-/// blocked kernel alone, and `matrixmultiply` alone, on the same strided operands.
+/// packed kernel alone, our unpacked `direct` kernel alone (the products whose `B` is contiguous
+/// along `n`), and `matrixmultiply` alone, on the same strided operands.
 fn mlp_shapes(c: &mut Criterion) {
     let mut g = c.benchmark_group("gemm_mlp_shapes_f32");
     g.sample_size(30);
@@ -103,6 +104,11 @@ fn mlp_shapes(c: &mut Criterion) {
         g.bench_function(BenchmarkId::new("blocked", name), |bch| {
             bch.iter(|| blocked::gemm_blocked(black_box(a), black_box(b), &mut cv, n))
         });
+        if !tb {
+            g.bench_function(BenchmarkId::new("direct", name), |bch| {
+                bch.iter(|| matmul::gemm_with(Kernel::Direct, black_box(a), black_box(b), &mut cv))
+            });
+        }
         g.bench_function(BenchmarkId::new("dispatch", name), |bch| {
             bch.iter(|| matmul::gemm(black_box(a), black_box(b), &mut cv))
         });

@@ -331,6 +331,7 @@ mod tests {
                 Kernel::MatrixMultiply,
             ];
             for kernel in kernels.map(Some).into_iter().chain([None]) {
+                let name = kernel.map_or("dispatch".into(), |k| format!("{k:?}"));
                 let mut c = vec![T::nan(); m * n];
                 match kernel {
                     Some(kernel) => gemm_with(kernel, a, b, &mut c),
@@ -340,7 +341,7 @@ mod tests {
                     let x = x.to_f64().unwrap();
                     assert!(
                         (x - y).abs() <= tol * (k as f64 + 1.0),
-                        "{kernel:?} (None: dispatch) {} {m}x{k}x{n} ta={ta} tb={tb} \
+                        "{name} {} {m}x{k}x{n} ta={ta} tb={tb} \
                          padded={padded} at ({}, {}): {x} vs {y}",
                         T::DTYPE,
                         idx / n,

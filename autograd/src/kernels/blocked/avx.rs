@@ -97,29 +97,44 @@ pub(crate) unsafe fn rank1_updates<T: Lanes, const R: usize, const V: usize>(
     b_step: usize,
     acc: &mut [[T::V; V]; R],
 ) {
-    let l = T::LANES;
-    // SAFETY: as the contract above.
-    let step = |acc: &mut [[T::V; V]; R], p: usize| unsafe {
-        let bp = b.add(p * b_step);
-        let bv: [T::V; V] = std::array::from_fn(|v| T::load(bp.add(v * l)));
-        for (r, row) in acc.iter_mut().enumerate() {
-            let ar = T::splat(*a[r].add(p * a_step));
-            for (x, &bx) in row.iter_mut().zip(&bv) {
-                *x = T::fma(ar, bx, *x);
+    /// One rank-1 update, step `p`. A function, not a closure: closures are compiled without
+    /// the caller's target features, and the intrinsics in them would not be inlined.
+    #[inline(always)]
+    unsafe fn step<T: Lanes, const R: usize, const V: usize>(
+        acc: &mut [[T::V; V]; R],
+        a: &[*const T; R],
+        ap: usize,
+        b: *const T,
+    ) {
+        // SAFETY: as the contract of `rank1_updates`.
+        unsafe {
+            let bv: [T::V; V] = std::array::from_fn(|v| T::load(b.add(v * T::LANES)));
+            for (row, &ar) in acc.iter_mut().zip(a) {
+                let ar = T::splat(*ar.add(ap));
+                for (x, &bx) in row.iter_mut().zip(&bv) {
+                    *x = T::fma(ar, bx, *x);
+                }
             }
         }
-    };
-    let mut p = 0;
-    while p + 4 <= kc {
-        step(acc, p);
-        step(acc, p + 1);
-        step(acc, p + 2);
-        step(acc, p + 3);
-        p += 4;
     }
-    while p < kc {
-        step(acc, p);
-        p += 1;
+    // One running offset into A and one pointer into B, bumped once per step: with the offset
+    // of each step computed afresh, LLVM keeps a pointer per row and per unrolled step, more
+    // than the sixteen general registers, and spills them.
+    let (mut pa, mut pb) = (0, b);
+    // SAFETY: as this function's contract.
+    unsafe {
+        for _ in 0..kc / 4 {
+            for _ in 0..4 {
+                step(acc, &a, pa, pb);
+                pa += a_step;
+                pb = pb.add(b_step);
+            }
+        }
+        for _ in 0..kc % 4 {
+            step(acc, &a, pa, pb);
+            pa += a_step;
+            pb = pb.add(b_step);
+        }
     }
 }
 
@@ -284,9 +299,10 @@ impl HSum for f64 {
 /// (`G^T H` with 10 rows, `R = 5` twice) or a short inner dimension (`G W` with `k = 10`, where a
 /// packed kernel spends its time on packing and on the loads and stores of `C`).
 ///
-/// Column strips run outermost, so one strip of `B` (`k x NR`) serves every row block while it is
-/// in cache; the last strip, narrower than `NR`, is copied zero-padded into `edge` so its vector
-/// loads stay in bounds.
+/// Columns go in blocks whose slab of `B` (`k x NB`) stays in L2 (all of `B` for the MLP
+/// shapes); inside a block, row blocks run outermost so that `C` is written row by row and the
+/// `A` pointers are set up once per `R` rows. The last strip, narrower than `NR`, is copied
+/// zero-padded into `edge` so its vector loads stay in bounds.
 ///
 /// # Safety
 /// `b.col_stride == 1`, `NR == 2 * T::LANES`, operands in bounds, `c` a writable `m x n`
@@ -298,32 +314,40 @@ pub(crate) unsafe fn direct<T: Lanes + crate::Float, const R: usize, const NR: u
     c: OutMat<T>,
     edge: &mut [T],
 ) {
+    /// Bytes of `B` a column block may span: half of this machine's 512 KB L2.
+    const B_BLOCK_BYTES: usize = 256 * 1024;
     debug_assert!(NR == 2 * T::LANES && b.col_stride == 1 && edge.len() >= a.cols * NR);
     let (m, k, n) = (a.rows, a.cols, b.cols);
+    let nb = (B_BLOCK_BYTES / (k * std::mem::size_of::<T>())).max(NR) / NR * NR;
+    let full = n / NR * NR;
+    if full < n {
+        super::pack_b::<T, NR>(b.col_range(full, n - full), 0, k, edge);
+    }
     // SAFETY: rows of A below are clamped to the matrix, loads of B stay within full strips or
     // `edge`, and tiles are stored clipped to `m x n`.
     unsafe {
-        for j0 in (0..n).step_by(NR) {
-            let nr = NR.min(n - j0);
-            let (bp, b_step) = if nr == NR {
-                (b.data.as_ptr().add(b.offset + j0), b.row_stride)
-            } else {
-                super::pack_b::<T, NR>(b.col_range(j0, nr), 0, k, edge);
-                (edge.as_ptr(), NR)
-            };
+        for jb in (0..n).step_by(nb) {
             for i0 in (0..m).step_by(R) {
                 let mr = R.min(m - i0);
-                let tile = c.at(i0, j0);
-                prefetch_tile::<T, R>(tile, nr);
                 // Rows past the edge repeat the last real row: computed, never stored.
                 let ap = std::array::from_fn(|r| {
                     a.data
                         .as_ptr()
                         .add(a.offset + (i0 + r.min(mr - 1)) * a.row_stride)
                 });
-                let mut acc = [[T::vzero(); 2]; R];
-                rank1_updates(k, ap, a.col_stride, bp, b_step, &mut acc);
-                store_acc(&acc, tile, mr, nr, false);
+                for j0 in (jb..n.min(jb + nb)).step_by(NR) {
+                    let nr = NR.min(n - j0);
+                    let (bp, b_step) = if nr == NR {
+                        (b.data.as_ptr().add(b.offset + j0), b.row_stride)
+                    } else {
+                        (edge.as_ptr(), NR)
+                    };
+                    let tile = c.at(i0, j0);
+                    prefetch_tile::<T, R>(tile, nr);
+                    let mut acc = [[T::vzero(); 2]; R];
+                    rank1_updates(k, ap, a.col_stride, bp, b_step, &mut acc);
+                    store_acc(&acc, tile, mr, nr, false);
+                }
             }
         }
     }
