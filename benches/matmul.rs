@@ -116,6 +116,34 @@ fn mlp_shapes(c: &mut Criterion) {
     g.finish();
 }
 
+/// Where the unpacked `direct` kernel stops beating the packed one, the two thresholds of
+/// `Kernel::choose`: rows `m` at `k = n = 256` (`A` transposed, as in `G^T H`), and inner
+/// dimension `k` at `m = 128, n = 256` (as in `G W`).
+fn direct_crossover(c: &mut Criterion) {
+    let mut g = c.benchmark_group("gemm_direct_crossover_f32");
+    g.sample_size(20);
+    let mut rng = StdRng::seed_from_u64(3);
+    let rows = [6, 12, 24, 32, 48].map(|m| (format!("m{m}"), m, 256, true));
+    let depths = [10, 16, 24, 32, 48].map(|k| (format!("k{k}"), 128, k, false));
+    for (name, m, k, ta) in rows.into_iter().chain(depths) {
+        let n = 256;
+        g.throughput(Throughput::Elements((2 * m * k * n) as u64)); // flops
+        let av = Tensor::<f32>::normal([m * k], 0.0, 1.0, &mut rng).to_vec();
+        let bv = Tensor::<f32>::normal([k * n], 0.0, 1.0, &mut rng).to_vec();
+        let (a, b) = (
+            MatRef::dense(&av, m, k, ta),
+            MatRef::dense(&bv, k, n, false),
+        );
+        let mut cv = vec![0.0f32; m * n];
+        for kernel in [Kernel::Blocked, Kernel::Direct] {
+            g.bench_function(BenchmarkId::new(format!("{kernel:?}"), &name), |bch| {
+                bch.iter(|| matmul::gemm_with(kernel, black_box(a), black_box(b), &mut cv))
+            });
+        }
+    }
+    g.finish();
+}
+
 fn bench(c: &mut Criterion) {
     // The ceiling every GFLOP/s figure below is read against (criterion's "elem/s" = flop/s).
     println!(
@@ -123,6 +151,7 @@ fn bench(c: &mut Criterion) {
         peak::describe(peak::fma_peak_gflops(false))
     );
     mlp_shapes(c);
+    direct_crossover(c);
     let sizes = [64, 128, 256, 512, 1024];
     forward::<f32>(c, &sizes);
     forward::<f64>(c, &sizes);
