@@ -116,32 +116,55 @@ fn mlp_shapes(c: &mut Criterion) {
     g.finish();
 }
 
-/// Where the unpacked `direct` kernel stops beating the packed one, the two thresholds of
-/// `Kernel::choose`: rows `m` at `k = n = 256` (`A` transposed, as in `G^T H`), and inner
-/// dimension `k` at `m = 128, n = 256` (as in `G W`).
-fn direct_crossover(c: &mut Criterion) {
-    let mut g = c.benchmark_group("gemm_direct_crossover_f32");
+/// One kernel against another across a threshold of `Kernel::choose`, on shapes
+/// `(name, m, k, n, a transposed, b transposed)`.
+fn crossover(
+    c: &mut Criterion,
+    group: &str,
+    shapes: impl IntoIterator<Item = (String, usize, usize, usize, bool, bool)>,
+    kernels: [Kernel; 2],
+) {
+    let mut g = c.benchmark_group(group);
     g.sample_size(20);
     let mut rng = StdRng::seed_from_u64(3);
-    let rows = [6, 12, 24, 32, 48].map(|m| (format!("m{m}"), m, 256, true));
-    let depths = [10, 16, 24, 32, 48].map(|k| (format!("k{k}"), 128, k, false));
-    for (name, m, k, ta) in rows.into_iter().chain(depths) {
-        let n = 256;
+    for (name, m, k, n, ta, tb) in shapes {
         g.throughput(Throughput::Elements((2 * m * k * n) as u64)); // flops
         let av = Tensor::<f32>::normal([m * k], 0.0, 1.0, &mut rng).to_vec();
         let bv = Tensor::<f32>::normal([k * n], 0.0, 1.0, &mut rng).to_vec();
-        let (a, b) = (
-            MatRef::dense(&av, m, k, ta),
-            MatRef::dense(&bv, k, n, false),
-        );
+        let (a, b) = (MatRef::dense(&av, m, k, ta), MatRef::dense(&bv, k, n, tb));
         let mut cv = vec![0.0f32; m * n];
-        for kernel in [Kernel::Blocked, Kernel::Direct] {
+        for kernel in kernels {
             g.bench_function(BenchmarkId::new(format!("{kernel:?}"), &name), |bch| {
                 bch.iter(|| matmul::gemm_with(kernel, black_box(a), black_box(b), &mut cv))
             });
         }
     }
     g.finish();
+}
+
+/// The thresholds of `Kernel::choose`: where the unpacked `direct` kernel stops beating the
+/// packed one, in rows `m` at `k = n = 256` (`A` transposed, as in `G^T H`) and in inner
+/// dimension `k` at `m = 128, n = 256` (as in `G W`); and where the dot-product kernel for
+/// `X W^T` does, in rows at `k = n = 256` and in columns at `m = 512, k = 256`.
+fn crossovers(c: &mut Criterion) {
+    let rows = [6, 12, 24, 32, 48].map(|m| (format!("m{m}"), m, 256, 256, true, false));
+    let depths = [10, 16, 24, 32, 48].map(|k| (format!("k{k}"), 128, k, 256, false, false));
+    let direct = [Kernel::Blocked, Kernel::Direct];
+    crossover(
+        c,
+        "gemm_direct_crossover_f32",
+        rows.into_iter().chain(depths),
+        direct,
+    );
+    let rows = [128, 192, 256].map(|m| (format!("m{m}"), m, 256, 256, false, true));
+    let cols = [32, 64, 128].map(|n| (format!("n{n}"), 512, 256, n, false, true));
+    let dot = [Kernel::Blocked, Kernel::DotRows];
+    crossover(
+        c,
+        "gemm_dot_crossover_f32",
+        rows.into_iter().chain(cols),
+        dot,
+    );
 }
 
 fn bench(c: &mut Criterion) {
@@ -151,7 +174,7 @@ fn bench(c: &mut Criterion) {
         peak::describe(peak::fma_peak_gflops(false))
     );
     mlp_shapes(c);
-    direct_crossover(c);
+    crossovers(c);
     let sizes = [64, 128, 256, 512, 1024];
     forward::<f32>(c, &sizes);
     forward::<f64>(c, &sizes);

@@ -149,6 +149,16 @@ pub enum Kernel {
     MatrixMultiply,
 }
 
+/// `X W^T` products with at most this many rows go to [`Kernel::DotRows`] (when `k >= 16`): up
+/// to here `X` stays in L2 while `W` streams past it once, and the packed kernel's gather of
+/// `W^T` is amortised over few row strips. Measured at `k = n = 256` (bench group
+/// `gemm_dot_crossover_f32`): dot products 1.15x the packed kernel at `m = 128`, 1.04x at
+/// 192, 0.95x at 256; 0.8x at `m = n = k = 1024`.
+pub const DOT_MAX_ROWS: usize = 192;
+/// `X W^T` products with at most this many columns go to [`Kernel::DotRows`] whatever their
+/// rows (when `k >= 16`): the packed kernel's 16-wide tiles are mostly padding. Measured at
+/// `m = 512, k = 256` (same group): 1.15x at `n = 32`, 1.03x at 64; 2.4x at `n = 10`.
+pub const DOT_MAX_COLS: usize = 64;
 /// Products with at most this many rows go to [`Kernel::Direct`]: each strip of `B` serves only
 /// `m / 6` tiles, too few to repay packing it. Measured at `k = n = 256` (f32, one thread; bench group
 /// `gemm_direct_crossover_f32`): direct 2x the packed kernel at `m = 6`, 1.5x
@@ -164,17 +174,21 @@ impl Kernel {
     /// The kernel for `a b`, from the measurements of `benches/matmul.rs` (group
     /// `gemm_mlp_shapes_f32`), first rule that applies:
     ///
-    /// 1. both operands contiguous along `k` (a dense layer's `X W^T`) and `k >= 16`:
-    ///    [`DotRows`](Kernel::DotRows), no packing (2x `matrixmultiply` at 10 output columns, on
-    ///    par at 256);
+    /// 1. both operands contiguous along `k` (a dense layer's `X W^T`), `k >= 16`, and
+    ///    `m <=` [`DOT_MAX_ROWS`] or `n <=` [`DOT_MAX_COLS`]: [`DotRows`](Kernel::DotRows), no
+    ///    packing (2.4x `matrixmultiply` at 10 output columns, 1.05x at the batch-128 layers);
     /// 2. `B` contiguous along `n` and the product skinny, `m <=` [`DIRECT_MAX_ROWS`] or
     ///    `k <=` [`DIRECT_MAX_DEPTH`] (the weight gradient `G^T H` of a 10-class layer, the
     ///    input gradient `G W` through it): [`Direct`](Kernel::Direct), no packing;
     /// 3. otherwise [`Blocked`](Kernel::Blocked), packed (on par with `matrixmultiply` on square
     ///    sizes, ahead on narrow ones).
     pub fn choose<T>(a: &MatRef<'_, T>, b: &MatRef<'_, T>) -> Kernel {
-        let (m, k) = (a.rows, a.cols);
-        if a.col_stride == 1 && b.row_stride == 1 && k >= 16 {
+        let (m, k, n) = (a.rows, a.cols, b.cols);
+        if a.col_stride == 1
+            && b.row_stride == 1
+            && k >= 16
+            && (m <= DOT_MAX_ROWS || n <= DOT_MAX_COLS)
+        {
             Kernel::DotRows
         } else if b.col_stride == 1 && (m <= DIRECT_MAX_ROWS || k <= DIRECT_MAX_DEPTH) {
             Kernel::Direct
@@ -406,6 +420,8 @@ mod tests {
             (7, 257, 17),
             (150, 40, 33),
             (145, 513, 8),
+            (193, 20, 65),
+            (193, 20, 64),
             (24, 40, 50),
             (25, 40, 50),
             (40, 24, 50),
