@@ -12,7 +12,10 @@ mod raw_gemm;
 use autograd::kernels::blocked;
 use autograd::kernels::matmul::{self, Kernel, MatRef};
 use autograd::{Float, Tensor};
-use criterion::{black_box, criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
+use criterion::measurement::WallTime;
+use criterion::{
+    black_box, criterion_group, criterion_main, BenchmarkGroup, BenchmarkId, Criterion, Throughput,
+};
 use rand::rngs::StdRng;
 use rand::SeedableRng;
 use raw_gemm::matrixmultiply_gemm;
@@ -85,6 +88,20 @@ const MLP_SHAPES: [(&str, usize, usize, usize, bool, bool); 8] = [
     ("dW1_G1tX", 256, 128, 784, true, false),
 ];
 
+/// Sets the group's throughput to the flops of an `m x k x n` product (`2 m k n`) and draws
+/// its buffers: `A` (`m k` values), `B` (`k n`) and a zeroed `C` (`m n`).
+fn product_buffers(
+    g: &mut BenchmarkGroup<'_, WallTime>,
+    rng: &mut StdRng,
+    m: usize,
+    k: usize,
+    n: usize,
+) -> [Vec<f32>; 3] {
+    g.throughput(Throughput::Elements((2 * m * k * n) as u64));
+    let mut draw = |len| Tensor::<f32>::normal([len], 0.0, 1.0, &mut *rng).to_vec();
+    [draw(m * k), draw(k * n), vec![0.0; m * n]]
+}
+
 /// Each MLP product through the dispatching kernel (`autograd::kernels::matmul::gemm`), our
 /// packed kernel alone, our unpacked `direct` kernel alone (the products whose `B` is contiguous
 /// along `n`), and `matrixmultiply` alone, on the same strided operands.
@@ -93,11 +110,8 @@ fn mlp_shapes(c: &mut Criterion) {
     g.sample_size(30);
     let mut rng = StdRng::seed_from_u64(2);
     for (name, m, k, n, ta, tb) in MLP_SHAPES {
-        g.throughput(Throughput::Elements((2 * m * k * n) as u64)); // flops
-        let av = Tensor::<f32>::normal([m * k], 0.0, 1.0, &mut rng).to_vec();
-        let bv = Tensor::<f32>::normal([k * n], 0.0, 1.0, &mut rng).to_vec();
+        let [av, bv, mut cv] = product_buffers(&mut g, &mut rng, m, k, n);
         let (a, b) = (MatRef::dense(&av, m, k, ta), MatRef::dense(&bv, k, n, tb));
-        let mut cv = vec![0.0f32; m * n];
         g.bench_function(BenchmarkId::new("matrixmultiply", name), |bch| {
             bch.iter(|| matrixmultiply_gemm(black_box(a), black_box(b), &mut cv))
         });
@@ -128,11 +142,8 @@ fn crossover(
     g.sample_size(20);
     let mut rng = StdRng::seed_from_u64(3);
     for (name, m, k, n, ta, tb) in shapes {
-        g.throughput(Throughput::Elements((2 * m * k * n) as u64)); // flops
-        let av = Tensor::<f32>::normal([m * k], 0.0, 1.0, &mut rng).to_vec();
-        let bv = Tensor::<f32>::normal([k * n], 0.0, 1.0, &mut rng).to_vec();
+        let [av, bv, mut cv] = product_buffers(&mut g, &mut rng, m, k, n);
         let (a, b) = (MatRef::dense(&av, m, k, ta), MatRef::dense(&bv, k, n, tb));
-        let mut cv = vec![0.0f32; m * n];
         for kernel in kernels {
             g.bench_function(BenchmarkId::new(format!("{kernel:?}"), &name), |bch| {
                 bch.iter(|| matmul::gemm_with(kernel, black_box(a), black_box(b), &mut cv))

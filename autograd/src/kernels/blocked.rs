@@ -177,32 +177,36 @@ pub(crate) unsafe fn gemm_direct<T: Float>(
         && std::is_x86_feature_detected!("avx2")
         && std::is_x86_feature_detected!("fma")
     {
-        let five = a.rows.div_ceil(5) * 5 < a.rows.div_ceil(MR) * MR;
-        // SAFETY (both): checked layout and features; `recast` succeeds only for T = U; the
-        // edge buffer holds k x NR.
-        if let Some((a, b, c)) = recast::<T, f32>(a, b, c) {
-            with_edge::<f32, 16>(a.cols, |edge| unsafe {
-                if five {
-                    avx::direct::<f32, 5, 16>(a, b, c, edge)
-                } else {
-                    avx::direct::<f32, MR, 16>(a, b, c, edge)
-                }
-            });
-            return true;
-        }
-        if let Some((a, b, c)) = recast::<T, f64>(a, b, c) {
-            with_edge::<f64, 8>(a.cols, |edge| unsafe {
-                if five {
-                    avx::direct::<f64, 5, 8>(a, b, c, edge)
-                } else {
-                    avx::direct::<f64, MR, 8>(a, b, c, edge)
-                }
-            });
-            return true;
-        }
+        // SAFETY: checked layout and features.
+        return unsafe { direct_as::<T, f32, 16>(a, b, c) || direct_as::<T, f64, 8>(a, b, c) };
     }
     let _ = (a, b, c);
     false
+}
+
+/// [`avx::direct`] on the operands as `U` (true), or false when `T` is not `U`.
+///
+/// # Safety
+/// As [`gemm_direct`], with its layout and CPU features checked.
+#[cfg(target_arch = "x86_64")]
+unsafe fn direct_as<T: Float, U: Float + avx::Lanes, const NR: usize>(
+    a: MatRef<'_, T>,
+    b: MatRef<'_, T>,
+    c: OutMat<T>,
+) -> bool {
+    let Some((a, b, c)) = recast::<T, U>(a, b, c) else {
+        return false;
+    };
+    let five = a.rows.div_ceil(5) * 5 < a.rows.div_ceil(MR) * MR;
+    // SAFETY: as this function's contract; the edge buffer holds k x NR.
+    with_edge::<U, NR>(a.cols, |edge| unsafe {
+        if five {
+            avx::direct::<U, 5, NR>(a, b, c, edge)
+        } else {
+            avx::direct::<U, MR, NR>(a, b, c, edge)
+        }
+    });
+    true
 }
 
 /// The operands as `U` when `T` is `U` (a no-op cast), else `None`.
