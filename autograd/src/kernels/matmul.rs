@@ -142,7 +142,7 @@ pub enum Kernel {
     /// other layouts.
     DotRows,
     /// Tiles of `C` accumulated in registers from `A` and rows of `B` read in place, nothing
-    /// packed ([`blocked::gemm_direct`]), for `B` contiguous along `n`; falls back to `Blocked`
+    /// packed (`blocked::gemm_direct`), for `B` contiguous along `n`; falls back to `Blocked`
     /// for other layouts.
     Direct,
     /// `matrixmultiply`.
