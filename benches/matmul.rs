@@ -10,9 +10,12 @@ mod peak;
 mod raw_gemm;
 
 use autograd::kernels::blocked;
-use autograd::kernels::matmul::{self, MatRef};
+use autograd::kernels::matmul::{self, Kernel, MatRef};
 use autograd::{Float, Tensor};
-use criterion::{black_box, criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
+use criterion::measurement::WallTime;
+use criterion::{
+    black_box, criterion_group, criterion_main, BenchmarkGroup, BenchmarkId, Criterion, Throughput,
+};
 use rand::rngs::StdRng;
 use rand::SeedableRng;
 use raw_gemm::matrixmultiply_gemm;
@@ -85,29 +88,94 @@ const MLP_SHAPES: [(&str, usize, usize, usize, bool, bool); 8] = [
     ("dW1_G1tX", 256, 128, 784, true, false),
 ];
 
+/// Sets the group's throughput to the flops of an `m x k x n` product (`2 m k n`) and draws
+/// its buffers: `A` (`m k` values), `B` (`k n`) and a zeroed `C` (`m n`).
+fn product_buffers(
+    g: &mut BenchmarkGroup<'_, WallTime>,
+    rng: &mut StdRng,
+    m: usize,
+    k: usize,
+    n: usize,
+) -> [Vec<f32>; 3] {
+    g.throughput(Throughput::Elements((2 * m * k * n) as u64));
+    let mut draw = |len| Tensor::<f32>::normal([len], 0.0, 1.0, &mut *rng).to_vec();
+    [draw(m * k), draw(k * n), vec![0.0; m * n]]
+}
+
 /// Each MLP product through the dispatching kernel (`autograd::kernels::matmul::gemm`), our
-/// blocked kernel alone, and `matrixmultiply` alone, on the same strided operands.
+/// packed kernel alone, our unpacked `direct` kernel alone (the products whose `B` is contiguous
+/// along `n`), and `matrixmultiply` alone, on the same strided operands.
 fn mlp_shapes(c: &mut Criterion) {
     let mut g = c.benchmark_group("gemm_mlp_shapes_f32");
     g.sample_size(30);
     let mut rng = StdRng::seed_from_u64(2);
     for (name, m, k, n, ta, tb) in MLP_SHAPES {
-        g.throughput(Throughput::Elements((2 * m * k * n) as u64)); // flops
-        let av = Tensor::<f32>::normal([m * k], 0.0, 1.0, &mut rng).to_vec();
-        let bv = Tensor::<f32>::normal([k * n], 0.0, 1.0, &mut rng).to_vec();
+        let [av, bv, mut cv] = product_buffers(&mut g, &mut rng, m, k, n);
         let (a, b) = (MatRef::dense(&av, m, k, ta), MatRef::dense(&bv, k, n, tb));
-        let mut cv = vec![0.0f32; m * n];
         g.bench_function(BenchmarkId::new("matrixmultiply", name), |bch| {
             bch.iter(|| matrixmultiply_gemm(black_box(a), black_box(b), &mut cv))
         });
         g.bench_function(BenchmarkId::new("blocked", name), |bch| {
             bch.iter(|| blocked::gemm_blocked(black_box(a), black_box(b), &mut cv, n))
         });
+        if !tb {
+            g.bench_function(BenchmarkId::new("direct", name), |bch| {
+                bch.iter(|| matmul::gemm_with(Kernel::Direct, black_box(a), black_box(b), &mut cv))
+            });
+        }
         g.bench_function(BenchmarkId::new("dispatch", name), |bch| {
             bch.iter(|| matmul::gemm(black_box(a), black_box(b), &mut cv))
         });
     }
     g.finish();
+}
+
+/// One kernel against another across a threshold of `Kernel::choose`, on shapes
+/// `(name, m, k, n, a transposed, b transposed)`.
+fn crossover(
+    c: &mut Criterion,
+    group: &str,
+    shapes: impl IntoIterator<Item = (String, usize, usize, usize, bool, bool)>,
+    kernels: [Kernel; 2],
+) {
+    let mut g = c.benchmark_group(group);
+    g.sample_size(20);
+    let mut rng = StdRng::seed_from_u64(3);
+    for (name, m, k, n, ta, tb) in shapes {
+        let [av, bv, mut cv] = product_buffers(&mut g, &mut rng, m, k, n);
+        let (a, b) = (MatRef::dense(&av, m, k, ta), MatRef::dense(&bv, k, n, tb));
+        for kernel in kernels {
+            g.bench_function(BenchmarkId::new(format!("{kernel:?}"), &name), |bch| {
+                bch.iter(|| matmul::gemm_with(kernel, black_box(a), black_box(b), &mut cv))
+            });
+        }
+    }
+    g.finish();
+}
+
+/// The thresholds of `Kernel::choose`: where the unpacked `direct` kernel stops beating the
+/// packed one, in rows `m` at `k = n = 256` (`A` transposed, as in `G^T H`) and in inner
+/// dimension `k` at `m = 128, n = 256` (as in `G W`); and where the dot-product kernel for
+/// `X W^T` does, in rows at `k = n = 256` and in columns at `m = 512, k = 256`.
+fn crossovers(c: &mut Criterion) {
+    let rows = [6, 12, 24, 32, 48].map(|m| (format!("m{m}"), m, 256, 256, true, false));
+    let depths = [10, 16, 24, 32, 48].map(|k| (format!("k{k}"), 128, k, 256, false, false));
+    let direct = [Kernel::Blocked, Kernel::Direct];
+    crossover(
+        c,
+        "gemm_direct_crossover_f32",
+        rows.into_iter().chain(depths),
+        direct,
+    );
+    let rows = [128, 192, 256].map(|m| (format!("m{m}"), m, 256, 256, false, true));
+    let cols = [32, 64, 128].map(|n| (format!("n{n}"), 512, 256, n, false, true));
+    let dot = [Kernel::Blocked, Kernel::DotRows];
+    crossover(
+        c,
+        "gemm_dot_crossover_f32",
+        rows.into_iter().chain(cols),
+        dot,
+    );
 }
 
 fn bench(c: &mut Criterion) {
@@ -117,6 +185,7 @@ fn bench(c: &mut Criterion) {
         peak::describe(peak::fma_peak_gflops(false))
     );
     mlp_shapes(c);
+    crossovers(c);
     let sizes = [64, 128, 256, 512, 1024];
     forward::<f32>(c, &sizes);
     forward::<f64>(c, &sizes);

@@ -161,6 +161,54 @@ pub(crate) unsafe fn gemm_dot_nt<T: Float>(
     false
 }
 
+/// `c = a b` by [`avx::direct`] (nothing packed) when `b` is contiguous along `n` and the CPU
+/// has AVX2/FMA; false (nothing done) otherwise. The row tile is `R = 5` or `6` rows (ten or
+/// twelve accumulators), whichever computes fewer padded rows: 5 for `m = 10`.
+///
+/// # Safety
+/// As [`gemm_raw`].
+pub(crate) unsafe fn gemm_direct<T: Float>(
+    a: MatRef<'_, T>,
+    b: MatRef<'_, T>,
+    c: OutMat<T>,
+) -> bool {
+    #[cfg(target_arch = "x86_64")]
+    if b.col_stride == 1
+        && std::is_x86_feature_detected!("avx2")
+        && std::is_x86_feature_detected!("fma")
+    {
+        // SAFETY: checked layout and features.
+        return unsafe { direct_as::<T, f32, 16>(a, b, c) || direct_as::<T, f64, 8>(a, b, c) };
+    }
+    let _ = (a, b, c);
+    false
+}
+
+/// [`avx::direct`] on the operands as `U` (true), or false when `T` is not `U`.
+///
+/// # Safety
+/// As [`gemm_direct`], with its layout and CPU features checked.
+#[cfg(target_arch = "x86_64")]
+unsafe fn direct_as<T: Float, U: Float + avx::Lanes, const NR: usize>(
+    a: MatRef<'_, T>,
+    b: MatRef<'_, T>,
+    c: OutMat<T>,
+) -> bool {
+    let Some((a, b, c)) = recast::<T, U>(a, b, c) else {
+        return false;
+    };
+    let five = a.rows.div_ceil(5) * 5 < a.rows.div_ceil(MR) * MR;
+    // SAFETY: as this function's contract; the edge buffer holds k x NR.
+    with_edge::<U, NR>(a.cols, |edge| unsafe {
+        if five {
+            avx::direct::<U, 5, NR>(a, b, c, edge)
+        } else {
+            avx::direct::<U, MR, NR>(a, b, c, edge)
+        }
+    });
+    true
+}
+
 /// The operands as `U` when `T` is `U` (a no-op cast), else `None`.
 #[cfg(target_arch = "x86_64")]
 fn recast<'a, T: 'static, U: 'static>(
@@ -203,6 +251,14 @@ fn with_scratch<T: Float, const NR: usize>(
         scratch::<T>(&mut abuf, MC.min(m.div_ceil(MR) * MR) * KC.min(k)),
         scratch::<T>(&mut bbuf, n.div_ceil(NR) * NR * KC.min(k)),
     );
+    SCRATCH.set((abuf, bbuf));
+}
+
+/// Runs `f` with this thread's `B` packing buffer as a `k x NR` strip.
+#[cfg(target_arch = "x86_64")]
+fn with_edge<T: Float, const NR: usize>(k: usize, f: impl FnOnce(&mut [T])) {
+    let (abuf, mut bbuf) = SCRATCH.take();
+    f(scratch::<T>(&mut bbuf, k * NR));
     SCRATCH.set((abuf, bbuf));
 }
 
@@ -287,15 +343,20 @@ unsafe fn blocked<T: Float, const NR: usize, K: Tile<T, NR>>(
     }
 }
 
-/// A `len`-element `T` view of a reusable `u64` buffer (8-byte aligned, enough for f32/f64).
+/// Bytes a packed buffer is aligned to: one cache line, so that no vector load of a packed
+/// strip straddles two lines.
+const ALIGN: usize = 64;
+
+/// A `len`-element `T` view, starting on an [`ALIGN`]-byte boundary, of a reusable `u64` buffer.
 fn scratch<T: Float>(buf: &mut Vec<u64>, len: usize) -> &mut [T] {
-    let words = (len * std::mem::size_of::<T>()).div_ceil(8);
+    let words = (len * std::mem::size_of::<T>()).div_ceil(8) + ALIGN / 8;
     if buf.len() < words {
         buf.resize(words, 0);
     }
-    // SAFETY: the buffer holds at least `len` T's worth of initialised bytes, is 8-byte aligned
-    // (align of f32 and f64 divides 8), and every bit pattern is a valid f32/f64.
-    unsafe { std::slice::from_raw_parts_mut(buf.as_mut_ptr().cast::<T>(), len) }
+    let skip = buf.as_ptr().align_offset(ALIGN);
+    // SAFETY: from `skip` (< ALIGN / 8 words) the buffer holds at least `len` T's worth of
+    // initialised bytes, aligned for f32 and f64, and every bit pattern is a valid f32/f64.
+    unsafe { std::slice::from_raw_parts_mut(buf.as_mut_ptr().add(skip).cast::<T>(), len) }
 }
 
 /// Packs `A[i0 .. i0 + mc, p0 .. p0 + kc]` as `MR`-row strips: strip `s` holds, for each `p`, the
@@ -366,7 +427,7 @@ fn pack_b<T: Float, const NR: usize>(b: MatRef<'_, T>, p0: usize, kc: usize, dst
 /// # Safety
 /// `c` addresses a writable `mr x nr` block.
 #[inline(always)]
-pub(crate) unsafe fn store_tile<T: Float, const NR: usize>(
+unsafe fn store_tile<T: Float, const NR: usize>(
     tile: &[[T; NR]; MR],
     c: OutMat<T>,
     mr: usize,

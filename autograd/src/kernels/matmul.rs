@@ -5,6 +5,7 @@
 use super::blocked::{self, nr, OutMat, MR};
 use super::parallel::{self, num_threads};
 use crate::element::Float;
+use std::mem::MaybeUninit;
 
 /// One strided matrix operand: `rows x cols` elements at `data[offset + i * row_stride + j * col_stride]`.
 #[derive(Clone, Copy, Debug)]
@@ -77,6 +78,17 @@ impl<'a, T> MatRef<'a, T> {
 /// If the inner dimensions differ or an operand does not fit its storage (caller bugs: the
 /// tensor ops check shapes first).
 pub fn gemm<T: Float>(a: MatRef<'_, T>, b: MatRef<'_, T>, out: &mut [T]) {
+    // SAFETY: `gemm_uninit` only writes initialised values, so `out` stays initialised.
+    let out = unsafe { &mut *(out as *mut [T] as *mut [MaybeUninit<T>]) };
+    gemm_uninit(a, b, out)
+}
+
+/// [`gemm`] into a buffer that need not be initialised (`Vec::spare_capacity_mut`): every
+/// element of `out` is written, none is read, so a fresh output costs no zero-fill first.
+///
+/// # Panics
+/// As [`gemm`].
+pub fn gemm_uninit<T: Float>(a: MatRef<'_, T>, b: MatRef<'_, T>, out: &mut [MaybeUninit<T>]) {
     assert_eq!(a.cols, b.rows, "gemm: inner dimensions differ");
     assert_eq!(out.len(), a.rows * b.cols, "gemm: output size");
     assert!(
@@ -87,11 +99,13 @@ pub fn gemm<T: Float>(a: MatRef<'_, T>, b: MatRef<'_, T>, out: &mut [T]) {
         return;
     }
     if a.cols == 0 {
-        out.fill(T::zero());
+        out.fill(MaybeUninit::new(T::zero()));
         return;
     }
     let (m, k, n) = (a.rows, a.cols, b.cols);
-    let c = OutMat::row_major(out.as_mut_ptr(), n);
+    // Every kernel writes each element of its tile before any read of it (the packed kernel
+    // adds into C only after its first slice of `k` has stored there).
+    let c = OutMat::row_major(out.as_mut_ptr().cast::<T>(), n);
     // SAFETY (all calls below): shapes and bounds are checked above; the halves write disjoint
     // rows or columns of `out`, which this function borrows mutably for their whole run.
     if num_threads() < 2 || 2 * m * n * k < PARALLEL_MIN_FLOPS {
@@ -127,18 +141,57 @@ pub enum Kernel {
     /// operands contiguous along `k` (a dense layer's `X W^T`); falls back to `Blocked` for
     /// other layouts.
     DotRows,
+    /// Tiles of `C` accumulated in registers from `A` and rows of `B` read in place, nothing
+    /// packed (`blocked::gemm_direct`), for `B` contiguous along `n`; falls back to `Blocked`
+    /// for other layouts.
+    Direct,
     /// `matrixmultiply`.
     MatrixMultiply,
 }
 
+/// `X W^T` products with at most this many rows go to [`Kernel::DotRows`] (when `k >= 16`): up
+/// to here `X` stays in L2 while `W` streams past it once, and the packed kernel's gather of
+/// `W^T` is amortised over few row strips. Measured at `k = n = 256` (bench group
+/// `gemm_dot_crossover_f32`): dot products 1.15x the packed kernel at `m = 128`, 1.04x at
+/// 192, 0.95x at 256; 0.8x at `m = n = k = 1024`.
+pub const DOT_MAX_ROWS: usize = 192;
+/// `X W^T` products with at most this many columns go to [`Kernel::DotRows`] whatever their
+/// rows (when `k >= 16`): the packed kernel's 16-wide tiles are mostly padding. Measured at
+/// `m = 512, k = 256` (same group): 1.15x at `n = 32`, 1.03x at 64; 2.4x at `n = 10`.
+pub const DOT_MAX_COLS: usize = 64;
+/// Products with at most this many rows go to [`Kernel::Direct`]: each strip of `B` serves only
+/// `m / 6` tiles, too few to repay packing it. Measured at `k = n = 256` (f32, one thread; bench group
+/// `gemm_direct_crossover_f32`): direct 2x the packed kernel at `m = 6`, 1.5x
+/// at 12, 1.1x at 24, on par at 32, 0.9x at 48.
+pub const DIRECT_MAX_ROWS: usize = 24;
+/// Products with an inner dimension at most this short go to [`Kernel::Direct`]: the micro-kernel
+/// runs only `k` steps per tile, so packing and the loads and stores of `C` would dominate.
+/// Measured at `m = 128, n = 256` (same group): direct 1.5x the packed kernel at `k = 10`, 1.1x at 16, on
+/// par at 24 and 32, 0.9x at 48.
+pub const DIRECT_MAX_DEPTH: usize = 24;
+
 impl Kernel {
     /// The kernel for `a b`, from the measurements of `benches/matmul.rs` (group
-    /// `gemm_mlp_shapes_f32`): rows of dot products when both operands are contiguous along
-    /// `k` (no packing; 2x `matrixmultiply` at 10 output columns, on par at 256), else the
-    /// blocked kernel (on par with `matrixmultiply` on square sizes, ahead on narrow ones).
+    /// `gemm_mlp_shapes_f32`), first rule that applies:
+    ///
+    /// 1. both operands contiguous along `k` (a dense layer's `X W^T`), `k >= 16`, and
+    ///    `m <=` [`DOT_MAX_ROWS`] or `n <=` [`DOT_MAX_COLS`]: [`DotRows`](Kernel::DotRows), no
+    ///    packing (2.4x `matrixmultiply` at 10 output columns, 1.05x at the batch-128 layers);
+    /// 2. `B` contiguous along `n` and the product skinny, `m <=` [`DIRECT_MAX_ROWS`] or
+    ///    `k <=` [`DIRECT_MAX_DEPTH`] (the weight gradient `G^T H` of a 10-class layer, the
+    ///    input gradient `G W` through it): [`Direct`](Kernel::Direct), no packing;
+    /// 3. otherwise [`Blocked`](Kernel::Blocked), packed (on par with `matrixmultiply` on square
+    ///    sizes, ahead on narrow ones).
     pub fn choose<T>(a: &MatRef<'_, T>, b: &MatRef<'_, T>) -> Kernel {
-        if a.col_stride == 1 && b.row_stride == 1 && a.cols >= 16 {
+        let (m, k, n) = (a.rows, a.cols, b.cols);
+        if a.col_stride == 1
+            && b.row_stride == 1
+            && k >= 16
+            && (m <= DOT_MAX_ROWS || n <= DOT_MAX_COLS)
+        {
             Kernel::DotRows
+        } else if b.col_stride == 1 && (m <= DIRECT_MAX_ROWS || k <= DIRECT_MAX_DEPTH) {
+            Kernel::Direct
         } else {
             Kernel::Blocked
         }
@@ -192,6 +245,11 @@ unsafe fn gemm_kernel<T: Float>(kernel: Kernel, a: MatRef<'_, T>, b: MatRef<'_, 
                 blocked::gemm_raw(a, b, c)
             }
         },
+        Kernel::Direct => unsafe {
+            if !blocked::gemm_direct(a, b, c) {
+                blocked::gemm_raw(a, b, c)
+            }
+        },
         Kernel::MatrixMultiply => unsafe {
             T::gemm(
                 a.rows,
@@ -218,9 +276,47 @@ mod tests {
     use super::*;
     use crate::kernels::parallel::set_num_threads;
 
-    fn naive(a: MatRef<'_, f64>, b: MatRef<'_, f64>) -> Vec<f64> {
-        let at = |m: &MatRef<'_, f64>, i: usize, j: usize| {
+    /// Deterministic values in [-0.5, 0.5).
+    struct Lcg(u64);
+    impl Lcg {
+        fn next(&mut self) -> f64 {
+            self.0 = self
+                .0
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            (self.0 >> 11) as f64 / (1u64 << 53) as f64 - 0.5
+        }
+    }
+
+    /// A random `rows x cols` operand inside a bigger buffer: stored row-major, or as the
+    /// transpose of a row-major matrix, with 3 elements before it and, when `padded`, a leading
+    /// dimension 2 larger than needed (a sub-matrix view).
+    fn operand<T: Float>(
+        rng: &mut Lcg,
+        rows: usize,
+        cols: usize,
+        transposed: bool,
+        padded: bool,
+    ) -> (Vec<T>, usize, usize, usize) {
+        let (outer, inner) = if transposed {
+            (cols, rows)
+        } else {
+            (rows, cols)
+        };
+        let ld = inner + if padded { 2 } else { 0 };
+        let offset = 3;
+        let data = (0..offset + outer * ld + 1)
+            .map(|_| T::from(rng.next()).unwrap())
+            .collect();
+        let (row_stride, col_stride) = if transposed { (1, ld) } else { (ld, 1) };
+        (data, offset, row_stride, col_stride)
+    }
+
+    fn naive<T: Float>(a: MatRef<'_, T>, b: MatRef<'_, T>) -> Vec<f64> {
+        let at = |m: &MatRef<'_, T>, i: usize, j: usize| {
             m.data[m.offset + i * m.row_stride + j * m.col_stride]
+                .to_f64()
+                .unwrap()
         };
         let mut c = vec![0.0; a.rows * b.cols];
         for i in 0..a.rows {
@@ -231,60 +327,118 @@ mod tests {
         c
     }
 
+    /// Checks every kernel and the dispatch on `m x k x n` in all four transpose combinations,
+    /// dense and padded; returns the kernels the dispatch chose.
+    fn check_shape<T: Float>(
+        rng: &mut Lcg,
+        (m, k, n): (usize, usize, usize),
+        tol: f64,
+    ) -> Vec<Kernel> {
+        let mut chosen = vec![];
+        for (ta, tb, padded) in (0..8).map(|i| (i & 1 != 0, i & 2 != 0, i & 4 != 0)) {
+            let (av, ao, ars, acs) = operand::<T>(rng, m, k, ta, padded);
+            let (bv, bo, brs, bcs) = operand::<T>(rng, k, n, tb, padded);
+            let a = MatRef {
+                data: &av,
+                offset: ao,
+                rows: m,
+                cols: k,
+                row_stride: ars,
+                col_stride: acs,
+            };
+            let b = MatRef {
+                data: &bv,
+                offset: bo,
+                rows: k,
+                cols: n,
+                row_stride: brs,
+                col_stride: bcs,
+            };
+            let want = naive(a, b);
+            chosen.push(Kernel::choose(&a, &b));
+            let kernels = [
+                Kernel::Blocked,
+                Kernel::DotRows,
+                Kernel::Direct,
+                Kernel::MatrixMultiply,
+            ];
+            let mut runs: Vec<(String, Vec<T>)> = kernels
+                .map(|kernel| {
+                    let mut c = vec![T::nan(); m * n];
+                    gemm_with(kernel, a, b, &mut c);
+                    (format!("{kernel:?}"), c)
+                })
+                .into();
+            let mut c = vec![T::nan(); m * n];
+            gemm(a, b, &mut c);
+            runs.push(("dispatch".into(), c));
+            let mut c = Vec::with_capacity(m * n);
+            gemm_uninit(a, b, &mut c.spare_capacity_mut()[..m * n]);
+            // SAFETY: gemm_uninit wrote all m * n elements.
+            unsafe { c.set_len(m * n) };
+            runs.push(("dispatch into uninitialised".into(), c));
+            for (name, c) in runs {
+                for (idx, (x, y)) in c.iter().zip(&want).enumerate() {
+                    let x = x.to_f64().unwrap();
+                    assert!(
+                        (x - y).abs() <= tol * (k as f64 + 1.0),
+                        "{name} {} {m}x{k}x{n} ta={ta} tb={tb} \
+                         padded={padded} at ({}, {}): {x} vs {y}",
+                        T::DTYPE,
+                        idx / n,
+                        idx % n,
+                    );
+                }
+            }
+        }
+        chosen
+    }
+
     /// Every kernel, the dispatch and the two-thread splits (by rows and by columns) agree with
-    /// a triple loop, for all four transpose combinations and sizes that straddle the blocked
-    /// kernel's MR, NR, KC and MC boundaries.
+    /// a triple loop, in f32 and f64, for all four transpose combinations, dense and strided
+    /// operands, all sizes from a list straddling the tiles' edges (MR = 6, the direct kernel's
+    /// 5 rows, NR = 8 / 16, the dot kernel's 2 x 5 and 3 x 4 blocks, the unroll by 4, the
+    /// dispatch thresholds) and bigger shapes straddling KC and MC; every dispatch rule is taken.
     #[test]
     fn every_kernel_and_split_matches_naive() {
-        let mut seed = 7u64;
-        let mut rand = |n: usize| -> Vec<f64> {
-            (0..n)
-                .map(|_| {
-                    seed = seed
-                        .wrapping_mul(6364136223846793005)
-                        .wrapping_add(1442695040888963407);
-                    (seed >> 11) as f64 / (1u64 << 53) as f64 - 0.5
-                })
-                .collect()
-        };
+        let mut rng = Lcg(7);
+        let edges = [1, 2, 5, 6, 7, 10, 15, 16, 17, 33];
+        let mut shapes = vec![];
+        for m in edges {
+            for k in edges {
+                shapes.extend(edges.map(|n| (m, k, n)));
+            }
+        }
+        shapes.extend([
+            (10, 128, 256),
+            (128, 10, 256),
+            (128, 256, 10),
+            (7, 300, 9),
+            (200, 64, 70),
+            (5, 500, 600),
+            (130, 100, 90),
+            (7, 257, 17),
+            (150, 40, 33),
+            (145, 513, 8),
+            (193, 20, 65),
+            (193, 20, 64),
+            (24, 40, 50),
+            (25, 40, 50),
+            (40, 24, 50),
+            (40, 25, 50),
+        ]);
         for threads in [1, 2] {
             set_num_threads(threads);
-            for &(m, k, n) in &[
-                (1, 1, 1),
-                (3, 17, 5),
-                (10, 128, 256),
-                (128, 33, 10),
-                (7, 300, 9),
-                (200, 64, 70),
-                (5, 500, 600),
-                (130, 100, 90),
-                (6, 8, 16),
-                (7, 257, 17),
-                (150, 40, 33),
-                (145, 513, 8),
-            ] {
-                for (ta, tb) in [(false, false), (true, false), (false, true), (true, true)] {
-                    let (av, bv) = (rand(m * k), rand(k * n));
-                    let (a, b) = (MatRef::dense(&av, m, k, ta), MatRef::dense(&bv, k, n, tb));
-                    let want = naive(a, b);
-                    let mut runs = vec![];
-                    for kernel in [Kernel::Blocked, Kernel::DotRows, Kernel::MatrixMultiply] {
-                        let mut c = vec![f64::NAN; m * n];
-                        gemm_with(kernel, a, b, &mut c);
-                        runs.push((format!("{kernel:?}"), c));
-                    }
-                    let mut c = vec![f64::NAN; m * n];
-                    gemm(a, b, &mut c);
-                    runs.push(("dispatch".into(), c));
-                    for (name, c) in runs {
-                        for (x, y) in c.iter().zip(&want) {
-                            assert!(
-                                (x - y).abs() <= 1e-12 * k as f64,
-                                "{name} {m}x{k}x{n} ta={ta} tb={tb} threads={threads}: {x} vs {y}"
-                            );
-                        }
-                    }
-                }
+            let mut chosen = vec![];
+            for &shape in &shapes {
+                chosen.extend(check_shape::<f64>(&mut rng, shape, 1e-14));
+                chosen.extend(check_shape::<f32>(&mut rng, shape, 1e-6));
+            }
+            for kernel in [Kernel::Blocked, Kernel::DotRows, Kernel::Direct] {
+                assert!(
+                    chosen.contains(&kernel),
+                    "the dispatch never chose {kernel:?}"
+                );
             }
         }
     }

@@ -3,7 +3,7 @@
 use crate::backprop::Op;
 use crate::element::Float;
 use crate::error::{ok, Error, Result};
-use crate::kernels::matmul::{gemm, MatRef};
+use crate::kernels::matmul::{gemm_uninit, MatRef};
 use crate::pool;
 use crate::shape::{for_each_offset, Dims, Layout, Shape};
 use crate::tensor::Tensor;
@@ -60,8 +60,10 @@ impl<T: Float> Tensor<T> {
         };
         let mut out_dims: Dims = batch.0.clone();
         out_dims.extend([m, n]);
-        let mut out = pool::zeros(out_dims.iter().product());
-        if !out.is_empty() {
+        let len: usize = out_dims.iter().product();
+        // Not zero-filled first: the GEMM writes every element (`gemm_uninit`).
+        let mut out = pool::take(len);
+        if len > 0 {
             let (da, db) = (self.read(), other.read());
             let (la, lb) = (self.layout(), other.layout());
             // Batch offsets of each operand: its batch layout broadcast to the output's batch.
@@ -85,16 +87,23 @@ impl<T: Float> Tensor<T> {
                     col_stride: l.strides[r - 1],
                 }
             };
-            let mut chunks = out.chunks_mut((m * n).max(1));
+            let mut chunks = out.spare_capacity_mut()[..len].chunks_mut((m * n).max(1));
             for_each_offset(
                 batch.dims(),
                 [&ba.strides, &bb.strides],
                 [ba.offset, bb.offset],
                 |[oa, ob]| {
                     let c = chunks.next().expect("one output chunk per batch element");
-                    gemm(mat(&da[..], oa, la, m, k), mat(&db[..], ob, lb, k, n), c);
+                    gemm_uninit(mat(&da[..], oa, la, m, k), mat(&db[..], ob, lb, k, n), c);
                 },
             );
+            assert!(
+                chunks.next().is_none(),
+                "matmul: an output chunk was not computed"
+            );
+            // SAFETY: the chunks cover all `len` elements, every one was passed to
+            // `gemm_uninit` (asserted just above), which wrote all its elements.
+            unsafe { out.set_len(len) };
         }
         Ok(Tensor::from_op(
             out,

@@ -3,7 +3,8 @@
 //! intrinsics because LLVM, given the same loop in plain Rust, sometimes keeps the accumulators
 //! in memory (twelve stores per iteration: half the speed).
 
-use super::{store_tile, OutMat, Tile, MR};
+use super::{OutMat, Tile, MR};
+use crate::kernels::matmul::MatRef;
 use std::arch::x86_64::*;
 
 /// Marker for the AVX2/FMA kernels; only callable from code compiled with those features.
@@ -77,7 +78,133 @@ lanes!(
     _mm256_fmadd_pd
 );
 
-/// The kernel for `NR = 2 * T::LANES`.
+/// `acc[r][v] += sum_p a(r, p) b(p, v)` over `kc` steps of rank-1 updates, all in registers:
+/// element `(r, p)` of `A` is at `a[r] + p * a_step` (broadcast from memory, so any layout of `A`
+/// works), and the `V` vectors of row `p` of `B` start at `b + p * b_step` (contiguous).
+///
+/// Unrolled by four so that the loop counter and the pointer updates are paid once per four
+/// steps of `R V` FMAs; with `R V >= 8` accumulators the FMA latency (4 cycles, 2 units) is
+/// hidden.
+///
+/// # Safety
+/// Every address named above, for `p < kc`, is readable.
+#[inline(always)]
+pub(crate) unsafe fn rank1_updates<T: Lanes, const R: usize, const V: usize>(
+    kc: usize,
+    a: [*const T; R],
+    a_step: usize,
+    b: *const T,
+    b_step: usize,
+    acc: &mut [[T::V; V]; R],
+) {
+    /// One rank-1 update, step `p`. A function, not a closure: closures are compiled without
+    /// the caller's target features, and the intrinsics in them would not be inlined.
+    #[inline(always)]
+    unsafe fn step<T: Lanes, const R: usize, const V: usize>(
+        acc: &mut [[T::V; V]; R],
+        a: &[*const T; R],
+        ap: usize,
+        b: *const T,
+    ) {
+        // SAFETY: as the contract of `rank1_updates`.
+        unsafe {
+            let bv: [T::V; V] = std::array::from_fn(|v| T::load(b.add(v * T::LANES)));
+            for (row, &ar) in acc.iter_mut().zip(a) {
+                let ar = T::splat(*ar.add(ap));
+                for (x, &bx) in row.iter_mut().zip(&bv) {
+                    *x = T::fma(ar, bx, *x);
+                }
+            }
+        }
+    }
+    // One running offset into A and one pointer into B, bumped once per step: with the offset
+    // of each step computed afresh, LLVM keeps a pointer per row and per unrolled step, more
+    // than the sixteen general registers, and spills them.
+    let (mut pa, mut pb) = (0, b);
+    // SAFETY: as this function's contract.
+    unsafe {
+        for _ in 0..kc / 4 {
+            for _ in 0..4 {
+                step(acc, &a, pa, pb);
+                pa += a_step;
+                pb = pb.add(b_step);
+            }
+        }
+        for _ in 0..kc % 4 {
+            step(acc, &a, pa, pb);
+            pa += a_step;
+            pb = pb.add(b_step);
+        }
+    }
+}
+
+/// Asks the cache for the `R` rows of `width` elements at `c` (the tile about to be written), so
+/// that the stores after the FMA loop do not wait for them. A hint: it never faults.
+#[inline(always)]
+fn prefetch_tile<T, const R: usize>(c: OutMat<T>, width: usize) {
+    for r in 0..R {
+        let row = c.ptr.wrapping_add(r * c.row_stride);
+        // SAFETY: prefetching is a hint and cannot fault, whatever the address.
+        unsafe {
+            _mm_prefetch::<_MM_HINT_T0>(row.cast::<i8>());
+            _mm_prefetch::<_MM_HINT_T0>(row.wrapping_add(width - 1).cast::<i8>());
+        }
+    }
+}
+
+/// Writes (or, with `accumulate`, adds) the top-left `mr x nr` of the `R x V`-vector tile `acc`
+/// into `c`: whole vectors when the tile is complete and `c` is row-major, else element by
+/// element.
+///
+/// # Safety
+/// `c` addresses a writable `mr x nr` block.
+#[inline(always)]
+pub(crate) unsafe fn store_acc<T: Lanes + crate::Float, const R: usize, const V: usize>(
+    acc: &[[T::V; V]; R],
+    c: OutMat<T>,
+    mr: usize,
+    nr: usize,
+    accumulate: bool,
+) {
+    let l = T::LANES;
+    // SAFETY: rows < mr and columns < nr of the block the caller vouches for.
+    unsafe {
+        if mr == R && nr == V * l && c.col_stride == 1 {
+            for (r, row) in acc.iter().enumerate() {
+                let dst = c.ptr.add(r * c.row_stride);
+                for (v, &x) in row.iter().enumerate() {
+                    let d = dst.add(v * l);
+                    T::store(
+                        d,
+                        if accumulate {
+                            T::vadd(T::load(d), x)
+                        } else {
+                            x
+                        },
+                    );
+                }
+            }
+            return;
+        }
+        let mut lanes = [<T as num_traits::Zero>::zero(); 8];
+        for (r, row) in acc.iter().enumerate().take(mr) {
+            for (v, &x) in row.iter().enumerate() {
+                T::store(lanes.as_mut_ptr(), x);
+                for (j, &y) in lanes
+                    .iter()
+                    .enumerate()
+                    .take(nr.saturating_sub(v * l).min(l))
+                {
+                    let d = c.ptr.add(r * c.row_stride + (v * l + j) * c.col_stride);
+                    *d = if accumulate { *d + y } else { y };
+                }
+            }
+        }
+    }
+}
+
+/// The packed micro-kernel, `NR = 2 * T::LANES`: [`rank1_updates`] on an `MR`-row strip of
+/// packed `A` and an `NR`-column strip of packed `B`.
 #[inline(always)]
 unsafe fn tile<T: Lanes + crate::Float, const NR: usize>(
     kc: usize,
@@ -89,42 +216,21 @@ unsafe fn tile<T: Lanes + crate::Float, const NR: usize>(
     accumulate: bool,
 ) {
     debug_assert!(NR == 2 * T::LANES && a.len() >= kc * MR && b.len() >= kc * NR);
-    let l = T::LANES;
-    // SAFETY: the loads stay inside the packed strips (asserted length), the stores inside the
+    prefetch_tile::<T, MR>(c, NR);
+    let mut acc = [[T::vzero(); 2]; MR];
+    // SAFETY: the strips hold kc packed rows (asserted length); the stores stay inside the
     // block the caller vouches for.
     unsafe {
-        let mut acc = [[T::vzero(); 2]; MR];
-        let (mut ap, mut bp) = (a.as_ptr(), b.as_ptr());
-        for _ in 0..kc {
-            let b0 = T::load(bp);
-            let b1 = T::load(bp.add(l));
-            for (r, row) in acc.iter_mut().enumerate() {
-                let ar = T::splat(*ap.add(r));
-                row[0] = T::fma(ar, b0, row[0]);
-                row[1] = T::fma(ar, b1, row[1]);
-            }
-            ap = ap.add(MR);
-            bp = bp.add(NR);
-        }
-        if mr == MR && nr == NR && c.col_stride == 1 {
-            for (r, row) in acc.iter().enumerate() {
-                let dst = c.ptr.add(r * c.row_stride);
-                let (mut v0, mut v1) = (row[0], row[1]);
-                if accumulate {
-                    v0 = T::vadd(T::load(dst), v0);
-                    v1 = T::vadd(T::load(dst.add(l)), v1);
-                }
-                T::store(dst, v0);
-                T::store(dst.add(l), v1);
-            }
-        } else {
-            let mut buf = [[<T as num_traits::Zero>::zero(); NR]; MR];
-            for (row, out) in acc.iter().zip(buf.iter_mut()) {
-                T::store(out.as_mut_ptr(), row[0]);
-                T::store(out.as_mut_ptr().add(l), row[1]);
-            }
-            store_tile(&buf, c, mr, nr, accumulate);
-        }
+        let ap = a.as_ptr();
+        rank1_updates(
+            kc,
+            std::array::from_fn(|r| ap.add(r)),
+            MR,
+            b.as_ptr(),
+            NR,
+            &mut acc,
+        );
+        store_acc(&acc, c, mr, nr, accumulate);
     }
 }
 
@@ -186,25 +292,106 @@ impl HSum for f64 {
     }
 }
 
+/// `C = A B` without packing anything, for `B` contiguous along `n` (`b.col_stride == 1`) and
+/// `A` in any layout: each `R x NR` tile of `C` is [`rank1_updates`] over the whole inner
+/// dimension, broadcasting `A` from where it lies and loading rows of `B` in place, then stored
+/// once. For the skinny products where packing costs as much as the FMAs: few rows
+/// (`G^T H` with 10 rows, `R = 5` twice) or a short inner dimension (`G W` with `k = 10`, where a
+/// packed kernel spends its time on packing and on the loads and stores of `C`).
+///
+/// Columns go in blocks whose slab of `B` (`k x NB`) stays in L2 (all of `B` for the MLP
+/// shapes); inside a block, row blocks run outermost so that `C` is written row by row and the
+/// `A` pointers are set up once per `R` rows. The last strip, narrower than `NR`, is copied
+/// zero-padded into `edge` so its vector loads stay in bounds.
+///
+/// # Safety
+/// `b.col_stride == 1`, `NR == 2 * T::LANES`, operands in bounds, `c` a writable `m x n`
+/// matrix, `edge` at least `k * NR` long; the CPU has AVX2 and FMA.
+#[target_feature(enable = "avx2,fma")]
+pub(crate) unsafe fn direct<T: Lanes + crate::Float, const R: usize, const NR: usize>(
+    a: MatRef<'_, T>,
+    b: MatRef<'_, T>,
+    c: OutMat<T>,
+    edge: &mut [T],
+) {
+    /// Bytes of `B` a column block may span: half of this machine's 512 KB L2.
+    const B_BLOCK_BYTES: usize = 256 * 1024;
+    debug_assert!(NR == 2 * T::LANES && b.col_stride == 1 && edge.len() >= a.cols * NR);
+    let (m, k, n) = (a.rows, a.cols, b.cols);
+    let nb = (B_BLOCK_BYTES / (k * std::mem::size_of::<T>())).max(NR) / NR * NR;
+    let full = n / NR * NR;
+    if full < n {
+        super::pack_b::<T, NR>(b.col_range(full, n - full), 0, k, edge);
+    }
+    // SAFETY: rows of A below are clamped to the matrix, loads of B stay within full strips or
+    // `edge`, and tiles are stored clipped to `m x n`.
+    unsafe {
+        for jb in (0..n).step_by(nb) {
+            for i0 in (0..m).step_by(R) {
+                let mr = R.min(m - i0);
+                // Rows past the edge repeat the last real row: computed, never stored.
+                let ap = std::array::from_fn(|r| {
+                    a.data
+                        .as_ptr()
+                        .add(a.offset + (i0 + r.min(mr - 1)) * a.row_stride)
+                });
+                for j0 in (jb..n.min(jb + nb)).step_by(NR) {
+                    let nr = NR.min(n - j0);
+                    let (bp, b_step) = if nr == NR {
+                        (b.data.as_ptr().add(b.offset + j0), b.row_stride)
+                    } else {
+                        (edge.as_ptr(), NR)
+                    };
+                    let tile = c.at(i0, j0);
+                    prefetch_tile::<T, R>(tile, nr);
+                    let mut acc = [[T::vzero(); 2]; R];
+                    rank1_updates(k, ap, a.col_stride, bp, b_step, &mut acc);
+                    store_acc(&acc, tile, mr, nr, false);
+                }
+            }
+        }
+    }
+}
+
 /// `C = A B^T`-shaped products with both operands contiguous along the inner dimension (`A`
 /// row-major, `B` the transpose of a row-major matrix: the forward `X W^T` of a dense layer):
-/// each output is a dot product of two contiguous rows, so nothing is packed. A block of
-/// `3 x 4` outputs keeps twelve vector accumulators; per step of one vector along `k` it loads
-/// three rows of `A` and four of `W` for twelve FMAs.
+/// each output is a dot product of two contiguous rows, so nothing is packed. Blocks of
+/// `3 x 4` or `2 x 5` outputs (whichever pads `m x n` less: `2 x 5` for 10 output columns) keep
+/// twelve or ten vector accumulators, the same two FMAs per output per vector step.
 ///
 /// # Safety
 /// `a.col_stride == 1`, `b.row_stride == 1`, operands in bounds, `c` a writable `m x n` matrix;
 /// the CPU has AVX2 and FMA.
 #[target_feature(enable = "avx2,fma")]
 pub(crate) unsafe fn dot_nt<T: Lanes + HSum + crate::Float>(
-    a: crate::kernels::matmul::MatRef<'_, T>,
-    b: crate::kernels::matmul::MatRef<'_, T>,
+    a: MatRef<'_, T>,
+    b: MatRef<'_, T>,
     c: OutMat<T>,
 ) {
-    const RA: usize = 3;
+    let padded = |ra: usize, rb: usize| a.rows.div_ceil(ra) * ra * b.cols.div_ceil(rb) * rb;
+    // SAFETY: as this function's contract.
+    unsafe {
+        if padded(2, 5) < padded(3, 4) {
+            dot_nt_blocks::<T, 2, 5>(a, b, c)
+        } else {
+            dot_nt_blocks::<T, 3, 4>(a, b, c)
+        }
+    }
+}
+
+/// [`dot_nt`] by blocks of `RA x RB` outputs: per step of one vector along `k`, `RA` loads of
+/// `A`, `RB` of `W`, `RA RB` FMAs.
+///
+/// # Safety
+/// As [`dot_nt`].
+#[inline(always)]
+unsafe fn dot_nt_blocks<T: Lanes + HSum + crate::Float, const RA: usize, const RB: usize>(
+    a: MatRef<'_, T>,
+    b: MatRef<'_, T>,
+    c: OutMat<T>,
+) {
     /// Bytes of `A` kept in L2 (512 KB per core here) while `W` streams.
     const A_BLOCK_BYTES: usize = 448 * 1024;
-    const RB: usize = 4;
     let (m, k, n) = (a.rows, a.cols, b.cols);
     let l = T::LANES;
     let kv = k - k % l;
