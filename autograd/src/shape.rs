@@ -15,8 +15,22 @@ pub struct Shape(pub(crate) Dims);
 /// clones its result's shape.
 impl Clone for Shape {
     fn clone(&self) -> Self {
-        Shape(SmallVec::from_slice(&self.0))
+        Shape(dims_from_fn(self.rank(), |i| self.0[i]))
     }
+}
+
+/// The dims `[f(0), ..., f(rank - 1)]`. Up to rank 4 they are written straight into the inline
+/// array: `SmallVec::from_slice` and `from_elem` go through a generic copy or fill that costs
+/// tens of instructions, paid by every op for its result's shape and strides.
+fn dims_from_fn(rank: usize, mut f: impl FnMut(usize) -> usize) -> Dims {
+    if rank > 4 {
+        return (0..rank).map(f).collect();
+    }
+    let mut inline = [0; 4];
+    for (i, d) in inline.iter_mut().enumerate().take(rank) {
+        *d = f(i);
+    }
+    SmallVec::from_buf_and_len(inline, rank)
 }
 
 impl Shape {
@@ -37,11 +51,12 @@ impl Shape {
 
     /// Row-major (C order) strides of a contiguous tensor of this shape.
     pub(crate) fn contiguous_strides(&self) -> Dims {
-        let mut strides: Dims = SmallVec::from_elem(0, self.rank());
+        let rank = self.rank();
+        let mut strides = dims_from_fn(rank, |_| 0);
         let mut stride = 1;
-        for (s, &d) in strides.iter_mut().zip(&self.0).rev() {
-            *s = stride;
-            stride *= d;
+        for i in (0..rank).rev() {
+            strides[i] = stride;
+            stride *= self.0[i];
         }
         strides
     }
