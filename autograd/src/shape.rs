@@ -15,21 +15,22 @@ pub struct Shape(pub(crate) Dims);
 /// clones its result's shape.
 impl Clone for Shape {
     fn clone(&self) -> Self {
-        Shape(dims_from_fn(self.rank(), |i| self.0[i]))
+        let dims = self.dims();
+        Shape(dims_with(dims.len(), |out| out.copy_from_slice(dims)))
     }
 }
 
-/// The dims `[f(0), ..., f(rank - 1)]`. Up to rank 4 they are written straight into the inline
-/// array: `SmallVec::from_slice` and `from_elem` go through a generic copy or fill that costs
-/// tens of instructions, paid by every op for its result's shape and strides.
-fn dims_from_fn(rank: usize, mut f: impl FnMut(usize) -> usize) -> Dims {
+/// `rank` dims written by `fill`. Up to rank 4 they are written straight into the inline array:
+/// `SmallVec::from_slice` and `from_elem` go through a generic copy or fill that costs tens of
+/// instructions, paid by every op for its result's shape and strides.
+fn dims_with(rank: usize, fill: impl FnOnce(&mut [usize])) -> Dims {
     if rank > 4 {
-        return (0..rank).map(f).collect();
+        let mut dims = SmallVec::from_elem(0, rank);
+        fill(&mut dims);
+        return dims;
     }
     let mut inline = [0; 4];
-    for (i, d) in inline.iter_mut().enumerate().take(rank) {
-        *d = f(i);
-    }
+    fill(&mut inline[..rank]);
     SmallVec::from_buf_and_len(inline, rank)
 }
 
@@ -51,14 +52,14 @@ impl Shape {
 
     /// Row-major (C order) strides of a contiguous tensor of this shape.
     pub(crate) fn contiguous_strides(&self) -> Dims {
-        let rank = self.rank();
-        let mut strides = dims_from_fn(rank, |_| 0);
-        let mut stride = 1;
-        for i in (0..rank).rev() {
-            strides[i] = stride;
-            stride *= self.0[i];
-        }
-        strides
+        let dims = self.dims();
+        dims_with(dims.len(), |strides| {
+            let mut stride = 1;
+            for (s, &d) in strides.iter_mut().zip(dims).rev() {
+                *s = stride;
+                stride *= d;
+            }
+        })
     }
 
     /// The NumPy broadcast of two shapes: align from the right; each pair of dimensions must be
