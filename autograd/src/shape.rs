@@ -16,7 +16,16 @@ pub struct Shape(pub(crate) Dims);
 impl Clone for Shape {
     fn clone(&self) -> Self {
         let dims = self.dims();
-        Shape(dims_with(dims.len(), |out| out.copy_from_slice(dims)))
+        // Element by element over a fixed length of 4 (unrolled): `copy_from_slice` of a
+        // variable length calls `memcpy`, which costs more than the copy for 4 dims.
+        Shape(dims_with(dims.len(), |out| {
+            for (i, o) in out.iter_mut().enumerate().take(4) {
+                *o = dims[i];
+            }
+            if out.len() > 4 {
+                out.copy_from_slice(dims);
+            }
+        }))
     }
 }
 
