@@ -14,6 +14,7 @@ pub struct Shape(pub(crate) Dims);
 /// By a copy of the dimensions (`SmallVec`'s own `clone` pushes them one by one): every op
 /// clones its result's shape.
 impl Clone for Shape {
+    #[inline]
     fn clone(&self) -> Self {
         let dims = self.dims();
         // Element by element over a fixed length of 4 (unrolled): `copy_from_slice` of a
@@ -32,6 +33,7 @@ impl Clone for Shape {
 /// `rank` dims written by `fill`. Up to rank 4 they are written straight into the inline array:
 /// `SmallVec::from_slice` and `from_elem` go through a generic copy or fill that costs tens of
 /// instructions, paid by every op for its result's shape and strides.
+#[inline]
 fn dims_with(rank: usize, fill: impl FnOnce(&mut [usize])) -> Dims {
     if rank > 4 {
         let mut dims = SmallVec::from_elem(0, rank);
@@ -45,6 +47,7 @@ fn dims_with(rank: usize, fill: impl FnOnce(&mut [usize])) -> Dims {
 
 impl Shape {
     /// The dimensions.
+    #[inline]
     pub fn dims(&self) -> &[usize] {
         &self.0
     }
@@ -55,11 +58,13 @@ impl Shape {
     }
 
     /// Number of elements: the product of the dimensions (1 for a scalar).
+    #[inline]
     pub fn numel(&self) -> usize {
         self.0.iter().product()
     }
 
     /// Row-major (C order) strides of a contiguous tensor of this shape.
+    #[inline]
     pub(crate) fn contiguous_strides(&self) -> Dims {
         let dims = self.dims();
         dims_with(dims.len(), |strides| {
@@ -173,6 +178,7 @@ pub struct Layout {
 
 impl Layout {
     /// The row-major layout of a fresh buffer.
+    #[inline]
     pub fn contiguous(shape: Shape) -> Layout {
         let strides = shape.contiguous_strides();
         Layout {
@@ -183,6 +189,7 @@ impl Layout {
     }
 
     /// True if the elements are exactly `storage[offset..offset + numel]` in row-major order.
+    #[inline]
     pub fn is_contiguous(&self) -> bool {
         let mut expected = 1;
         for (&d, &s) in self.shape.0.iter().zip(&self.strides).rev() {

@@ -221,6 +221,7 @@ impl<T: Float> Tensor<T> {
     // ----- construction -------------------------------------------------------------------
 
     /// The node, with `contiguous == layout.is_contiguous()` (passed in: often it is known).
+    #[inline(always)] // moves the layout and node once, not through every layer
     fn from_parts(
         data: Data<T>,
         layout: Layout,
@@ -278,6 +279,7 @@ impl<T: Float> Tensor<T> {
         )
     }
 
+    #[inline(always)] // moves the layout and node once, not through every layer
     fn recorded(data: Data<T>, layout: Layout, contiguous: bool, op: Op<T>) -> Self {
         let inputs = op.inputs();
         let recording = inputs.iter().any(|t| t.0.requires_grad) && is_grad_enabled();
