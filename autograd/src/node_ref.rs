@@ -8,7 +8,7 @@
 
 use crate::element::Float;
 use crate::pool;
-use crate::tensor::Node;
+use crate::tensor::{live_nodes_dropped, Node};
 use std::alloc::{alloc, dealloc, handle_alloc_error, Layout};
 use std::mem::ManuallyDrop;
 use std::ops::Deref;
@@ -56,9 +56,9 @@ unsafe impl<T: Float> Send for NodeRef<T> {}
 unsafe impl<T: Float> Sync for NodeRef<T> {}
 
 impl<T: Float> NodeRef<T> {
-    /// Moves `node` into a block from the pool (or a fresh one), with one reference.
-    pub(crate) fn new(node: Node<T>) -> Self {
-        let ptr = pool::take_block().unwrap_or_else(Block::alloc).into_raw();
+    /// Moves `node` into `block` (a block from the pool) or a fresh one, with one reference.
+    pub(crate) fn new(node: Node<T>, block: Option<Block<T>>) -> Self {
+        let ptr = block.unwrap_or_else(Block::alloc).into_raw();
         let refs = AtomicUsize::new(1);
         // SAFETY: the block has `Counted`'s layout and holds no value.
         unsafe { ptr.as_ptr().write(Counted { refs, node }) };
@@ -98,10 +98,17 @@ impl<T: Float> Drop for NodeRef<T> {
             return;
         }
         fence(Ordering::Acquire);
-        // SAFETY: this was the last reference; the node is dropped once, then the empty
-        // block is given to the pool (or freed).
-        unsafe { std::ptr::drop_in_place(addr_of_mut!((*self.0.as_ptr()).node)) };
-        pool::recycle_block(Block(self.0));
+        // SAFETY: this was the last reference. The storage is taken out once, here (it is a
+        // `ManuallyDrop` for this), the rest of the node is dropped once, then the storage and
+        // the empty block go to the pool together (or are freed).
+        let storage = unsafe {
+            let node = addr_of_mut!((*self.0.as_ptr()).node);
+            let storage = ManuallyDrop::take(&mut (*node).storage);
+            std::ptr::drop_in_place(node);
+            storage
+        };
+        live_nodes_dropped();
+        pool::recycle_node_parts(storage, Block(self.0));
     }
 }
 

@@ -168,35 +168,32 @@ pub(crate) fn recycle<T: Float>(v: Vec<T>) {
     }
 }
 
-/// A recycled storage shell (holding an empty `Vec`, no other owner), if the pool has one.
-pub(crate) fn take_shell<T: Float>() -> Option<Arc<Storage<T>>> {
-    with_buckets::<T, _>(|b, _, _| b.shells.pop()).flatten()
+/// The pooled parts of a new node, in one visit to the thread-local pool (each visit costs a
+/// TLS lookup and a `RefCell` borrow, and a node used to make three): an empty heap block for
+/// the node and, if `with_shell`, a storage shell (holding an empty `Vec`, no other owner).
+/// Either is `None` when the pool has none.
+pub(crate) fn take_node_parts<T: Float>(
+    with_shell: bool,
+) -> (Option<Arc<Storage<T>>>, Option<Block<T>>) {
+    with_buckets::<T, _>(|b, _, _| {
+        let shell = if with_shell { b.shells.pop() } else { None };
+        (shell, b.blocks.pop())
+    })
+    .unwrap_or((None, None))
 }
 
-/// Takes a storage whose last tensor is being dropped: if no other tensor shares it, its
-/// buffer and its shell go to the pool; otherwise the last sharer frees it later.
-pub(crate) fn recycle_shell<T: Float>(mut shell: Arc<Storage<T>>) {
-    let Some(storage) = Arc::get_mut(&mut shell) else {
-        return;
-    };
-    let buffer = storage.take();
-    // One visit to the thread-local pool for both the buffer and its shell.
+/// Takes the parts of a dead node, in one visit: its block, and its storage, whose buffer and
+/// shell come back to the pool if no other tensor shares them (otherwise the last sharer frees
+/// them later). What does not fit within the pool's bounds goes back to the allocator.
+pub(crate) fn recycle_node_parts<T: Float>(mut storage: Arc<Storage<T>>, block: Block<T>) {
+    let buffer = Arc::get_mut(&mut storage).map(Storage::take);
     with_buckets::<T, _>(|b, limit, _| {
-        b.keep(buffer, limit);
-        if limit > 0 && b.shells.len() < MAX_SHELLS {
-            b.shells.push(shell);
+        if let Some(buffer) = buffer {
+            b.keep(buffer, limit);
+            if limit > 0 && b.shells.len() < MAX_SHELLS {
+                b.shells.push(storage);
+            }
         }
-    });
-}
-
-/// An empty node block, if the pool has one.
-pub(crate) fn take_block<T: Float>() -> Option<Block<T>> {
-    with_buckets::<T, _>(|b, _, _| b.blocks.pop()).flatten()
-}
-
-/// Keeps the block of a dropped node for the next one (or frees it if the pool is full).
-pub(crate) fn recycle_block<T: Float>(block: Block<T>) {
-    with_buckets::<T, _>(|b, limit, _| {
         if limit > 0 && b.blocks.len() < MAX_SHELLS {
             b.blocks.push(block);
         }

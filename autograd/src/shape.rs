@@ -14,13 +14,40 @@ pub struct Shape(pub(crate) Dims);
 /// By a copy of the dimensions (`SmallVec`'s own `clone` pushes them one by one): every op
 /// clones its result's shape.
 impl Clone for Shape {
+    #[inline]
     fn clone(&self) -> Self {
-        Shape(SmallVec::from_slice(&self.0))
+        let dims = self.dims();
+        // Element by element over a fixed length of 4 (unrolled): `copy_from_slice` of a
+        // variable length calls `memcpy`, which costs more than the copy for 4 dims.
+        Shape(dims_with(dims.len(), |out| {
+            for (i, o) in out.iter_mut().enumerate().take(4) {
+                *o = dims[i];
+            }
+            if out.len() > 4 {
+                out.copy_from_slice(dims);
+            }
+        }))
     }
+}
+
+/// `rank` dims written by `fill`. Up to rank 4 they are written straight into the inline array:
+/// `SmallVec::from_slice` and `from_elem` go through a generic copy or fill that costs tens of
+/// instructions, paid by every op for its result's shape and strides.
+#[inline]
+fn dims_with(rank: usize, fill: impl FnOnce(&mut [usize])) -> Dims {
+    if rank > 4 {
+        let mut dims = SmallVec::from_elem(0, rank);
+        fill(&mut dims);
+        return dims;
+    }
+    let mut inline = [0; 4];
+    fill(&mut inline[..rank]);
+    SmallVec::from_buf_and_len(inline, rank)
 }
 
 impl Shape {
     /// The dimensions.
+    #[inline]
     pub fn dims(&self) -> &[usize] {
         &self.0
     }
@@ -31,19 +58,22 @@ impl Shape {
     }
 
     /// Number of elements: the product of the dimensions (1 for a scalar).
+    #[inline]
     pub fn numel(&self) -> usize {
         self.0.iter().product()
     }
 
     /// Row-major (C order) strides of a contiguous tensor of this shape.
+    #[inline]
     pub(crate) fn contiguous_strides(&self) -> Dims {
-        let mut strides: Dims = SmallVec::from_elem(0, self.rank());
-        let mut stride = 1;
-        for (s, &d) in strides.iter_mut().zip(&self.0).rev() {
-            *s = stride;
-            stride *= d;
-        }
-        strides
+        let dims = self.dims();
+        dims_with(dims.len(), |strides| {
+            let mut stride = 1;
+            for (s, &d) in strides.iter_mut().zip(dims).rev() {
+                *s = stride;
+                stride *= d;
+            }
+        })
     }
 
     /// The NumPy broadcast of two shapes: align from the right; each pair of dimensions must be
@@ -148,6 +178,7 @@ pub struct Layout {
 
 impl Layout {
     /// The row-major layout of a fresh buffer.
+    #[inline]
     pub fn contiguous(shape: Shape) -> Layout {
         let strides = shape.contiguous_strides();
         Layout {
@@ -158,6 +189,7 @@ impl Layout {
     }
 
     /// True if the elements are exactly `storage[offset..offset + numel]` in row-major order.
+    #[inline]
     pub fn is_contiguous(&self) -> bool {
         let mut expected = 1;
         for (&d, &s) in self.shape.0.iter().zip(&self.strides).rev() {

@@ -37,7 +37,7 @@ pub(crate) struct Node<T: Float> {
     /// inputs (a Lamport clock): larger than every input's, so the backward walk can visit
     /// nodes by decreasing stamp with no graph sort and no visited set.
     pub stamp: usize,
-    /// Dropped by hand in `Node::drop`, which gives it back to the pool.
+    /// Taken out by hand when the node dies (`NodeRef::drop`), to go back to the pool.
     pub storage: ManuallyDrop<Arc<Storage<T>>>,
     pub layout: Layout,
     /// `layout.is_contiguous()`, computed once: every read asks.
@@ -53,9 +53,9 @@ pub(crate) struct Node<T: Float> {
 pub(crate) struct Storage<T: Float>(RwLock<Vec<T>>);
 
 impl<T: Float> Storage<T> {
-    /// Wraps `data`, in a shell from the pool if it has one.
-    fn new(data: Vec<T>) -> Arc<Self> {
-        if let Some(mut shell) = pool::take_shell() {
+    /// Wraps `data`, in `shell` (a shell from the pool) if there is one.
+    fn new(data: Vec<T>, shell: Option<Arc<Self>>) -> Arc<Self> {
+        if let Some(mut shell) = shell {
             if let Some(storage) = Arc::get_mut(&mut shell) {
                 *storage.0.get_mut().unwrap_or_else(|e| e.into_inner()) = data;
                 return shell;
@@ -166,13 +166,15 @@ pub fn live_tensors() -> usize {
     live::total()
 }
 
-impl<T: Float> Drop for Node<T> {
-    fn drop(&mut self) {
-        live::add(-1);
-        // SAFETY: `storage` is taken once, here, and the node is not used after `drop`.
-        let storage = unsafe { ManuallyDrop::take(&mut self.storage) };
-        pool::recycle_shell(storage);
-    }
+/// Counts a node dropped (called by `NodeRef::drop`).
+pub(crate) fn live_nodes_dropped() {
+    live::add(-1);
+}
+
+/// The buffer of a new node: a fresh one, or the storage of the tensor it views.
+enum Data<T: Float> {
+    Fresh(Vec<T>),
+    Shared(Arc<Storage<T>>),
 }
 
 thread_local! {
@@ -218,24 +220,34 @@ impl<T: Float> Clone for Tensor<T> {
 impl<T: Float> Tensor<T> {
     // ----- construction -------------------------------------------------------------------
 
+    /// The node, with `contiguous == layout.is_contiguous()` (passed in: often it is known).
+    #[inline(always)] // moves the layout and node once, not through every layer
     fn from_parts(
-        storage: Arc<Storage<T>>,
+        data: Data<T>,
         layout: Layout,
+        contiguous: bool,
         history: Recorded<T>,
         stamp: usize,
     ) -> Self {
+        let (shell, block) = pool::take_node_parts(matches!(data, Data::Fresh(_)));
+        let storage = match data {
+            Data::Fresh(v) => Storage::new(v, shell),
+            Data::Shared(s) => s,
+        };
+        debug_assert_eq!(contiguous, layout.is_contiguous());
         let requires_grad = !matches!(history, Recorded::Constant);
         live::add(1);
-        Tensor(NodeRef::new(Node {
+        let node = Node {
             id: next_id(),
             stamp,
             storage: ManuallyDrop::new(storage),
-            contiguous: layout.is_contiguous(),
+            contiguous,
             layout,
             requires_grad,
             history: Mutex::new(history),
             grad: Mutex::new(None),
-        }))
+        };
+        Tensor(NodeRef::new(node, block))
     }
 
     /// A constant tensor owning `data` laid out contiguously with `shape`. Internal: the length
@@ -243,8 +255,9 @@ impl<T: Float> Tensor<T> {
     pub(crate) fn from_data(data: Vec<T>, shape: Shape) -> Self {
         debug_assert_eq!(data.len(), shape.numel());
         Self::from_parts(
-            Storage::new(data),
+            Data::Fresh(data),
             Layout::contiguous(shape),
+            true,
             Recorded::Constant,
             0,
         )
@@ -252,23 +265,30 @@ impl<T: Float> Tensor<T> {
 
     /// The result of an op: records `op` when gradients are enabled and an input requires them.
     pub(crate) fn from_op(data: Vec<T>, shape: Shape, op: Op<T>) -> Self {
-        Self::recorded(Storage::new(data), Layout::contiguous(shape), op)
+        Self::recorded(Data::Fresh(data), Layout::contiguous(shape), true, op)
     }
 
     /// A view of this tensor's storage with another layout, computed by `op`.
     pub(crate) fn view_op(&self, layout: Layout, op: Op<T>) -> Self {
-        Self::recorded(Arc::clone(&self.0.storage), layout, op)
+        let contiguous = layout.is_contiguous();
+        Self::recorded(
+            Data::Shared(Arc::clone(&self.0.storage)),
+            layout,
+            contiguous,
+            op,
+        )
     }
 
-    fn recorded(storage: Arc<Storage<T>>, layout: Layout, op: Op<T>) -> Self {
+    #[inline(always)] // moves the layout and node once, not through every layer
+    fn recorded(data: Data<T>, layout: Layout, contiguous: bool, op: Op<T>) -> Self {
         let inputs = op.inputs();
         let recording = inputs.iter().any(|t| t.0.requires_grad) && is_grad_enabled();
         if recording {
             let stamp = 1 + inputs.iter().map(|t| t.0.stamp).max().unwrap_or(0);
             drop(inputs);
-            Self::from_parts(storage, layout, Recorded::Op(op), stamp)
+            Self::from_parts(data, layout, contiguous, Recorded::Op(op), stamp)
         } else {
-            Self::from_parts(storage, layout, Recorded::Constant, 0)
+            Self::from_parts(data, layout, contiguous, Recorded::Constant, 0)
         }
     }
 
@@ -352,8 +372,9 @@ impl<T: Float> Tensor<T> {
     pub fn requires_grad(self) -> Self {
         let t = self.contiguous();
         Self::from_parts(
-            Arc::clone(&t.0.storage),
+            Data::Shared(Arc::clone(&t.0.storage)),
             t.0.layout.clone(),
+            t.0.contiguous,
             Recorded::Leaf,
             0,
         )
@@ -362,8 +383,9 @@ impl<T: Float> Tensor<T> {
     /// A constant sharing this tensor's data, cut from the tape: nothing flows back through it.
     pub fn detach(&self) -> Self {
         Self::from_parts(
-            Arc::clone(&self.0.storage),
+            Data::Shared(Arc::clone(&self.0.storage)),
             self.0.layout.clone(),
+            self.0.contiguous,
             Recorded::Constant,
             0,
         )
