@@ -179,21 +179,36 @@ pub(crate) fn recycle<T: Float>(v: Vec<T>) {
     }
 }
 
+/// What a new node gets from the pool: see [`take_node_parts`].
+pub(crate) struct NodeParts<T: Float> {
+    /// A storage shell holding an empty `Vec`, no other owner.
+    pub shell: Option<Arc<Storage<T>>>,
+    /// An empty heap block for the node.
+    pub block: Option<Block<T>>,
+    /// The node's process-wide unique id.
+    pub id: usize,
+}
+
 /// The parts of a new node, in one visit to the thread-local pool (each visit costs a TLS
 /// lookup and a `RefCell` borrow, and a node used to make five): an empty heap block for the
 /// node and, if `with_shell`, a storage shell (holding an empty `Vec`, no other owner), either
 /// `None` when the pool has none; and the node's id. Counts the node as alive.
-pub(crate) fn take_node_parts<T: Float>(
-    with_shell: bool,
-) -> (Option<Arc<Storage<T>>>, Option<Block<T>>, usize) {
+pub(crate) fn take_node_parts<T: Float>(with_shell: bool) -> NodeParts<T> {
     with_buckets::<T, _>(|b, c| {
         c.live.add(1);
-        let shell = if with_shell { b.shells.pop() } else { None };
-        (shell, b.blocks.pop(), c.ids.next_id())
+        NodeParts {
+            shell: if with_shell { b.shells.pop() } else { None },
+            block: b.blocks.pop(),
+            id: c.ids.next_id(),
+        }
     })
     .unwrap_or_else(|| {
         live::add_retired(1);
-        (None, None, Ids::default().next_id())
+        NodeParts {
+            shell: None,
+            block: None,
+            id: Ids::default().next_id(),
+        }
     })
 }
 

@@ -224,7 +224,8 @@ impl<T: Float> Tensor<T> {
         history: Recorded<T>,
         stamp: usize,
     ) -> Self {
-        let (shell, block, id) = pool::take_node_parts(matches!(data, Data::Fresh(_)));
+        let pool::NodeParts { shell, block, id } =
+            pool::take_node_parts(matches!(data, Data::Fresh(_)));
         let storage = match data {
             Data::Fresh(v) => Storage::new(v, shell),
             Data::Shared(s) => s,
