@@ -8,7 +8,7 @@
 
 use crate::element::Float;
 use crate::pool;
-use crate::tensor::{live_nodes_dropped, Node};
+use crate::tensor::Node;
 use std::alloc::{alloc, dealloc, handle_alloc_error, Layout};
 use std::mem::ManuallyDrop;
 use std::ops::Deref;
@@ -56,12 +56,19 @@ unsafe impl<T: Float> Send for NodeRef<T> {}
 unsafe impl<T: Float> Sync for NodeRef<T> {}
 
 impl<T: Float> NodeRef<T> {
-    /// Moves `node` into `block` (a block from the pool) or a fresh one, with one reference.
-    pub(crate) fn new(node: Node<T>, block: Option<Block<T>>) -> Self {
+    /// The node `make` builds, in `block` (a block from the pool) or a fresh one, with one
+    /// reference. The block is found before the node is built, so that (inlined) the node is
+    /// written straight into it rather than built on the stack and copied (~200 bytes).
+    #[inline(always)]
+    pub(crate) fn new(block: Option<Block<T>>, make: impl FnOnce() -> Node<T>) -> Self {
         let ptr = block.unwrap_or_else(Block::alloc).into_raw();
-        let refs = AtomicUsize::new(1);
         // SAFETY: the block has `Counted`'s layout and holds no value.
-        unsafe { ptr.as_ptr().write(Counted { refs, node }) };
+        unsafe {
+            ptr.as_ptr().write(Counted {
+                refs: AtomicUsize::new(1),
+                node: make(),
+            })
+        };
         NodeRef(ptr)
     }
 
@@ -107,7 +114,6 @@ impl<T: Float> Drop for NodeRef<T> {
             std::ptr::drop_in_place(node);
             storage
         };
-        live_nodes_dropped();
         pool::recycle_node_parts(storage, Block(self.0));
     }
 }

@@ -21,7 +21,7 @@
 
 use crate::element::Float;
 use crate::node_ref::Block;
-use crate::tensor::Storage;
+use crate::tensor::{live, Ids, Storage};
 use std::any::Any;
 use std::cell::RefCell;
 use std::sync::Arc;
@@ -88,30 +88,41 @@ impl<T: Float> Buckets<T> {
 struct Pool {
     f32: Buckets<f32>,
     f64: Buckets<f64>,
+    common: Common,
+}
+
+/// The part of a thread's pool shared by both element types.
+struct Common {
     limit: usize,
     stats: PoolStats,
+    /// The thread's node ids and live-node count are kept here rather than in thread-locals
+    /// of their own: making or dropping a node then visits one thread-local, not three.
+    ids: Ids,
+    live: live::Counter,
 }
 
 thread_local! {
     static POOL: RefCell<Pool> = RefCell::new(Pool {
         f32: Buckets::default(),
         f64: Buckets::default(),
-        limit: DEFAULT_POOL_LIMIT,
-        stats: PoolStats::default(),
+        common: Common {
+            limit: DEFAULT_POOL_LIMIT,
+            stats: PoolStats::default(),
+            ids: Ids::default(),
+            live: live::Counter::register(),
+        },
     });
 }
 
-/// Runs `f` on this thread's buckets for `T`, with the limit and the counters; `None` during
-/// thread teardown, when the pool is already gone.
-fn with_buckets<T: Float, R>(
-    f: impl FnOnce(&mut Buckets<T>, usize, &mut PoolStats) -> R,
-) -> Option<R> {
+/// Runs `f` on this thread's buckets for `T` and the common part; `None` during thread
+/// teardown, when the pool is already gone.
+fn with_buckets<T: Float, R>(f: impl FnOnce(&mut Buckets<T>, &mut Common) -> R) -> Option<R> {
     POOL.try_with(|p| {
         let p = &mut *p.try_borrow_mut().ok()?;
         let buckets = (&mut p.f32 as &mut dyn Any)
             .downcast_mut::<Buckets<T>>()
             .or_else(|| (&mut p.f64 as &mut dyn Any).downcast_mut::<Buckets<T>>())?;
-        Some(f(buckets, p.limit, &mut p.stats))
+        Some(f(buckets, &mut p.common))
     })
     .ok()
     .flatten()
@@ -132,14 +143,14 @@ pub(crate) fn take<T: Float>(n: usize) -> Vec<T> {
     if n == 0 {
         return Vec::new();
     }
-    let recycled = with_buckets::<T, _>(|b, _, stats| {
+    let recycled = with_buckets::<T, _>(|b, c| {
         let v = b.free[bucket_for_request(n)].pop();
         match &v {
             Some(v) => {
                 b.bytes -= v.capacity() * size_of::<T>();
-                stats.reused += 1;
+                c.stats.reused += 1;
             }
-            None => stats.fresh += 1,
+            None => c.stats.fresh += 1,
         }
         v
     })
@@ -164,30 +175,52 @@ pub(crate) fn filled<T: Float>(n: usize, value: T) -> Vec<T> {
 /// Gives a buffer back to this thread's pool, or to the allocator if the pool is full.
 pub(crate) fn recycle<T: Float>(v: Vec<T>) {
     if v.capacity() > 0 {
-        with_buckets::<T, _>(|b, limit, _| b.keep(v, limit));
+        with_buckets::<T, _>(|b, c| b.keep(v, c.limit));
     }
 }
 
-/// The pooled parts of a new node, in one visit to the thread-local pool (each visit costs a
-/// TLS lookup and a `RefCell` borrow, and a node used to make three): an empty heap block for
-/// the node and, if `with_shell`, a storage shell (holding an empty `Vec`, no other owner).
-/// Either is `None` when the pool has none.
-pub(crate) fn take_node_parts<T: Float>(
-    with_shell: bool,
-) -> (Option<Arc<Storage<T>>>, Option<Block<T>>) {
-    with_buckets::<T, _>(|b, _, _| {
-        let shell = if with_shell { b.shells.pop() } else { None };
-        (shell, b.blocks.pop())
+/// What a new node gets from the pool: see [`take_node_parts`].
+pub(crate) struct NodeParts<T: Float> {
+    /// A storage shell holding an empty `Vec`, no other owner.
+    pub shell: Option<Arc<Storage<T>>>,
+    /// An empty heap block for the node.
+    pub block: Option<Block<T>>,
+    /// The node's process-wide unique id.
+    pub id: usize,
+}
+
+/// The parts of a new node, in one visit to the thread-local pool (each visit costs a TLS
+/// lookup and a `RefCell` borrow, and a node used to make five): an empty heap block for the
+/// node and, if `with_shell`, a storage shell (holding an empty `Vec`, no other owner), either
+/// `None` when the pool has none; and the node's id. Counts the node as alive.
+pub(crate) fn take_node_parts<T: Float>(with_shell: bool) -> NodeParts<T> {
+    with_buckets::<T, _>(|b, c| {
+        c.live.add(1);
+        NodeParts {
+            shell: if with_shell { b.shells.pop() } else { None },
+            block: b.blocks.pop(),
+            id: c.ids.next_id(),
+        }
     })
-    .unwrap_or((None, None))
+    .unwrap_or_else(|| {
+        live::add_retired(1);
+        NodeParts {
+            shell: None,
+            block: None,
+            id: Ids::default().next_id(),
+        }
+    })
 }
 
 /// Takes the parts of a dead node, in one visit: its block, and its storage, whose buffer and
 /// shell come back to the pool if no other tensor shares them (otherwise the last sharer frees
-/// them later). What does not fit within the pool's bounds goes back to the allocator.
+/// them later). What does not fit within the pool's bounds goes back to the allocator. Counts
+/// the node as dead.
 pub(crate) fn recycle_node_parts<T: Float>(mut storage: Arc<Storage<T>>, block: Block<T>) {
     let buffer = Arc::get_mut(&mut storage).map(Storage::take);
-    with_buckets::<T, _>(|b, limit, _| {
+    let recycled = with_buckets::<T, _>(|b, c| {
+        c.live.add(-1);
+        let limit = c.limit;
         if let Some(buffer) = buffer {
             b.keep(buffer, limit);
             if limit > 0 && b.shells.len() < MAX_SHELLS {
@@ -198,6 +231,9 @@ pub(crate) fn recycle_node_parts<T: Float>(mut storage: Arc<Storage<T>>, block: 
             b.blocks.push(block);
         }
     });
+    if recycled.is_none() {
+        live::add_retired(-1);
+    }
 }
 
 /// This thread's pool counters.
@@ -206,14 +242,14 @@ pub fn pool_stats() -> PoolStats {
         let p = p.borrow();
         PoolStats {
             pooled_bytes: p.f32.bytes + p.f64.bytes,
-            ..p.stats
+            ..p.common.stats
         }
     })
 }
 
 /// The bound on the bytes this thread keeps pooled, per element type.
 pub fn pool_limit() -> usize {
-    POOL.with(|p| p.borrow().limit)
+    POOL.with(|p| p.borrow().common.limit)
 }
 
 /// Sets this thread's bound on pooled bytes per element type (0 disables pooling), freeing
@@ -221,7 +257,7 @@ pub fn pool_limit() -> usize {
 pub fn set_pool_limit(bytes: usize) {
     POOL.with(|p| {
         let mut p = p.borrow_mut();
-        p.limit = bytes;
+        p.common.limit = bytes;
         p.f32.clear();
         p.f64.clear();
     })

@@ -81,22 +81,24 @@ impl<T: Float> Drop for Storage<T> {
 const ID_BLOCK: usize = 1 << 16;
 static NEXT_ID_BLOCK: AtomicUsize = AtomicUsize::new(0);
 
-thread_local! {
-    /// The next id of this thread's block, and the end of the block.
-    static IDS: Cell<(usize, usize)> = const { Cell::new((0, 0)) };
+/// A thread's block of node ids: the next one and the end of the block. It lives in the
+/// thread's [pool](crate::pool), so that making a node visits one thread-local, not three.
+#[derive(Default)]
+pub(crate) struct Ids {
+    next: usize,
+    end: usize,
 }
 
-/// A process-wide unique node id.
-fn next_id() -> usize {
-    IDS.with(|ids| {
-        let (mut next, mut end) = ids.get();
-        if next == end {
-            next = NEXT_ID_BLOCK.fetch_add(ID_BLOCK, Ordering::Relaxed);
-            end = next + ID_BLOCK;
+impl Ids {
+    /// A process-wide unique node id (a fresh block when this one is used up).
+    pub(crate) fn next_id(&mut self) -> usize {
+        if self.next == self.end {
+            self.next = NEXT_ID_BLOCK.fetch_add(ID_BLOCK, Ordering::Relaxed);
+            self.end = self.next + ID_BLOCK;
         }
-        ids.set((next + 1, end));
-        next
-    })
+        self.next += 1;
+        self.next - 1
+    }
 }
 
 /// The count of live nodes, kept per thread so that making and dropping a node costs a plain
@@ -104,7 +106,7 @@ fn next_id() -> usize {
 /// Each thread's counter holds the nodes it made minus those it dropped (it may be negative:
 /// a node can die on another thread); the sum over all threads, plus the balances of threads
 /// that have exited, is the number alive.
-mod live {
+pub(crate) mod live {
     use std::sync::atomic::{AtomicIsize, Ordering};
     use std::sync::{Arc, Mutex};
 
@@ -113,14 +115,22 @@ mod live {
     /// The balances of the threads that have exited.
     static RETIRED: AtomicIsize = AtomicIsize::new(0);
 
-    /// This thread's counter, registered in `THREADS` while the thread runs.
-    struct Counter(Arc<AtomicIsize>);
+    /// A thread's counter, registered in `THREADS` while it lives. It lives in the thread's
+    /// [pool](crate::pool) (one thread-local visit per node made or dropped).
+    pub(crate) struct Counter(Arc<AtomicIsize>);
 
     impl Counter {
-        fn register() -> Self {
+        pub(crate) fn register() -> Self {
             let counter = Arc::new(AtomicIsize::new(0));
             threads().push(Arc::clone(&counter));
             Counter(counter)
+        }
+
+        /// Adds `delta` to this thread's count.
+        pub(crate) fn add(&self, delta: isize) {
+            // Only the owning thread writes its counter: no read-modify-write needed.
+            let c = &self.0;
+            c.store(c.load(Ordering::Relaxed) + delta, Ordering::Relaxed);
         }
     }
 
@@ -136,20 +146,10 @@ mod live {
         THREADS.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    thread_local! {
-        static MINE: Counter = Counter::register();
-    }
-
-    /// Adds `delta` to this thread's count (to the retired balance during thread teardown).
-    pub(super) fn add(delta: isize) {
-        let counted = MINE.try_with(|c| {
-            // Only this thread writes its counter: no read-modify-write needed.
-            let c = &c.0;
-            c.store(c.load(Ordering::Relaxed) + delta, Ordering::Relaxed);
-        });
-        if counted.is_err() {
-            RETIRED.fetch_add(delta, Ordering::Relaxed);
-        }
+    /// Adds `delta` to the retired balance: for nodes made or dropped while the thread's
+    /// counter is gone (thread teardown).
+    pub(crate) fn add_retired(delta: isize) {
+        RETIRED.fetch_add(delta, Ordering::Relaxed);
     }
 
     /// The sum of all counts.
@@ -164,11 +164,6 @@ mod live {
 /// training loop frees its graphs. Exact when no other thread is making or dropping tensors.
 pub fn live_tensors() -> usize {
     live::total()
-}
-
-/// Counts a node dropped (called by `NodeRef::drop`).
-pub(crate) fn live_nodes_dropped() {
-    live::add(-1);
 }
 
 /// The buffer of a new node: a fresh one, or the storage of the tensor it views.
@@ -229,16 +224,16 @@ impl<T: Float> Tensor<T> {
         history: Recorded<T>,
         stamp: usize,
     ) -> Self {
-        let (shell, block) = pool::take_node_parts(matches!(data, Data::Fresh(_)));
+        let pool::NodeParts { shell, block, id } =
+            pool::take_node_parts(matches!(data, Data::Fresh(_)));
         let storage = match data {
             Data::Fresh(v) => Storage::new(v, shell),
             Data::Shared(s) => s,
         };
         debug_assert_eq!(contiguous, layout.is_contiguous());
         let requires_grad = !matches!(history, Recorded::Constant);
-        live::add(1);
-        let node = Node {
-            id: next_id(),
+        Tensor(NodeRef::new(block, || Node {
+            id,
             stamp,
             storage: ManuallyDrop::new(storage),
             contiguous,
@@ -246,8 +241,7 @@ impl<T: Float> Tensor<T> {
             requires_grad,
             history: Mutex::new(history),
             grad: Mutex::new(None),
-        };
-        Tensor(NodeRef::new(node, block))
+        }))
     }
 
     /// A constant tensor owning `data` laid out contiguously with `shape`. Internal: the length
