@@ -6,6 +6,7 @@
 //! * `triad`: the STREAM triad `a[i] = b[i] + s c[i]` into a preallocated `a`;
 //! * `triad_fresh`: the same into a freshly allocated `Vec` (as every tensor op does today:
 //!   a 40-80 MB buffer comes from `mmap`, so each run also pays its page faults);
+//! * `sum_all_one_stream`: the full sum as one sequential stream into 16 partial sums;
 //! * `sum_axis0_row_by_row`: the axis-0 sum as one pass over the output row per input row.
 //!
 //! Throughput is in bytes moved (inputs read + output written, counting no write-allocate
@@ -84,6 +85,17 @@ fn bandwidth<T: Float>(c: &mut Criterion) {
     ops(&mut g, "add_row_broadcast", &|| x.add(&row));
     g.throughput(bytes::<T>(1));
     ops(&mut g, "sum_all", &|| x.sum_all());
+    // The full sum's baseline: one sequential stream folded into 16 partial sums (what
+    // `sum_all` did before it read four far-apart pieces at once).
+    g.bench_function("sum_all_one_stream", |bench| {
+        bench.iter(|| {
+            let mut lanes = [T::zero(); 16];
+            for chunk in b.chunks_exact(16) {
+                lanes.iter_mut().zip(chunk).for_each(|(l, &v)| *l = *l + v);
+            }
+            black_box(lanes.into_iter().fold(T::zero(), |s, l| s + l))
+        })
+    });
     ops(&mut g, "sum_axis0", &|| x.sum(&[0], false));
     // The axis-0 sum's baseline: one pass over the output row per input row (what
     // `sum(&[0])` did before it folded four rows per pass).

@@ -91,42 +91,62 @@ fn fold_into<T: Copy>(acc: &mut [T], row: &[T], f: &impl Fn(T, T) -> T) {
     }
 }
 
-/// `acc[j] = f(...f(f(acc[j], rows[0][j]), rows[1][j])..., rows[n - 1][j])` for every `j`, the
-/// rows of `rows` (each `acc.len()` long) folded in order. Four rows are folded per pass over
-/// `acc`, so each element of `acc` is loaded and stored once per four rows rather than once
-/// per row (measured on `[10^4, 1000]` f32 by `cargo bench --bench elementwise`, machine
-/// loaded: 16.6 GiB/s, 81% of the STREAM triad in the same run, against 14.1 GiB/s for the
-/// row-by-row loop).
+/// `acc[j] = f(acc[j], rows[0][j], ..., rows[count - 1][j])` for every `j`, folding the rows of
+/// `rows` (each `acc.len()` long) into `acc`. The rows are cut into [`STREAMS`] far-apart
+/// blocks of `q = count / STREAMS` rows, and pass `i` over `acc` folds row `i` of every block:
+/// each element of `acc` is loaded and stored once per `STREAMS` rows, and each block is read
+/// front to back, so the passes read `STREAMS` sequential streams at once (see [`STREAMS`]).
+/// The last `count % STREAMS` rows fold in one by one.
 fn fold_rows_into<T: Copy>(acc: &mut [T], rows: &[T], f: &impl Fn(T, T) -> T) {
     let n = acc.len();
     if n == 0 {
         return;
     }
-    let mut blocks = rows.chunks_exact(4 * n);
-    for block in &mut blocks {
-        let (r0, rest) = block.split_at(n);
-        let (r1, rest) = rest.split_at(n);
-        let (r2, r3) = rest.split_at(n);
+    let q = rows.len() / n / STREAMS;
+    let (body, rest) = rows.split_at(STREAMS * q * n);
+    let block = q * n;
+    for i in 0..q {
+        let [r0, r1, r2, r3]: [&[T]; STREAMS] =
+            std::array::from_fn(|s| &body[s * block + i * n..][..n]);
         for ((((a, &x0), &x1), &x2), &x3) in acc.iter_mut().zip(r0).zip(r1).zip(r2).zip(r3) {
             *a = f(f(f(f(*a, x0), x1), x2), x3);
         }
     }
-    for row in blocks.remainder().chunks_exact(n) {
+    for row in rest.chunks_exact(n) {
         fold_into(acc, row, f);
     }
 }
 
-/// The fold of `run` with `f` from `init`, computed as [`LANES`] partial folds of the
-/// elements `i = lane (mod LANES)`, combined at the end.
+/// Far-apart pieces of a long run that are read at the same time. One core's read rate is
+/// bound by the cache misses it has in flight, and one sequential stream keeps one hardware
+/// prefetcher busy; reading `STREAMS` streams at once keeps several.
+const STREAMS: usize = 4;
+
+/// The fold of `run` with `f` from `init`. The run is cut into [`STREAMS`] equal pieces (a
+/// multiple of [`LANES`] long each) read interleaved, each folded into its own [`LANES`]
+/// partial folds (elements `i = lane (mod LANES)` of the piece); the leftover elements fold
+/// into the first piece's partials, and the partials are combined at the end. The order
+/// depends only on the length, so the result is the same on every run.
 fn fold_run<T: Copy>(run: &[T], init: T, f: &impl Fn(T, T) -> T) -> T {
-    let chunks = run.chunks_exact(LANES);
-    let tail = chunks.remainder();
-    let mut lanes = [init; LANES];
-    for chunk in chunks {
-        fold_into(&mut lanes, chunk, f);
+    let piece = run.len() / (STREAMS * LANES) * LANES;
+    let (body, tail) = run.split_at(STREAMS * piece);
+    let mut lanes = [[init; LANES]; STREAMS];
+    for k in (0..piece).step_by(LANES) {
+        for (s, acc) in lanes.iter_mut().enumerate() {
+            let at = s * piece + k;
+            fold_into(acc, &body[at..at + LANES], f);
+        }
     }
-    let partial = lanes.into_iter().fold(init, f);
-    tail.iter().fold(partial, |acc, &x| f(acc, x))
+    let (first, others) = lanes.split_first_mut().expect("STREAMS > 0");
+    let mut chunks = tail.chunks_exact(LANES);
+    for chunk in &mut chunks {
+        fold_into(first, chunk, f);
+    }
+    for other in others {
+        fold_into(first, other, f);
+    }
+    let partial = first.iter().fold(init, |acc, &x| f(acc, x));
+    chunks.remainder().iter().fold(partial, |acc, &x| f(acc, x))
 }
 
 #[cfg(test)]
@@ -155,6 +175,77 @@ mod tests {
                 want[(i * kd[1] + j) * kd[2] + k] += x;
             }
             assert_eq!(got, want, "axes {axes:?}");
+        }
+    }
+
+    /// Lengths around every boundary of [`fold_run`]: shorter than one chunk of lanes, one
+    /// short of / exactly / one past a multiple of [`LANES`] and of `STREAMS * LANES`, and long.
+    const AWKWARD: [usize; 10] = [1, 7, 15, 16, 17, 63, 64, 65, 1023, 100_003];
+
+    fn random_f32(n: usize, seed: u64) -> Vec<f32> {
+        use rand::{Rng, SeedableRng};
+        let mut rng = rand::rngs::StdRng::seed_from_u64(seed);
+        (0..n).map(|_| rng.gen_range(-1.0f32..1.0)).collect()
+    }
+
+    /// `|got - want| <= tol * sum |x|`, the error of a float sum scaling with the magnitudes
+    /// summed. Dropping or repeating one element of the long runs breaks it by orders of
+    /// magnitude.
+    fn assert_close(got: f32, want: f64, abs_sum: f64, what: &str) {
+        let err = (got as f64 - want).abs();
+        assert!(
+            err <= 1e-6 * abs_sum,
+            "{what}: got {got}, naive f64 sum {want}"
+        );
+    }
+
+    #[test]
+    fn sum_all_matches_a_naive_f64_sum_at_awkward_lengths() {
+        for (seed, n) in AWKWARD.into_iter().enumerate() {
+            let data = random_f32(n, seed as u64);
+            let got = fold_axes(&data, &Shape::from([n]), &[0], 0.0, |a, x| a + x);
+            let want: f64 = data.iter().map(|&x| x as f64).sum();
+            let abs_sum: f64 = data.iter().map(|&x| (x as f64).abs()).sum();
+            assert_close(got[0], want, abs_sum, &format!("sum of {n}"));
+            let max = fold_axes(&data, &Shape::from([n]), &[0], f32::NEG_INFINITY, f32::max);
+            let naive = data.iter().copied().fold(f32::NEG_INFINITY, f32::max);
+            assert_eq!(max[0], naive, "max of {n}");
+        }
+    }
+
+    /// The axis-0 sum (the bias gradient) over row counts around the rows folded per pass and
+    /// row lengths around a SIMD width, and the row sum (last axis) of the same shapes.
+    #[test]
+    fn axis_sums_match_a_naive_f64_sum_at_awkward_shapes() {
+        for rows in [1, 3, 4, 5, 7, 8, 9, 17, 1023] {
+            for cols in [1, 7, 16, 17, 1023] {
+                let data = random_f32(rows * cols, (rows * 31 + cols) as u64);
+                let shape = Shape::from([rows, cols]);
+                let columns = fold_axes(&data, &shape, &[0], 0.0, |a, x| a + x);
+                for (j, &got) in columns.iter().enumerate() {
+                    let column = || data.iter().skip(j).step_by(cols).map(|&x| x as f64);
+                    let what = format!("column {j} of [{rows}, {cols}]");
+                    assert_close(got, column().sum(), column().map(f64::abs).sum(), &what);
+                }
+                let row_sums = fold_axes(&data, &shape, &[1], 0.0, |a, x| a + x);
+                for (i, (&got, row)) in row_sums.iter().zip(data.chunks_exact(cols)).enumerate() {
+                    let row = || row.iter().map(|&x| x as f64);
+                    let what = format!("row {i} of [{rows}, {cols}]");
+                    assert_close(got, row().sum(), row().map(f64::abs).sum(), &what);
+                }
+            }
+        }
+    }
+
+    /// Integer-valued floats sum exactly in any order: the long awkward runs lose or repeat
+    /// no element, whatever pieces they are cut into.
+    #[test]
+    fn integer_sums_are_exact_at_awkward_lengths() {
+        for n in AWKWARD {
+            let data: Vec<f32> = (0..n).map(|i| ((i * 7) % 11) as f32).collect();
+            let want: usize = (0..n).map(|i| (i * 7) % 11).sum();
+            let got = fold_axes(&data, &Shape::from([n]), &[0], 0.0, |a, x| a + x);
+            assert_eq!(got[0], want as f32, "length {n}");
         }
     }
 }
