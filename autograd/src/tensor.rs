@@ -275,12 +275,14 @@ impl<T: Float> Tensor<T> {
 
     #[inline(always)] // moves the layout and node once, not through every layer
     fn recorded(data: Data<T>, layout: Layout, contiguous: bool, op: Op<T>) -> Self {
-        let inputs = op.inputs();
-        let recording = inputs.iter().any(|t| t.0.requires_grad) && is_grad_enabled();
-        if recording {
-            let stamp = 1 + inputs.iter().map(|t| t.0.stamp).max().unwrap_or(0);
-            drop(inputs);
-            Self::from_parts(data, layout, contiguous, Recorded::Op(op), stamp)
+        // One pass over the inputs: does one require a gradient, and their largest stamp.
+        let (mut requires_grad, mut stamp) = (false, 0);
+        op.for_each_input(|t| {
+            requires_grad |= t.0.requires_grad;
+            stamp = stamp.max(t.0.stamp);
+        });
+        if requires_grad && is_grad_enabled() {
+            Self::from_parts(data, layout, contiguous, Recorded::Op(op), stamp + 1)
         } else {
             Self::from_parts(data, layout, contiguous, Recorded::Constant, 0)
         }
