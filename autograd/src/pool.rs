@@ -21,7 +21,7 @@
 
 use crate::element::Float;
 use crate::node_ref::Block;
-use crate::tensor::{live, Ids, Storage};
+use crate::tensor::{live, Ids, Storage, UniqueShell};
 use std::any::Any;
 use std::cell::RefCell;
 use std::sync::Arc;
@@ -49,7 +49,7 @@ struct Buckets<T: Float> {
     free: Vec<Vec<Vec<T>>>,
     bytes: usize,
     /// Uniquely owned shells holding an empty `Vec`.
-    shells: Vec<Arc<Storage<T>>>,
+    shells: Vec<UniqueShell<T>>,
     /// Empty heap blocks of tensor nodes.
     blocks: Vec<Block<T>>,
 }
@@ -182,7 +182,7 @@ pub(crate) fn recycle<T: Float>(v: Vec<T>) {
 /// What a new node gets from the pool: see [`take_node_parts`].
 pub(crate) struct NodeParts<T: Float> {
     /// A storage shell holding an empty `Vec`, no other owner.
-    pub shell: Option<Arc<Storage<T>>>,
+    pub shell: Option<UniqueShell<T>>,
     /// An empty heap block for the node.
     pub block: Option<Block<T>>,
     /// The node's process-wide unique id.
@@ -216,15 +216,15 @@ pub(crate) fn take_node_parts<T: Float>(with_shell: bool) -> NodeParts<T> {
 /// shell come back to the pool if no other tensor shares them (otherwise the last sharer frees
 /// them later). What does not fit within the pool's bounds goes back to the allocator. Counts
 /// the node as dead.
-pub(crate) fn recycle_node_parts<T: Float>(mut storage: Arc<Storage<T>>, block: Block<T>) {
-    let buffer = Arc::get_mut(&mut storage).map(Storage::take);
+pub(crate) fn recycle_node_parts<T: Float>(storage: Arc<Storage<T>>, block: Block<T>) {
+    let emptied = UniqueShell::empty(storage);
     let recycled = with_buckets::<T, _>(|b, c| {
         c.live.add(-1);
         let limit = c.limit;
-        if let Some(buffer) = buffer {
+        if let Some((buffer, shell)) = emptied {
             b.keep(buffer, limit);
             if limit > 0 && b.shells.len() < MAX_SHELLS {
-                b.shells.push(storage);
+                b.shells.push(shell);
             }
         }
         if limit > 0 && b.blocks.len() < MAX_SHELLS {

@@ -54,19 +54,45 @@ pub(crate) struct Storage<T: Float>(RwLock<Vec<T>>);
 
 impl<T: Float> Storage<T> {
     /// Wraps `data`, in `shell` (a shell from the pool) if there is one.
-    fn new(data: Vec<T>, shell: Option<Arc<Self>>) -> Arc<Self> {
-        if let Some(mut shell) = shell {
-            if let Some(storage) = Arc::get_mut(&mut shell) {
-                *storage.0.get_mut().unwrap_or_else(|e| e.into_inner()) = data;
-                return shell;
-            }
+    fn new(data: Vec<T>, shell: Option<UniqueShell<T>>) -> Arc<Self> {
+        match shell {
+            Some(shell) => shell.fill(data),
+            None => Arc::new(Storage(RwLock::new(data))),
         }
-        Arc::new(Storage(RwLock::new(data)))
     }
 
     /// Moves the buffer out, leaving an empty one.
     pub(crate) fn take(&mut self) -> Vec<T> {
         std::mem::take(self.0.get_mut().unwrap_or_else(|e| e.into_inner()))
+    }
+}
+
+/// A storage shell holding an empty buffer that nothing else references: the
+/// [pool](crate::pool) keeps these, and a new tensor's storage is one filled with its data.
+/// Uniqueness is checked once, when the shell is made ([`UniqueShell::empty`], by
+/// `Arc::get_mut`), so that filling it needs no second check: `Arc::get_mut` costs an atomic
+/// compare-exchange, about 30 instructions of a 500-instruction op.
+pub(crate) struct UniqueShell<T: Float>(Arc<Storage<T>>);
+
+impl<T: Float> UniqueShell<T> {
+    /// The buffer of `storage` and its emptied shell, if `storage` is the only reference to it.
+    pub(crate) fn empty(mut storage: Arc<Storage<T>>) -> Option<(Vec<T>, Self)> {
+        let buffer = Arc::get_mut(&mut storage)?.take();
+        Some((buffer, UniqueShell(storage)))
+    }
+
+    /// The shell, holding `data`.
+    fn fill(self, data: Vec<T>) -> Arc<Storage<T>> {
+        let storage = Arc::as_ptr(&self.0).cast_mut();
+        // SAFETY: `Arc::get_mut` found this `Arc` the only reference (strong count 1, no
+        // `Weak`) when `empty` made the shell, and it still is: the field is private to this
+        // module, a `UniqueShell` is neither cloned nor shared, and nothing in the crate makes a
+        // `Weak<Storage>`. So no other reference to the storage exists and writing through the
+        // `Arc`'s pointer is what `Arc::get_mut` would allow; the old buffer is empty.
+        unsafe {
+            *(*storage).0.get_mut().unwrap_or_else(|e| e.into_inner()) = data;
+        }
+        self.0
     }
 }
 
