@@ -143,19 +143,27 @@ pub(crate) fn take<T: Float>(n: usize) -> Vec<T> {
     if n == 0 {
         return Vec::new();
     }
-    let recycled = with_buckets::<T, _>(|b, c| {
-        let v = b.free[bucket_for_request(n)].pop();
-        match &v {
-            Some(v) => {
-                b.bytes -= v.capacity() * size_of::<T>();
-                c.stats.reused += 1;
-            }
-            None => c.stats.fresh += 1,
+    // The closure returns the buffer itself (not an `Option` flattened afterwards), and the
+    // allocating path is out of line: a warm op takes the short path, a pop and two adds.
+    with_buckets::<T, _>(|b, c| match b.free[bucket_for_request(n)].pop() {
+        Some(v) => {
+            b.bytes -= v.capacity() * size_of::<T>();
+            c.stats.reused += 1;
+            v
         }
-        v
+        None => {
+            c.stats.fresh += 1;
+            fresh(n)
+        }
     })
-    .flatten();
-    recycled.unwrap_or_else(|| Vec::with_capacity(n.next_power_of_two()))
+    .unwrap_or_else(|| fresh(n))
+}
+
+/// A new buffer for `n` elements, with capacity `n.next_power_of_two()` so that it goes back
+/// to the bucket that a request for `n` searches.
+#[cold]
+fn fresh<T>(n: usize) -> Vec<T> {
+    Vec::with_capacity(n.next_power_of_two())
 }
 
 /// `n` zeros in a (possibly recycled) buffer.
