@@ -54,6 +54,7 @@ pub(crate) struct Storage<T: Float>(RwLock<Vec<T>>);
 
 impl<T: Float> Storage<T> {
     /// Wraps `data`, in `shell` (a shell from the pool) if there is one.
+    #[inline(always)] // every op with a fresh buffer: a call of its own cost half of it
     fn new(data: Vec<T>, shell: Option<UniqueShell<T>>) -> Arc<Self> {
         match shell {
             Some(shell) => shell.fill(data),
@@ -82,6 +83,7 @@ impl<T: Float> UniqueShell<T> {
     }
 
     /// The shell, holding `data`.
+    #[inline(always)]
     fn fill(self, data: Vec<T>) -> Arc<Storage<T>> {
         let storage = Arc::as_ptr(&self.0).cast_mut();
         // SAFETY: `Arc::get_mut` found this `Arc` the only reference (strong count 1, no
@@ -117,6 +119,7 @@ pub(crate) struct Ids {
 
 impl Ids {
     /// A process-wide unique node id (a fresh block when this one is used up).
+    #[inline]
     pub(crate) fn next_id(&mut self) -> usize {
         if self.next == self.end {
             self.next = NEXT_ID_BLOCK.fetch_add(ID_BLOCK, Ordering::Relaxed);
@@ -153,6 +156,7 @@ pub(crate) mod live {
         }
 
         /// Adds `delta` to this thread's count.
+        #[inline]
         pub(crate) fn add(&self, delta: isize) {
             // Only the owning thread writes its counter: no read-modify-write needed.
             let c = &self.0;
@@ -228,6 +232,7 @@ pub fn set_grad_enabled<R>(enabled: bool, f: impl FnOnce() -> R) -> R {
 }
 
 /// True unless inside [`no_grad`].
+#[inline]
 pub fn is_grad_enabled() -> bool {
     GRAD_ENABLED.with(|g| g.get())
 }
