@@ -289,6 +289,7 @@ impl<T: Float> Tensor<T> {
     }
 
     /// The result of an op: records `op` when gradients are enabled and an input requires them.
+    #[inline(always)] // every op's last step: a call moved the buffer, shape and op through memory
     pub(crate) fn from_op(data: Vec<T>, shape: Shape, op: Op<T>) -> Self {
         Self::recorded(Data::Fresh(data), Layout::contiguous(shape), true, op)
     }
