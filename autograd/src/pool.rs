@@ -67,6 +67,7 @@ impl<T: Float> Default for Buckets<T> {
 
 impl<T: Float> Buckets<T> {
     /// Keeps `v`, emptied, if the pool stays within `limit` bytes; otherwise it is freed.
+    #[inline] // on every node's drop
     fn keep(&mut self, mut v: Vec<T>, limit: usize) {
         let cap = v.capacity();
         let bytes = cap * size_of::<T>();
