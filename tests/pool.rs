@@ -66,3 +66,31 @@ fn the_pool_stays_within_its_limit_and_can_be_switched_off() {
     assert_eq!(pool_stats().reused, before.reused);
     set_pool_limit(limit);
 }
+
+#[test]
+fn a_storage_shell_is_refilled_only_when_no_tensor_holds_it() {
+    // The pool fills recycled storage shells without checking them again (`UniqueShell`): a
+    // shell still shared by a view must never come back, or new results would overwrite the
+    // view's values.
+    clear_pool();
+    let x = Tensor::<f32>::ones([4, 4]);
+    let view = x.mul_scalar(2.0).t(); // the product's node dies, its storage lives on
+    let fresh: Vec<_> = (0..8).map(|i| x.mul_scalar(i as f32 + 3.0)).collect();
+    assert_eq!(view.to_vec(), vec![2.0; 16], "a shared storage was reused");
+    for (i, t) in fresh.iter().enumerate() {
+        assert_eq!(t.to_vec(), vec![i as f32 + 3.0; 16]);
+    }
+    // A storage whose last holder dies on another thread comes back to that thread's pool, not
+    // this one's, and this thread's results stay distinct.
+    let shared = x.mul_scalar(5.0);
+    let elsewhere = shared.t();
+    drop(shared);
+    std::thread::spawn(move || assert_eq!(elsewhere.to_vec(), vec![5.0; 16]))
+        .join()
+        .unwrap();
+    drop(fresh);
+    let again: Vec<_> = (0..8).map(|i| x.mul_scalar(i as f32)).collect();
+    for (i, t) in again.iter().enumerate() {
+        assert_eq!(t.to_vec(), vec![i as f32; 16]);
+    }
+}

@@ -80,6 +80,17 @@ fn need<T: Float>(x: &Tensor<T>, rule: impl FnOnce() -> Tensor<T>) -> Option<Ten
 impl<T: Float> Op<T> {
     /// The op's inputs, in the order of [`Op::backward`]'s result.
     pub fn inputs(&self) -> SmallVec<[&Tensor<T>; 2]> {
+        let mut inputs = SmallVec::new();
+        self.for_each_input(|x| inputs.push(x));
+        inputs
+    }
+
+    /// Calls `f` on each input, in the order of [`inputs`](Op::inputs), building no vector:
+    /// recording an op only needs a fold over its inputs (does one require a gradient, their
+    /// largest stamp), and inlined into an op that builds a known variant this `match` folds
+    /// away.
+    #[inline(always)]
+    pub fn for_each_input<'a>(&'a self, mut f: impl FnMut(&'a Tensor<T>)) {
         use Op::*;
         match self {
             Add(a, b)
@@ -91,7 +102,10 @@ impl<T: Float> Op<T> {
             | CyclicConv(a, b)
             | CyclicCorrWeight(a, b)
             | ReluGrad(a, b)
-            | SoftmaxCrossEntropyGrad(a, b, _) => smallvec![a, b],
+            | SoftmaxCrossEntropyGrad(a, b, _) => {
+                f(a);
+                f(b);
+            }
             AddScalar(x)
             | MulScalar(x, _)
             | PowScalar(x, _)
@@ -116,10 +130,8 @@ impl<T: Float> Op<T> {
             | Max(x, _)
             | Dft(x)
             | DftAdjoint(x)
-            | SoftmaxCrossEntropy(x, _) => {
-                smallvec![x]
-            }
-            Concat(xs, _) => xs.iter().collect(),
+            | SoftmaxCrossEntropy(x, _) => f(x),
+            Concat(xs, _) => xs.iter().for_each(f),
         }
     }
 

@@ -21,7 +21,7 @@
 
 use crate::element::Float;
 use crate::node_ref::Block;
-use crate::tensor::{live, Ids, Storage};
+use crate::tensor::{live, Ids, Storage, UniqueShell};
 use std::any::Any;
 use std::cell::RefCell;
 use std::sync::Arc;
@@ -49,7 +49,7 @@ struct Buckets<T: Float> {
     free: Vec<Vec<Vec<T>>>,
     bytes: usize,
     /// Uniquely owned shells holding an empty `Vec`.
-    shells: Vec<Arc<Storage<T>>>,
+    shells: Vec<UniqueShell<T>>,
     /// Empty heap blocks of tensor nodes.
     blocks: Vec<Block<T>>,
 }
@@ -67,6 +67,7 @@ impl<T: Float> Default for Buckets<T> {
 
 impl<T: Float> Buckets<T> {
     /// Keeps `v`, emptied, if the pool stays within `limit` bytes; otherwise it is freed.
+    #[inline] // on every node's drop
     fn keep(&mut self, mut v: Vec<T>, limit: usize) {
         let cap = v.capacity();
         let bytes = cap * size_of::<T>();
@@ -143,19 +144,27 @@ pub(crate) fn take<T: Float>(n: usize) -> Vec<T> {
     if n == 0 {
         return Vec::new();
     }
-    let recycled = with_buckets::<T, _>(|b, c| {
-        let v = b.free[bucket_for_request(n)].pop();
-        match &v {
-            Some(v) => {
-                b.bytes -= v.capacity() * size_of::<T>();
-                c.stats.reused += 1;
-            }
-            None => c.stats.fresh += 1,
+    // The closure returns the buffer itself (not an `Option` flattened afterwards), and the
+    // allocating path is out of line: a warm op takes the short path, a pop and two adds.
+    with_buckets::<T, _>(|b, c| match b.free[bucket_for_request(n)].pop() {
+        Some(v) => {
+            b.bytes -= v.capacity() * size_of::<T>();
+            c.stats.reused += 1;
+            v
         }
-        v
+        None => {
+            c.stats.fresh += 1;
+            fresh(n)
+        }
     })
-    .flatten();
-    recycled.unwrap_or_else(|| Vec::with_capacity(n.next_power_of_two()))
+    .unwrap_or_else(|| fresh(n))
+}
+
+/// A new buffer for `n` elements, with capacity `n.next_power_of_two()` so that it goes back
+/// to the bucket that a request for `n` searches.
+#[cold]
+fn fresh<T>(n: usize) -> Vec<T> {
+    Vec::with_capacity(n.next_power_of_two())
 }
 
 /// `n` zeros in a (possibly recycled) buffer.
@@ -182,7 +191,7 @@ pub(crate) fn recycle<T: Float>(v: Vec<T>) {
 /// What a new node gets from the pool: see [`take_node_parts`].
 pub(crate) struct NodeParts<T: Float> {
     /// A storage shell holding an empty `Vec`, no other owner.
-    pub shell: Option<Arc<Storage<T>>>,
+    pub shell: Option<UniqueShell<T>>,
     /// An empty heap block for the node.
     pub block: Option<Block<T>>,
     /// The node's process-wide unique id.
@@ -216,15 +225,15 @@ pub(crate) fn take_node_parts<T: Float>(with_shell: bool) -> NodeParts<T> {
 /// shell come back to the pool if no other tensor shares them (otherwise the last sharer frees
 /// them later). What does not fit within the pool's bounds goes back to the allocator. Counts
 /// the node as dead.
-pub(crate) fn recycle_node_parts<T: Float>(mut storage: Arc<Storage<T>>, block: Block<T>) {
-    let buffer = Arc::get_mut(&mut storage).map(Storage::take);
+pub(crate) fn recycle_node_parts<T: Float>(storage: Arc<Storage<T>>, block: Block<T>) {
+    let emptied = UniqueShell::empty(storage);
     let recycled = with_buckets::<T, _>(|b, c| {
         c.live.add(-1);
         let limit = c.limit;
-        if let Some(buffer) = buffer {
+        if let Some((buffer, shell)) = emptied {
             b.keep(buffer, limit);
             if limit > 0 && b.shells.len() < MAX_SHELLS {
-                b.shells.push(storage);
+                b.shells.push(shell);
             }
         }
         if limit > 0 && b.blocks.len() < MAX_SHELLS {

@@ -54,19 +54,47 @@ pub(crate) struct Storage<T: Float>(RwLock<Vec<T>>);
 
 impl<T: Float> Storage<T> {
     /// Wraps `data`, in `shell` (a shell from the pool) if there is one.
-    fn new(data: Vec<T>, shell: Option<Arc<Self>>) -> Arc<Self> {
-        if let Some(mut shell) = shell {
-            if let Some(storage) = Arc::get_mut(&mut shell) {
-                *storage.0.get_mut().unwrap_or_else(|e| e.into_inner()) = data;
-                return shell;
-            }
+    #[inline(always)] // every op with a fresh buffer: a call of its own cost half of it
+    fn new(data: Vec<T>, shell: Option<UniqueShell<T>>) -> Arc<Self> {
+        match shell {
+            Some(shell) => shell.fill(data),
+            None => Arc::new(Storage(RwLock::new(data))),
         }
-        Arc::new(Storage(RwLock::new(data)))
     }
 
     /// Moves the buffer out, leaving an empty one.
     pub(crate) fn take(&mut self) -> Vec<T> {
         std::mem::take(self.0.get_mut().unwrap_or_else(|e| e.into_inner()))
+    }
+}
+
+/// A storage shell holding an empty buffer that nothing else references: the
+/// [pool](crate::pool) keeps these, and a new tensor's storage is one filled with its data.
+/// Uniqueness is checked once, when the shell is made ([`UniqueShell::empty`], by
+/// `Arc::get_mut`), so that filling it needs no second check: `Arc::get_mut` costs an atomic
+/// compare-exchange, about 30 instructions of a 500-instruction op.
+pub(crate) struct UniqueShell<T: Float>(Arc<Storage<T>>);
+
+impl<T: Float> UniqueShell<T> {
+    /// The buffer of `storage` and its emptied shell, if `storage` is the only reference to it.
+    pub(crate) fn empty(mut storage: Arc<Storage<T>>) -> Option<(Vec<T>, Self)> {
+        let buffer = Arc::get_mut(&mut storage)?.take();
+        Some((buffer, UniqueShell(storage)))
+    }
+
+    /// The shell, holding `data`.
+    #[inline(always)]
+    fn fill(self, data: Vec<T>) -> Arc<Storage<T>> {
+        let storage = Arc::as_ptr(&self.0).cast_mut();
+        // SAFETY: `Arc::get_mut` found this `Arc` the only reference (strong count 1, no
+        // `Weak`) when `empty` made the shell, and it still is: the field is private to this
+        // module, a `UniqueShell` is neither cloned nor shared, and nothing in the crate makes a
+        // `Weak<Storage>`. So no other reference to the storage exists and writing through the
+        // `Arc`'s pointer is what `Arc::get_mut` would allow; the old buffer is empty.
+        unsafe {
+            *(*storage).0.get_mut().unwrap_or_else(|e| e.into_inner()) = data;
+        }
+        self.0
     }
 }
 
@@ -91,6 +119,7 @@ pub(crate) struct Ids {
 
 impl Ids {
     /// A process-wide unique node id (a fresh block when this one is used up).
+    #[inline]
     pub(crate) fn next_id(&mut self) -> usize {
         if self.next == self.end {
             self.next = NEXT_ID_BLOCK.fetch_add(ID_BLOCK, Ordering::Relaxed);
@@ -127,6 +156,7 @@ pub(crate) mod live {
         }
 
         /// Adds `delta` to this thread's count.
+        #[inline]
         pub(crate) fn add(&self, delta: isize) {
             // Only the owning thread writes its counter: no read-modify-write needed.
             let c = &self.0;
@@ -202,6 +232,7 @@ pub fn set_grad_enabled<R>(enabled: bool, f: impl FnOnce() -> R) -> R {
 }
 
 /// True unless inside [`no_grad`].
+#[inline]
 pub fn is_grad_enabled() -> bool {
     GRAD_ENABLED.with(|g| g.get())
 }
@@ -258,6 +289,7 @@ impl<T: Float> Tensor<T> {
     }
 
     /// The result of an op: records `op` when gradients are enabled and an input requires them.
+    #[inline(always)] // every op's last step: a call moved the buffer, shape and op through memory
     pub(crate) fn from_op(data: Vec<T>, shape: Shape, op: Op<T>) -> Self {
         Self::recorded(Data::Fresh(data), Layout::contiguous(shape), true, op)
     }
@@ -275,12 +307,14 @@ impl<T: Float> Tensor<T> {
 
     #[inline(always)] // moves the layout and node once, not through every layer
     fn recorded(data: Data<T>, layout: Layout, contiguous: bool, op: Op<T>) -> Self {
-        let inputs = op.inputs();
-        let recording = inputs.iter().any(|t| t.0.requires_grad) && is_grad_enabled();
-        if recording {
-            let stamp = 1 + inputs.iter().map(|t| t.0.stamp).max().unwrap_or(0);
-            drop(inputs);
-            Self::from_parts(data, layout, contiguous, Recorded::Op(op), stamp)
+        // One pass over the inputs: does one require a gradient, and their largest stamp.
+        let (mut requires_grad, mut stamp) = (false, 0);
+        op.for_each_input(|t| {
+            requires_grad |= t.0.requires_grad;
+            stamp = stamp.max(t.0.stamp);
+        });
+        if requires_grad && is_grad_enabled() {
+            Self::from_parts(data, layout, contiguous, Recorded::Op(op), stamp + 1)
         } else {
             Self::from_parts(data, layout, contiguous, Recorded::Constant, 0)
         }
