@@ -361,8 +361,8 @@ mod avx2 {
     use std::any::TypeId;
 
     use super::Tile;
-    // The same vector operations as the GEMM micro-kernel's.
-    use crate::kernels::blocked::avx::Lanes;
+    // The same vector operations and rank-1 update loop as the GEMM micro-kernel's.
+    use crate::kernels::blocked::avx::{rank1_updates, Lanes};
 
     /// [`Tile`] with `MR x NV` vector accumulators for `T = f32` or `f64` (returns `true`);
     /// any other type returns `false` untouched.
@@ -426,18 +426,9 @@ mod avx2 {
                         }
                     }
                 }
-                let (mut a_s, mut b_s) = (a0, b.add(b_start));
-                for _ in 0..steps {
-                    let b_v: [T::V; NV] = std::array::from_fn(|v| T::load(b_s.add(v * l)));
-                    for (r, sums_r) in sums.iter_mut().enumerate() {
-                        let a_sr = T::splat(*a_s.add(r * a_row));
-                        for (sum, &b_sv) in sums_r.iter_mut().zip(&b_v) {
-                            *sum = T::fma(a_sr, b_sv, *sum);
-                        }
-                    }
-                    a_s = a_s.offset(a_step);
-                    b_s = b_s.add(b_step);
-                }
+                // The GEMM micro-kernel's loop: row r of the tile broadcasts from a0 + r a_row.
+                let rows = std::array::from_fn(|r| a0.add(r * a_row));
+                rank1_updates(steps, rows, a_step, b.add(b_start), b_step, &mut sums);
                 for (r, sums_r) in sums.iter().enumerate() {
                     for (v, &sum) in sums_r.iter().enumerate() {
                         T::store(o0.add(r * out_row + v * l), sum);
