@@ -76,6 +76,11 @@ impl Shape {
     /// ([`corr_sum`]). A shape with 8 accumulators counts its lanes 10% dearer (measured:
     /// [`corr_sum`] at `d = 64` by `R8V1`, no padding, ran at 62% of peak, by `R6V2`, 3%
     /// padding, at 73%); ties go to fewer loads per FMA (`(mr + nv) / (mr nv)`).
+    ///
+    /// Twelve rows are not used for a reduction of `d <= 8` steps: the tile's setup (twelve
+    /// row addresses for [`rank1_updates`](crate::kernels::blocked::avx::rank1_updates), twelve
+    /// stores) then weighs as much as its FMAs (measured: [`conv_rows`] at `d = 8`, f32, by
+    /// `R12V1` at 43-46% of peak, by `R8V1` at 51-53%).
     fn for_len(d: usize, lanes: usize, square: bool) -> Shape {
         let padded = |n: usize, block: usize| n.div_ceil(block) * block;
         let cost = |shape: &Shape| {
@@ -86,8 +91,9 @@ impl Shape {
         };
         *Shape::ALL
             .iter()
+            .filter(|s| d > 8 || s.dims().0 < 12)
             .min_by_key(|s| cost(s))
-            .expect("ALL is not empty")
+            .expect("a shape of fewer than twelve rows exists")
     }
 }
 
@@ -529,8 +535,9 @@ mod tests {
     #[test]
     fn shapes_pad_no_lane_when_a_shape_fits() {
         // conv_rows: the columns alone are padded; ties go to twelve accumulators, then to
-        // the fewest loads per FMA.
-        assert_eq!(Shape::for_len(8, 8, false), Shape::R12V1);
+        // the fewest loads per FMA; twelve rows never reduce over d <= 8.
+        assert_eq!(Shape::for_len(8, 8, false), Shape::R8V1);
+        assert_eq!(Shape::for_len(4, 4, false), Shape::R8V1);
         assert_eq!(Shape::for_len(16, 8, false), Shape::R6V2);
         assert_eq!(Shape::for_len(24, 8, false), Shape::R12V1);
         assert_eq!(Shape::for_len(64, 8, false), Shape::R6V2);
