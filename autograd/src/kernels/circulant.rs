@@ -76,6 +76,11 @@ impl Shape {
     /// ([`corr_sum`]). A shape with 8 accumulators counts its lanes 10% dearer (measured:
     /// [`corr_sum`] at `d = 64` by `R8V1`, no padding, ran at 62% of peak, by `R6V2`, 3%
     /// padding, at 73%); ties go to fewer loads per FMA (`(mr + nv) / (mr nv)`).
+    ///
+    /// Twelve rows are not used for a reduction of `d <= 8` steps: the tile's setup (twelve
+    /// row addresses for [`rank1_updates`](crate::kernels::blocked::avx::rank1_updates), twelve
+    /// stores) then weighs as much as its FMAs (measured: [`conv_rows`] at `d = 8`, f32, by
+    /// `R12V1` at 43-46% of peak, by `R8V1` at 51-53%).
     fn for_len(d: usize, lanes: usize, square: bool) -> Shape {
         let padded = |n: usize, block: usize| n.div_ceil(block) * block;
         let cost = |shape: &Shape| {
@@ -86,8 +91,9 @@ impl Shape {
         };
         *Shape::ALL
             .iter()
+            .filter(|s| d > 8 || s.dims().0 < 12)
             .min_by_key(|s| cost(s))
-            .expect("ALL is not empty")
+            .expect("a shape of fewer than twelve rows exists")
     }
 }
 
@@ -361,8 +367,8 @@ mod avx2 {
     use std::any::TypeId;
 
     use super::Tile;
-    // The same vector operations as the GEMM micro-kernel's.
-    use crate::kernels::blocked::avx::Lanes;
+    // The same vector operations and rank-1 update loop as the GEMM micro-kernel's.
+    use crate::kernels::blocked::avx::{rank1_updates, Lanes};
 
     /// [`Tile`] with `MR x NV` vector accumulators for `T = f32` or `f64` (returns `true`);
     /// any other type returns `false` untouched.
@@ -426,18 +432,9 @@ mod avx2 {
                         }
                     }
                 }
-                let (mut a_s, mut b_s) = (a0, b.add(b_start));
-                for _ in 0..steps {
-                    let b_v: [T::V; NV] = std::array::from_fn(|v| T::load(b_s.add(v * l)));
-                    for (r, sums_r) in sums.iter_mut().enumerate() {
-                        let a_sr = T::splat(*a_s.add(r * a_row));
-                        for (sum, &b_sv) in sums_r.iter_mut().zip(&b_v) {
-                            *sum = T::fma(a_sr, b_sv, *sum);
-                        }
-                    }
-                    a_s = a_s.offset(a_step);
-                    b_s = b_s.add(b_step);
-                }
+                // The GEMM micro-kernel's loop: row r of the tile broadcasts from a0 + r a_row.
+                let rows = std::array::from_fn(|r| a0.add(r * a_row));
+                rank1_updates(steps, rows, a_step, b.add(b_start), b_step, &mut sums);
                 for (r, sums_r) in sums.iter().enumerate() {
                     for (v, &sum) in sums_r.iter().enumerate() {
                         T::store(o0.add(r * out_row + v * l), sum);
@@ -538,8 +535,9 @@ mod tests {
     #[test]
     fn shapes_pad_no_lane_when_a_shape_fits() {
         // conv_rows: the columns alone are padded; ties go to twelve accumulators, then to
-        // the fewest loads per FMA.
-        assert_eq!(Shape::for_len(8, 8, false), Shape::R12V1);
+        // the fewest loads per FMA; twelve rows never reduce over d <= 8.
+        assert_eq!(Shape::for_len(8, 8, false), Shape::R8V1);
+        assert_eq!(Shape::for_len(4, 4, false), Shape::R8V1);
         assert_eq!(Shape::for_len(16, 8, false), Shape::R6V2);
         assert_eq!(Shape::for_len(24, 8, false), Shape::R12V1);
         assert_eq!(Shape::for_len(64, 8, false), Shape::R6V2);
