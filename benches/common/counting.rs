@@ -97,7 +97,7 @@ pub fn trace_sites<R>(frames: usize, f: impl FnOnce() -> R) -> Vec<(String, usiz
             None => sites.push((site, 1)),
         }
     }
-    sites.sort_by(|a, b| b.1.cmp(&a.1));
+    sites.sort_by_key(|&(_, n)| std::cmp::Reverse(n));
     sites
 }
 
