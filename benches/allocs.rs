@@ -4,55 +4,25 @@
 //!
 //! `cargo bench --bench allocs` prints a table; counts, unlike times, do not depend on the
 //! machine's load. (Not a criterion bench: there is nothing to time.)
+//!
+//! `ALLOCS_TRACE=1 cargo bench --bench allocs` prints instead where the allocations of one
+//! warm MLP step come from: each call site (the innermost workspace frames of its stack) with
+//! its count. `ALLOCS_TRACE=5` shows 5 frames per site (default 3).
 
 #[path = "common/chain.rs"]
 mod chain;
+#[path = "common/counting.rs"]
+mod counting;
 #[path = "common/mlp.rs"]
 mod mlp;
 
 use autograd::{no_grad, pool_limit, set_pool_limit, Tensor};
 use chain::{chain, CHAIN};
+use counting::{per_call, trace_sites, Counting};
 use mlp::MlpStep;
-use std::alloc::{GlobalAlloc, Layout, System};
-use std::hint::black_box;
-use std::sync::atomic::{AtomicU64, Ordering};
-
-/// The system allocator, counting calls to `alloc` (and `realloc`, which may move).
-struct Counting;
-
-static ALLOCATIONS: AtomicU64 = AtomicU64::new(0);
-
-// SAFETY: forwards every call unchanged to `System`.
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
-        System.alloc(layout)
-    }
-
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        System.dealloc(ptr, layout)
-    }
-
-    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
-        System.realloc(ptr, layout, new_size)
-    }
-}
 
 #[global_allocator]
 static GLOBAL: Counting = Counting;
-
-/// Allocations per call of `f`, averaged over `reps` calls after `warm` unmeasured ones.
-fn per_call<R>(warm: usize, reps: usize, mut f: impl FnMut() -> R) -> f64 {
-    for _ in 0..warm {
-        black_box(f());
-    }
-    let before = ALLOCATIONS.load(Ordering::Relaxed);
-    for _ in 0..reps {
-        black_box(f());
-    }
-    (ALLOCATIONS.load(Ordering::Relaxed) - before) as f64 / reps as f64
-}
 
 /// The figures of one pool setting: per op of the chain, and per MLP step.
 fn measure(model: &MlpStep) -> [f64; 4] {
@@ -71,8 +41,24 @@ fn measure(model: &MlpStep) -> [f64; 4] {
     [no_grad_op, forward_op, backward_op, step]
 }
 
+/// Prints the call sites of the allocations of one warm step, `frames` frames each.
+fn trace(model: &MlpStep, frames: usize) {
+    for _ in 0..3 {
+        model.step();
+    }
+    let sites = trace_sites(frames, || model.step());
+    let total: usize = sites.iter().map(|(_, n)| n).sum();
+    println!("{total} heap allocations in one warm MLP step, by call site:");
+    for (site, n) in sites {
+        println!("{n:>5}  {site}");
+    }
+}
+
 fn main() {
     let model = MlpStep::new();
+    if let Ok(frames) = std::env::var("ALLOCS_TRACE") {
+        return trace(&model, frames.parse().unwrap_or(3));
+    }
     let default_limit = pool_limit();
     let pooled = measure(&model);
     set_pool_limit(0);

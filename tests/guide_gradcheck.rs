@@ -38,8 +38,8 @@ impl<T: Float> Module<T> for RmsNorm<T> {
     fn forward(&self, x: &Tensor<T>) -> Tensor<T> {
         rms_norm(x, 1e-6).mul(&self.gain)
     }
-    fn parameters(&self) -> Vec<(String, Tensor<T>)> {
-        vec![("gain".into(), self.gain.clone())]
+    fn visit_parameters(&self, f: &mut nn::Visitor<T>) {
+        f(nn::Name::new("gain"), &self.gain)
     }
     fn parameters_mut(&mut self) -> Vec<(String, &mut Tensor<T>)> {
         vec![("gain".into(), &mut self.gain)]

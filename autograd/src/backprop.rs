@@ -11,6 +11,8 @@ use crate::error::{ok, Error, Result};
 use crate::shape::Dims;
 use crate::tensor::{set_grad_enabled, Tensor};
 use smallvec::{smallvec, SmallVec};
+use std::any::Any;
+use std::cell::RefCell;
 use std::cmp::Ordering;
 use std::collections::binary_heap::{BinaryHeap, PeekMut};
 use std::sync::Arc;
@@ -361,18 +363,20 @@ impl<T: Float> Tensor<T> {
 
     /// Fallible form of [`backward_with`](Tensor::backward_with).
     pub fn try_backward_with(&self, options: BackwardOptions) -> Result<()> {
-        let grads = walk(self, options, None)?;
-        set_grad_enabled(options.create_graph, || {
-            for (leaf, g) in grads {
-                let total = match leaf.grad() {
-                    Some(old) => old.add(&g),
-                    None => g,
-                };
-                // Stored contiguous, so optimizers can read it as one slice.
-                leaf.set_grad(Some(total.contiguous()));
-            }
-        });
-        Ok(())
+        with_scratch(|scratch| {
+            walk(self, options, None, scratch)?;
+            set_grad_enabled(options.create_graph, || {
+                for (leaf, g) in scratch.found.drain(..) {
+                    let total = match leaf.grad() {
+                        Some(old) => old.add(&g),
+                        None => g,
+                    };
+                    // Stored contiguous, so optimizers can read it as one slice.
+                    leaf.set_grad(Some(total.contiguous()));
+                }
+            });
+            Ok(())
+        })
     }
 }
 
@@ -400,26 +404,70 @@ pub fn grad<T: Float>(
         retain_graph: true,
         create_graph,
     };
-    let mut found = walk(output, options, Some(&wanted))?;
-    found.sort_unstable_by_key(|(t, _)| t.id());
-    Ok(inputs
-        .iter()
-        .map(
-            |t| match found.binary_search_by_key(&t.id(), |(x, _)| x.id()) {
-                Ok(i) => found[i].1.clone(),
-                Err(_) => Tensor::zeros(t.dims()),
-            },
-        )
-        .collect())
+    with_scratch(|scratch| {
+        walk(output, options, Some(&wanted), scratch)?;
+        let found = &mut scratch.found;
+        found.sort_unstable_by_key(|(t, _)| t.id());
+        Ok(inputs
+            .iter()
+            .map(
+                |t| match found.binary_search_by_key(&t.id(), |(x, _)| x.id()) {
+                    Ok(i) => found[i].1.clone(),
+                    Err(_) => Tensor::zeros(t.dims()),
+                },
+            )
+            .collect())
+    })
 }
 
-/// One backward pass from the scalar `root`. Returns the gradient of every leaf that requires
-/// one, or, with `wanted` (sorted ids), of the nodes with those ids.
+/// The backward walk's working memory: the heap of pending gradients (as its `Vec`) and the
+/// `(node, gradient)` pairs found. Kept per thread and element type between passes, empty, so
+/// that a warm backward allocates nothing for it.
+struct Scratch<T: Float> {
+    pending: Vec<Pending<T>>,
+    found: Vec<(Tensor<T>, Tensor<T>)>,
+}
+
+impl<T: Float> Default for Scratch<T> {
+    fn default() -> Self {
+        Scratch {
+            pending: Vec::new(),
+            found: Vec::new(),
+        }
+    }
+}
+
+thread_local! {
+    static SCRATCH: RefCell<(Scratch<f32>, Scratch<f64>)> = RefCell::new(Default::default());
+}
+
+/// Runs `f` on this thread's scratch for `T`, and puts it back emptied (dropping the tensors
+/// it still holds, so that no graph outlives its pass). The scratch is moved out of the
+/// thread-local for the call: a nested pass, or one after a panic, starts from fresh vectors.
+fn with_scratch<T: Float, R>(f: impl FnOnce(&mut Scratch<T>) -> R) -> R {
+    fn slot<T: Float>(both: &mut (Scratch<f32>, Scratch<f64>)) -> Option<&mut Scratch<T>> {
+        (&mut both.0 as &mut dyn Any)
+            .downcast_mut()
+            .or_else(|| (&mut both.1 as &mut dyn Any).downcast_mut())
+    }
+    let take = |s: &RefCell<_>| slot(&mut s.borrow_mut()).map(std::mem::take);
+    let mut scratch = SCRATCH.try_with(take).ok().flatten().unwrap_or_default();
+    let result = f(&mut scratch);
+    scratch.pending.clear();
+    scratch.found.clear();
+    // Fails only during thread teardown, when the scratch is simply freed.
+    let _ = SCRATCH.try_with(|s| slot(&mut s.borrow_mut()).map(|s| *s = scratch));
+    result
+}
+
+/// One backward pass from the scalar `root`. Leaves in `scratch.found` the gradient of every
+/// leaf that requires one, or, with `wanted` (sorted ids), of the nodes with those ids.
 fn walk<T: Float>(
     root: &Tensor<T>,
     options: BackwardOptions,
     wanted: Option<&[usize]>,
-) -> Result<Vec<(Tensor<T>, Tensor<T>)>> {
+    scratch: &mut Scratch<T>,
+) -> Result<()> {
     if root.numel() != 1 {
         return Err(Error::new(
             "backward",
@@ -436,13 +484,13 @@ fn walk<T: Float>(
         ));
     }
     let retain = options.retain_graph || options.create_graph;
-    let mut pending = BinaryHeap::new();
+    let mut pending = BinaryHeap::from(std::mem::take(&mut scratch.pending));
     pending.push(Pending {
         node: root.clone(),
         grad: Tensor::ones(root.dims()),
     });
-    let mut result = Vec::new();
-    set_grad_enabled(options.create_graph, || {
+    let result = &mut scratch.found;
+    let walked = set_grad_enabled(options.create_graph, || {
         while let Some(Pending { node, mut grad }) = pending.pop() {
             // The other contributions to this node's gradient are next in the heap.
             while let Some(next) = pending.peek_mut() {
@@ -483,6 +531,7 @@ fn walk<T: Float>(
             }
         }
         Ok(())
-    })?;
-    Ok(result)
+    });
+    scratch.pending = pending.into_vec();
+    walked
 }

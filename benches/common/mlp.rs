@@ -5,6 +5,7 @@ use autograd::Tensor;
 use nn::{Activation, Init, Mlp, Module};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
+use std::sync::Arc;
 
 /// Batch size.
 pub const BATCH: usize = 128;
@@ -15,7 +16,7 @@ pub const SIZES: [usize; 4] = [784, 256, 256, 10];
 pub struct MlpStep {
     mlp: Mlp<f32>,
     x: Tensor<f32>,
-    labels: Vec<usize>,
+    labels: Arc<[usize]>,
 }
 
 impl MlpStep {
@@ -43,13 +44,13 @@ impl MlpStep {
         let loss = self
             .mlp
             .forward(&self.x)
-            .softmax_cross_entropy(&self.labels);
+            .softmax_cross_entropy_shared(&self.labels);
         loss.backward();
-        for (_, p) in self.mlp.parameters() {
+        self.mlp.visit_parameters(&mut |_, p| {
             let grad = p.grad().expect("gradient");
             grad.with_slice(|g| p.update(|w| w.iter_mut().zip(g).for_each(|(w, g)| *w -= lr * g)));
             p.zero_grad();
-        }
+        });
         loss.item()
     }
 }

@@ -60,10 +60,11 @@ fn main() {
             );
         }
         loss.backward();
-        for (_, p) in mlp.parameters() {
-            let g = p.grad().expect("every parameter gets a gradient").to_vec();
-            p.update(|w| w.iter_mut().zip(&g).for_each(|(w, g)| *w -= lr * g));
-        }
+        // `visit_parameters`, unlike `parameters`, builds no list: a step allocates nothing.
+        mlp.visit_parameters(&mut |_, p| {
+            let g = p.grad().expect("every parameter gets a gradient");
+            g.with_slice(|g| p.update(|w| w.iter_mut().zip(g).for_each(|(w, g)| *w -= lr * g)));
+        });
         mlp.zero_grad();
     }
 }

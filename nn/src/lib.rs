@@ -1,7 +1,8 @@
 //! Neural-network modules on [`autograd`] tensors: layers, multi-layer networks, and the models
 //! of the implicit-bias theory with their end-to-end linear predictors.
 //!
-//! * [`Module`]: `forward`, named [`parameters`](Module::parameters), train/eval mode;
+//! * [`Module`]: `forward`, named parameters ([`visit_parameters`](Module::visit_parameters),
+//!   which allocates nothing, and [`parameters`](Module::parameters)), train/eval mode;
 //!   [`Sequential`] composes boxed modules.
 //! * Layers: [`Linear`], [`Conv2d`] (im2col from differentiable autograd ops), [`CyclicConv`],
 //!   [`Relu`], [`Activation`], [`Softmax`], [`LogSoftmax`], [`Flatten`], [`Dropout`].
@@ -21,10 +22,10 @@
 //! let x = Tensor::from_vec(vec![0.0, 1.0, 1.0, 0.0], [2, 2]).unwrap();
 //! let loss = mlp.forward(&x).softmax_cross_entropy(&[1, 1]);
 //! loss.backward();
-//! for (_, p) in mlp.parameters() {
-//!     let g = p.grad().unwrap().to_vec();
-//!     p.update(|w| w.iter_mut().zip(&g).for_each(|(w, g)| *w -= 0.1 * g)); // one SGD step
-//! }
+//! mlp.visit_parameters(&mut |_, p| {
+//!     let g = p.grad().unwrap();
+//!     g.with_slice(|g| p.update(|w| w.iter_mut().zip(g).for_each(|(w, g)| *w -= 0.1 * g))); // one SGD step
+//! });
 //! mlp.zero_grad();
 //! ```
 
@@ -53,4 +54,4 @@ pub use models::linear_conv::LinearConvNet;
 pub use models::mlp::Mlp;
 pub use models::two_layer::TwoLayerRelu;
 pub use models::LinearPredictor;
-pub use module::{list_parameters, list_parameters_mut, prefixed, Module, Sequential};
+pub use module::{list_parameters_mut, prefixed, visit_list, Module, Name, Sequential, Visitor};

@@ -1,11 +1,81 @@
-//! The [`Module`] trait and [`Sequential`] composition.
+//! The [`Module`] trait, parameter [`Name`]s and [`Sequential`] composition.
 
 use autograd::{Float, Tensor};
+use std::fmt;
+
+/// A parameter's name: the path of field names and list indices that leads to it, written
+/// with dots (`"layers.0.weight"`).
+///
+/// Held on the stack as a linked list, head first: a container names a child's parameter by
+/// putting its own segment in front of the name the child gave
+/// ([`under`](Name::under), [`under_index`](Name::under_index)), so that
+/// [`Module::visit_parameters`] builds no `String` and a training loop that visits the
+/// parameters every step allocates nothing. `to_string()` gives the dotted form.
+#[derive(Clone, Copy, Debug)]
+pub struct Name<'a> {
+    head: Segment<'a>,
+    rest: Option<&'a Name<'a>>,
+}
+
+#[derive(Clone, Copy, Debug)]
+enum Segment<'a> {
+    Field(&'a str),
+    Index(usize),
+}
+
+impl<'a> Name<'a> {
+    /// The name of a module's own parameter, e.g. `Name::new("weight")`.
+    pub fn new(field: &'a str) -> Self {
+        Name {
+            head: Segment::Field(field),
+            rest: None,
+        }
+    }
+
+    /// `field.self`: this name inside the container field `field`.
+    pub fn under(&'a self, field: &'a str) -> Name<'a> {
+        Name {
+            head: Segment::Field(field),
+            rest: Some(self),
+        }
+    }
+
+    /// `i.self`: this name inside the `i`-th module of a list.
+    pub fn under_index(&'a self, i: usize) -> Name<'a> {
+        Name {
+            head: Segment::Index(i),
+            rest: Some(self),
+        }
+    }
+}
+
+impl fmt::Display for Name<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut name = Some(self);
+        let mut first = true;
+        while let Some(n) = name {
+            if !first {
+                f.write_str(".")?;
+            }
+            match n.head {
+                Segment::Field(s) => f.write_str(s)?,
+                Segment::Index(i) => write!(f, "{i}")?,
+            }
+            first = false;
+            name = n.rest;
+        }
+        Ok(())
+    }
+}
+
+/// What [`Module::visit_parameters`] calls on each parameter.
+pub type Visitor<'f, T> = dyn FnMut(Name<'_>, &Tensor<T>) + 'f;
 
 /// A differentiable function with named parameters: a layer, a model, or a composition.
 ///
-/// Only [`forward`](Module::forward) is required. A module with parameters also lists them, in a
-/// stable order, in [`parameters`](Module::parameters) and (as mutable slots)
+/// Only [`forward`](Module::forward) is required. A module with parameters also visits them, in a
+/// stable order, in [`visit_parameters`](Module::visit_parameters) (from which
+/// [`parameters`](Module::parameters) is built) and lists them as mutable slots in
 /// [`parameters_mut`](Module::parameters_mut) — the same names in the same order. A module whose
 /// forward depends on the mode (e.g. [`Dropout`](crate::Dropout)) or that contains such modules
 /// overrides [`train`](Module::train) and [`is_training`](Module::is_training).
@@ -24,8 +94,8 @@ use autograd::{Float, Tensor};
 ///     fn forward(&self, x: &Tensor<T>) -> Tensor<T> {
 ///         x.mul(&self.g)
 ///     }
-///     fn parameters(&self) -> Vec<(String, Tensor<T>)> {
-///         vec![("g".into(), self.g.clone())]
+///     fn visit_parameters(&self, f: &mut nn::Visitor<T>) {
+///         f(nn::Name::new("g"), &self.g)
 ///     }
 ///     fn parameters_mut(&mut self) -> Vec<(String, &mut Tensor<T>)> {
 ///         vec![("g".into(), &mut self.g)]
@@ -45,10 +115,20 @@ pub trait Module<T: Float> {
     /// says otherwise).
     fn forward(&self, x: &Tensor<T>) -> Tensor<T>;
 
-    /// The parameters with their names (`"weight"`, `"0.bias"`, `"layers.2.weight"`...) in a
-    /// stable order. The tensors share storage and gradients with the module's own.
+    /// Calls `f` on each parameter with its name (`"weight"`, `"0.bias"`, `"layers.2.weight"`...)
+    /// in a stable order. Allocates nothing, unlike [`parameters`](Module::parameters): this is
+    /// what a training loop that visits the parameters every step should call. A module with
+    /// parameters implements this (the default has none); containers call their children's
+    /// with the names put [`under`](Name::under) their own.
+    fn visit_parameters(&self, _f: &mut Visitor<T>) {}
+
+    /// The parameters with their names, as [`visit_parameters`](Module::visit_parameters)
+    /// visits them, collected (a `String` and a `Tensor` clone each). The tensors share storage
+    /// and gradients with the module's own. Built on `visit_parameters`: implement that one.
     fn parameters(&self) -> Vec<(String, Tensor<T>)> {
-        Vec::new()
+        let mut all = Vec::new();
+        self.visit_parameters(&mut |name, p| all.push((name.to_string(), p.clone())));
+        all
     }
 
     /// The parameter slots, with the same names in the same order as
@@ -70,9 +150,7 @@ pub trait Module<T: Float> {
 
     /// Clears the accumulated gradient of every parameter.
     fn zero_grad(&self) {
-        for (_, p) in self.parameters() {
-            p.zero_grad();
-        }
+        self.visit_parameters(&mut |_, p| p.zero_grad());
     }
 }
 
@@ -80,8 +158,8 @@ impl<T: Float, M: Module<T> + ?Sized> Module<T> for Box<M> {
     fn forward(&self, x: &Tensor<T>) -> Tensor<T> {
         (**self).forward(x)
     }
-    fn parameters(&self) -> Vec<(String, Tensor<T>)> {
-        (**self).parameters()
+    fn visit_parameters(&self, f: &mut Visitor<T>) {
+        (**self).visit_parameters(f)
     }
     fn parameters_mut(&mut self) -> Vec<(String, &mut Tensor<T>)> {
         (**self).parameters_mut()
@@ -102,17 +180,23 @@ pub fn prefixed<P>(prefix: &str, params: Vec<(String, P)>) -> Vec<(String, P)> {
         .collect()
 }
 
-/// The parameters of a list of modules, the `i`-th module's named `"{prefix}{i}.<name>"` (pass
-/// `prefix = ""` for `"0.weight"`, `"layers."` for `"layers.0.weight"`).
-pub fn list_parameters<T: Float, M: Module<T>>(prefix: &str, ms: &[M]) -> Vec<(String, Tensor<T>)> {
-    let mut all = Vec::new();
+/// Visits the parameters of a list of modules, the `i`-th module's named `"i.<name>"` (with
+/// `field = None`) or `"{field}.i.<name>"` (e.g. `Some("layers")` for `"layers.0.weight"`).
+pub fn visit_list<T: Float, M: Module<T>>(field: Option<&str>, ms: &[M], f: &mut Visitor<T>) {
     for (i, m) in ms.iter().enumerate() {
-        all.extend(prefixed(&format!("{prefix}{i}"), m.parameters()));
+        m.visit_parameters(&mut |name, p| {
+            let indexed = name.under_index(i);
+            match field {
+                Some(field) => f(indexed.under(field), p),
+                None => f(indexed, p),
+            }
+        });
     }
-    all
 }
 
-/// Mutable form of [`list_parameters`].
+/// The parameter slots of a list of modules, named as by [`visit_list`] with
+/// `field = prefix` without its dot (pass `prefix = ""` for `"0.weight"`, `"layers."` for
+/// `"layers.0.weight"`).
 pub fn list_parameters_mut<'a, T: Float, M: Module<T>>(
     prefix: &str,
     ms: &'a mut [M],
@@ -197,8 +281,8 @@ impl<T: Float> Module<T> for Sequential<T> {
         h
     }
 
-    fn parameters(&self) -> Vec<(String, Tensor<T>)> {
-        list_parameters("", &self.modules)
+    fn visit_parameters(&self, f: &mut Visitor<T>) {
+        visit_list(None, &self.modules, f)
     }
 
     fn parameters_mut(&mut self) -> Vec<(String, &mut Tensor<T>)> {

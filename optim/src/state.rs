@@ -466,19 +466,24 @@ pub(crate) fn gradients<T: Float>(params: &[Tensor<T>]) -> Vec<Option<Vec<T>>> {
     params
         .iter()
         .enumerate()
-        .map(|(i, p)| {
-            p.grad().map(|g| {
-                assert_eq!(
-                    g.numel(),
-                    p.numel(),
-                    "optimizer: parameter {i} of shape {:?} has a gradient of shape {:?}",
-                    p.shape(),
-                    g.shape()
-                );
-                g.to_vec()
-            })
-        })
+        .map(|(i, p)| checked_grad(i, p).map(|g| g.to_vec()))
         .collect()
+}
+
+/// The gradient of parameter `i`, if any.
+///
+/// # Panics
+/// If it has a different number of elements than the parameter.
+fn checked_grad<T: Float>(i: usize, p: &Tensor<T>) -> Option<Tensor<T>> {
+    let g = p.grad()?;
+    assert_eq!(
+        g.numel(),
+        p.numel(),
+        "optimizer: parameter {i} of shape {:?} has a gradient of shape {:?}",
+        p.shape(),
+        g.shape()
+    );
+    Some(g)
 }
 
 /// The loop every optimizer shares: for each parameter with a direction in `dirs` (usually its
@@ -491,28 +496,40 @@ pub(crate) fn for_each_param<T: Float>(
     mut f: impl FnMut(ParamStep<'_, T>),
 ) {
     for (i, (p, g)) in params.iter().zip(dirs).enumerate() {
-        let Some(g) = g else { continue };
-        slots.steps[i] += 1;
-        let step = slots.steps[i];
-        let bufs = &mut slots.bufs[i];
-        p.update(|w| {
-            f(ParamStep {
-                w,
-                g: &g,
-                step,
-                bufs,
-            })
-        });
+        if let Some(g) = g {
+            update_param(i, p, slots, &g, &mut f);
+        }
     }
 }
 
-/// [`for_each_param`] with the parameters' own gradients.
+/// [`for_each_param`] with the parameters' own gradients, each read in place (not copied into
+/// a `Vec` as [`gradients`] does), so that a warm step of the optimizers built on it allocates
+/// nothing.
 pub(crate) fn for_each_grad<T: Float>(
     params: &[Tensor<T>],
     slots: &mut Slots<T>,
-    f: impl FnMut(ParamStep<'_, T>),
+    mut f: impl FnMut(ParamStep<'_, T>),
 ) {
-    for_each_param(params, slots, gradients(params), f)
+    for (i, p) in params.iter().enumerate() {
+        if let Some(g) = checked_grad(i, p) {
+            g.with_slice(|g| update_param(i, p, slots, g, &mut f));
+        }
+    }
+}
+
+/// One parameter's turn in [`for_each_param`]: counts its step and calls `f` with its data,
+/// direction `g` and buffers.
+fn update_param<T: Float>(
+    i: usize,
+    p: &Tensor<T>,
+    slots: &mut Slots<T>,
+    g: &[T],
+    f: &mut impl FnMut(ParamStep<'_, T>),
+) {
+    slots.steps[i] += 1;
+    let step = slots.steps[i];
+    let bufs = &mut slots.bufs[i];
+    p.update(|w| f(ParamStep { w, g, step, bufs }));
 }
 
 /// The parts most optimizers have: the parameters, their buffers and the learning rate.

@@ -3,9 +3,11 @@
 //!
 //! Each row is shifted by its maximum `m` before exponentiating, so `exp` never overflows:
 //! `logsumexp(x) = m + ln sum_j exp(x_j - m)`. A row whose maximum is infinite is shifted by 0
-//! instead (a row of all `-inf` then has `logsumexp = -inf`, not NaN).
+//! instead (a row of all `-inf` then has `logsumexp = -inf`, not NaN). Outputs are drawn from
+//! the buffer [`pool`].
 
 use crate::element::Float;
+use crate::pool;
 
 /// The shift applied to a row before `exp`: its maximum when finite, else 0.
 fn row_shift<T: Float>(row: &[T]) -> T {
@@ -42,7 +44,7 @@ pub fn cross_entropy_sum<T: Float>(logits: &[T], k: usize, labels: &[usize]) -> 
 /// `out[i, j] = scale * (softmax(x_i)_j - [j == labels[i]])`, with
 /// `softmax(x_i)_j = exp(x_ij - m_i) / sum_l exp(x_il - m_i)`.
 pub fn cross_entropy_grad<T: Float>(logits: &[T], k: usize, labels: &[usize], scale: T) -> Vec<T> {
-    let mut out = Vec::with_capacity(logits.len());
+    let mut out = pool::take(logits.len());
     for (row, &y) in logits.chunks_exact(k.max(1)).zip(labels) {
         let m = row_shift(row);
         let start = out.len();

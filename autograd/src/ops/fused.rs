@@ -12,6 +12,7 @@ use crate::element::Float;
 use crate::error::{ok, Error, Result};
 use crate::kernels::elementwise::zip_broadcast;
 use crate::kernels::softmax::{cross_entropy_grad, cross_entropy_sum};
+use crate::pool;
 use crate::shape::Shape;
 use crate::tensor::Tensor;
 use std::sync::Arc;
@@ -61,6 +62,10 @@ impl<T: Float> Tensor<T> {
     /// `mean_i (logsumexp(x_i) - x_i[label_i])`, each row shifted by its maximum so that it is
     /// finite for logits of any size. Its gradient is `(softmax(x) - onehot(labels)) / n`.
     ///
+    /// The recorded op keeps a copy of the labels for its backward;
+    /// [`softmax_cross_entropy_shared`](Tensor::softmax_cross_entropy_shared) shares them
+    /// instead.
+    ///
     /// # Panics
     /// If `self` is not `[n, k]`, there are not `n` labels, or a label is `>= k`.
     #[track_caller]
@@ -70,12 +75,29 @@ impl<T: Float> Tensor<T> {
 
     /// Fallible form of [`softmax_cross_entropy`](Tensor::softmax_cross_entropy).
     pub fn try_softmax_cross_entropy(&self, labels: &[usize]) -> Result<Tensor<T>> {
+        self.try_softmax_cross_entropy_shared(&Arc::from(labels))
+    }
+
+    /// [`softmax_cross_entropy`](Tensor::softmax_cross_entropy) with labels held in an `Arc`,
+    /// which the recorded op shares rather than copies: a training loop that keeps each
+    /// batch's labels as an `Arc<[usize]>` then allocates nothing for them per step.
+    ///
+    /// # Panics
+    /// As [`softmax_cross_entropy`](Tensor::softmax_cross_entropy).
+    #[track_caller]
+    pub fn softmax_cross_entropy_shared(&self, labels: &Arc<[usize]>) -> Tensor<T> {
+        ok(self.try_softmax_cross_entropy_shared(labels))
+    }
+
+    /// Fallible form of
+    /// [`softmax_cross_entropy_shared`](Tensor::softmax_cross_entropy_shared).
+    pub fn try_softmax_cross_entropy_shared(&self, labels: &Arc<[usize]>) -> Result<Tensor<T>> {
         let [n, k] = self.check_row_indices("softmax_cross_entropy", labels)?;
         let sum = self.with_slice(|x| cross_entropy_sum(x, k, labels));
         Ok(Tensor::from_op(
-            vec![sum / T::of(n as f64)],
+            pool::filled(1, sum / T::of(n as f64)),
             Shape::default(),
-            Op::SoftmaxCrossEntropy(self.clone(), Arc::from(labels)),
+            Op::SoftmaxCrossEntropy(self.clone(), labels.clone()),
         ))
     }
 

@@ -7,6 +7,7 @@ use crate::error::{ok, Error, Result};
 use crate::pool;
 use crate::shape::{Dims, Layout, Shape};
 use crate::tensor::Tensor;
+use smallvec::{smallvec, SmallVec};
 use std::sync::Arc;
 
 impl<T: Float> Tensor<T> {
@@ -67,7 +68,8 @@ impl<T: Float> Tensor<T> {
     /// Fallible form of [`permute`](Tensor::permute).
     pub fn try_permute(&self, perm: &[usize]) -> Result<Tensor<T>> {
         let rank = self.rank();
-        let mut seen = vec![false; rank];
+        // On the stack: every matmul's backward transposes, and a warm step allocates nothing.
+        let mut seen: SmallVec<[bool; 8]> = smallvec![false; rank];
         if perm.len() != rank
             || perm
                 .iter()

@@ -2,7 +2,7 @@
 //! (Gunasekar et al. 2018).
 
 use crate::init::Init;
-use crate::module::Module;
+use crate::module::{Module, Name, Visitor};
 use autograd::{Float, Tensor};
 use rand::Rng;
 use std::collections::HashMap;
@@ -79,8 +79,8 @@ impl<T: Float> Module<T> for CyclicConv<T> {
         x.cyclic_corr(&self.weight)
     }
 
-    fn parameters(&self) -> Vec<(String, Tensor<T>)> {
-        vec![("weight".to_string(), self.weight.clone())]
+    fn visit_parameters(&self, f: &mut Visitor<T>) {
+        f(Name::new("weight"), &self.weight)
     }
 
     fn parameters_mut(&mut self) -> Vec<(String, &mut Tensor<T>)> {

@@ -1,7 +1,7 @@
 //! The affine layer `y = x W^T + b`.
 
 use crate::init::Init;
-use crate::module::Module;
+use crate::module::{Module, Visitor};
 use autograd::{Float, Tensor};
 use rand::Rng;
 
@@ -82,8 +82,8 @@ impl<T: Float> Module<T> for Linear<T> {
         }
     }
 
-    fn parameters(&self) -> Vec<(String, Tensor<T>)> {
-        super::weight_bias(&self.weight, &self.bias)
+    fn visit_parameters(&self, f: &mut Visitor<T>) {
+        super::visit_weight_bias(&self.weight, &self.bias, f)
     }
 
     fn parameters_mut(&mut self) -> Vec<(String, &mut Tensor<T>)> {

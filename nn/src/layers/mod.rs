@@ -7,20 +7,23 @@ pub mod dropout;
 pub mod linear;
 
 use crate::init::{fans, Init};
+use crate::module::{Name, Visitor};
 use autograd::{Float, Tensor};
 use rand::Rng;
 
-/// The parameter list `"weight"`, then `"bias"` if present (shared by the weight-and-bias layers).
-pub(crate) fn weight_bias<T: Float>(
+/// Visits `"weight"`, then `"bias"` if present (shared by the weight-and-bias layers).
+pub(crate) fn visit_weight_bias<T: Float>(
     w: &Tensor<T>,
     b: &Option<Tensor<T>>,
-) -> Vec<(String, Tensor<T>)> {
-    let mut p = vec![("weight".to_string(), w.clone())];
-    p.extend(b.iter().map(|b| ("bias".to_string(), b.clone())));
-    p
+    f: &mut Visitor<T>,
+) {
+    f(Name::new("weight"), w);
+    if let Some(b) = b {
+        f(Name::new("bias"), b);
+    }
 }
 
-/// Mutable form of [`weight_bias`].
+/// The slots of [`visit_weight_bias`]'s parameters.
 pub(crate) fn weight_bias_mut<'a, T: Float>(
     w: &'a mut Tensor<T>,
     b: &'a mut Option<Tensor<T>>,

@@ -1,7 +1,7 @@
 //! Diagonal linear networks (Woodworth et al. 2020).
 
 use super::LinearPredictor;
-use crate::module::Module;
+use crate::module::{Module, Name, Visitor};
 use autograd::{Float, Tensor};
 
 /// The diagonal linear network `f(x) = <beta, x>` with `beta = u * u - v * v` (elementwise),
@@ -43,8 +43,9 @@ impl<T: Float> Module<T> for DiagonalNet<T> {
         x.matmul(&self.beta().reshape([d, 1]))
     }
 
-    fn parameters(&self) -> Vec<(String, Tensor<T>)> {
-        vec![("u".into(), self.u.clone()), ("v".into(), self.v.clone())]
+    fn visit_parameters(&self, f: &mut Visitor<T>) {
+        f(Name::new("u"), &self.u);
+        f(Name::new("v"), &self.v);
     }
 
     fn parameters_mut(&mut self) -> Vec<(String, &mut Tensor<T>)> {

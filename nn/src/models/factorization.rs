@@ -1,6 +1,6 @@
 //! Matrix factorization models for matrix sensing (Gunasekar et al. 2017; Arora et al. 2019).
 
-use crate::module::Module;
+use crate::module::{Module, Name, Visitor};
 use autograd::{Float, Tensor};
 use rand::Rng;
 
@@ -70,8 +70,9 @@ impl<T: Float> Module<T> for MatrixFactorization<T> {
         measure(a, &self.matrix())
     }
 
-    fn parameters(&self) -> Vec<(String, Tensor<T>)> {
-        vec![("u".into(), self.u.clone()), ("v".into(), self.v.clone())]
+    fn visit_parameters(&self, f: &mut Visitor<T>) {
+        f(Name::new("u"), &self.u);
+        f(Name::new("v"), &self.v);
     }
 
     fn parameters_mut(&mut self) -> Vec<(String, &mut Tensor<T>)> {
@@ -107,8 +108,8 @@ impl<T: Float> Module<T> for SymmetricFactorization<T> {
         measure(a, &self.matrix())
     }
 
-    fn parameters(&self) -> Vec<(String, Tensor<T>)> {
-        vec![("u".into(), self.u.clone())]
+    fn visit_parameters(&self, f: &mut Visitor<T>) {
+        f(Name::new("u"), &self.u)
     }
 
     fn parameters_mut(&mut self) -> Vec<(String, &mut Tensor<T>)> {

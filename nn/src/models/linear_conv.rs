@@ -4,7 +4,7 @@ use super::LinearPredictor;
 use crate::init::Init;
 use crate::layers::cyclic::CyclicConv;
 use crate::layers::linear::Linear;
-use crate::module::{list_parameters, list_parameters_mut, prefixed, Module};
+use crate::module::{list_parameters_mut, prefixed, visit_list, Module, Visitor};
 use autograd::{Float, Tensor};
 use rand::Rng;
 
@@ -53,10 +53,10 @@ impl<T: Float> Module<T> for LinearConvNet<T> {
         self.output.forward(&h)
     }
 
-    fn parameters(&self) -> Vec<(String, Tensor<T>)> {
-        let mut p = list_parameters("convs.", &self.convs);
-        p.extend(prefixed("output", self.output.parameters()));
-        p
+    fn visit_parameters(&self, f: &mut Visitor<T>) {
+        visit_list(Some("convs"), &self.convs, f);
+        self.output
+            .visit_parameters(&mut |name, p| f(name.under("output"), p));
     }
 
     fn parameters_mut(&mut self) -> Vec<(String, &mut Tensor<T>)> {

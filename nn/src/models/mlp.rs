@@ -3,7 +3,7 @@
 use crate::init::Init;
 use crate::layers::activation::Activation;
 use crate::layers::linear::Linear;
-use crate::module::{prefixed, Module, Sequential};
+use crate::module::{prefixed, Module, Sequential, Visitor};
 use autograd::{Float, Tensor};
 use rand::Rng;
 
@@ -63,8 +63,9 @@ impl<T: Float> Module<T> for Mlp<T> {
         self.layers.forward(x)
     }
 
-    fn parameters(&self) -> Vec<(String, Tensor<T>)> {
-        prefixed("layers", self.layers.parameters())
+    fn visit_parameters(&self, f: &mut Visitor<T>) {
+        self.layers
+            .visit_parameters(&mut |name, p| f(name.under("layers"), p));
     }
 
     fn parameters_mut(&mut self) -> Vec<(String, &mut Tensor<T>)> {

@@ -2,7 +2,7 @@
 
 use crate::init::Init;
 use crate::layers::linear::Linear;
-use crate::module::{prefixed, Module};
+use crate::module::{prefixed, Module, Visitor};
 use autograd::{Float, Tensor};
 use rand::Rng;
 
@@ -59,10 +59,11 @@ impl<T: Float> Module<T> for TwoLayerRelu<T> {
         self.output.forward(&self.hidden.forward(x).relu())
     }
 
-    fn parameters(&self) -> Vec<(String, Tensor<T>)> {
-        let mut p = prefixed("hidden", self.hidden.parameters());
-        p.extend(prefixed("output", self.output.parameters()));
-        p
+    fn visit_parameters(&self, f: &mut Visitor<T>) {
+        self.hidden
+            .visit_parameters(&mut |name, p| f(name.under("hidden"), p));
+        self.output
+            .visit_parameters(&mut |name, p| f(name.under("output"), p));
     }
 
     fn parameters_mut(&mut self) -> Vec<(String, &mut Tensor<T>)> {
