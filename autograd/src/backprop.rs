@@ -6,12 +6,11 @@
 //! [`create_graph`](BackwardOptions::create_graph) they are themselves recorded and gradients
 //! of gradients come for free.
 
-use crate::element::Float;
+use crate::element::{per_type, Float};
 use crate::error::{ok, Error, Result};
 use crate::shape::Dims;
 use crate::tensor::{set_grad_enabled, Tensor};
 use smallvec::{smallvec, SmallVec};
-use std::any::Any;
 use std::cell::RefCell;
 use std::cmp::Ordering;
 use std::collections::binary_heap::{BinaryHeap, PeekMut};
@@ -446,9 +445,7 @@ thread_local! {
 /// thread-local for the call: a nested pass, or one after a panic, starts from fresh vectors.
 fn with_scratch<T: Float, R>(f: impl FnOnce(&mut Scratch<T>) -> R) -> R {
     fn slot<T: Float>(both: &mut (Scratch<f32>, Scratch<f64>)) -> Option<&mut Scratch<T>> {
-        (&mut both.0 as &mut dyn Any)
-            .downcast_mut()
-            .or_else(|| (&mut both.1 as &mut dyn Any).downcast_mut())
+        per_type(&mut both.0, &mut both.1)
     }
     let take = |s: &RefCell<_>| slot(&mut s.borrow_mut()).map(std::mem::take);
     let mut scratch = SCRATCH.try_with(take).ok().flatten().unwrap_or_default();

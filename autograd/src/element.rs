@@ -1,5 +1,6 @@
 //! The element types a [`Tensor`](crate::Tensor) can hold: `f32` (speed) and `f64` (precision).
 
+use std::any::Any;
 use std::fmt::{Debug, Display};
 use std::iter::Sum;
 
@@ -85,3 +86,13 @@ macro_rules! impl_float {
 
 impl_float!(f32, "f32", matrixmultiply::sgemm);
 impl_float!(f64, "f64", matrixmultiply::dgemm);
+
+/// Of two per-element-type values, the one of type `S`: how generic code over `T` reaches its
+/// own field of a thread-local that keeps one value for `f32` and one for `f64` (the buffer
+/// pool, the backward pass's scratch). `None` if neither is an `S`.
+pub(crate) fn per_type<'a, S: Any>(
+    for_f32: &'a mut dyn Any,
+    for_f64: &'a mut dyn Any,
+) -> Option<&'a mut S> {
+    for_f32.downcast_mut().or_else(|| for_f64.downcast_mut())
+}

@@ -19,10 +19,9 @@
 //!   recycled too, and so is the heap block of each tensor node, at most [`MAX_SHELLS`] of each
 //!   per thread, so a warm op allocates nothing.
 
-use crate::element::Float;
+use crate::element::{per_type, Float};
 use crate::node_ref::Block;
 use crate::tensor::{live, Ids, Storage, UniqueShell};
-use std::any::Any;
 use std::cell::RefCell;
 use std::sync::Arc;
 
@@ -120,9 +119,7 @@ thread_local! {
 fn with_buckets<T: Float, R>(f: impl FnOnce(&mut Buckets<T>, &mut Common) -> R) -> Option<R> {
     POOL.try_with(|p| {
         let p = &mut *p.try_borrow_mut().ok()?;
-        let buckets = (&mut p.f32 as &mut dyn Any)
-            .downcast_mut::<Buckets<T>>()
-            .or_else(|| (&mut p.f64 as &mut dyn Any).downcast_mut::<Buckets<T>>())?;
+        let buckets = per_type::<Buckets<T>>(&mut p.f32, &mut p.f64)?;
         Some(f(buckets, &mut p.common))
     })
     .ok()
