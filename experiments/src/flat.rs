@@ -5,7 +5,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::context::Iterate;
+use crate::runner::Iterate;
 
 /// `(loss, gradient)` at the parameters (the gradient is written to the buffer).
 pub type GradFn<'a> = Box<dyn Fn(&[f64], &mut [f64]) -> f64 + Send + Sync + 'a>;

@@ -49,6 +49,15 @@ fn sum_squares<T: Float>(p: &Tensor<T>) -> f64 {
     p.with_slice(|v| v.iter().map(|x| x.f64() * x.f64()).sum())
 }
 
+/// The parameter tensors in [`Module::visit_parameters`] order, without their names: what an
+/// optimizer is built on (`Sgd::new(nn::params::tensors(&model), cfg)`). The tensors share storage
+/// and gradients with the module's own.
+pub fn tensors<T: Float, M: Module<T> + ?Sized>(m: &M) -> Vec<Tensor<T>> {
+    let mut all = Vec::new();
+    m.visit_parameters(&mut |_, p| all.push(p.clone()));
+    all
+}
+
 /// All parameters concatenated into one vector.
 pub fn flatten<T: Float, M: Module<T> + ?Sized>(m: &M) -> Vec<T> {
     let mut out = Vec::with_capacity(count(m));

@@ -8,9 +8,11 @@
 //!   dampening, Nesterov, weight decay), [`Adagrad`], [`RmsProp`], [`Adam`] / AdamW, and
 //!   [`AveragedSgd`] (SGD keeping the running mean of its iterates).
 //! * Methods of the geometry of the theory: [`SteepestDescent`] with respect to a norm
-//!   ([`Norm`]: l1, l2, l-inf, lp), [`MirrorDescent`] with a [`Potential`] (exponentiated
-//!   gradient, p-norm, hyperbolic entropy) and the explicit [`SignedEg`] (EG+/-),
-//!   [`NormalizedGd`] and [`PathSgd`] for ReLU networks.
+//!   ([`Norm`]: l1, l2, l-inf, lp) and its unit-step form [`NormalizedSteepest`],
+//!   [`ForwardStagewise`] (greedy coordinate steps), [`MirrorDescent`] with a [`Potential`]
+//!   (exponentiated gradient, p-norm, hyperbolic entropy, quartic), with primal momentum
+//!   ([`MirrorMomentum`]), the explicit [`SignedEg`] (EG+/-), [`NaturalGradient`] in a
+//!   potential's metric, [`NormalizedGd`] and [`PathSgd`] for ReLU networks.
 //! * [`Schedule`]s of the learning rate, applied to any optimizer through
 //!   [`Optimizer::set_lr`].
 //! * Checkpoints: [`Optimizer::state`] exports every internal buffer as an [`OptimizerState`],
@@ -62,10 +64,14 @@ macro_rules! optimizer_via_core {
 mod adaptive;
 mod averaging;
 mod mirror;
+mod mirror_momentum;
+mod natural_gradient;
 mod normalized;
+mod normalized_steepest;
 mod path_sgd;
 mod schedule;
 mod sgd;
+mod stagewise;
 mod state;
 mod steepest;
 
@@ -73,12 +79,16 @@ pub use adaptive::{Adagrad, AdagradConfig, Adam, AdamConfig, RmsProp, RmsPropCon
 pub use averaging::AveragedSgd;
 pub use mirror::{
     ExponentiatedGradient, HyperbolicEntropy, MirrorDescent, NegativeEntropy, PNorm, Potential,
-    SignedEg, SquaredEuclidean,
+    Quartic, SignedEg, SquaredEuclidean,
 };
+pub use mirror_momentum::MirrorMomentum;
+pub use natural_gradient::NaturalGradient;
 pub use normalized::NormalizedGd;
+pub use normalized_steepest::NormalizedSteepest;
 pub use path_sgd::{path_norm, path_scales, PathSgd, WeightLayout};
-pub use schedule::{Constant, Cosine, InverseTime, Schedule, StepDecay};
+pub use schedule::{Constant, Cosine, InverseSqrt, InverseTime, Schedule, StepDecay};
 pub use sgd::{Sgd, SgdConfig};
+pub use stagewise::ForwardStagewise;
 pub use state::{OptimizerState, StateError};
 pub use steepest::{steepest_direction, Norm, SteepestDescent};
 
@@ -104,6 +114,16 @@ pub trait Optimizer<T: Float> {
     /// # Panics
     /// If a gradient has a different number of elements than its parameter.
     fn step(&mut self);
+
+    /// One update given the loss `loss` at the current parameters (the value whose gradient was
+    /// just computed). The default ignores the loss and calls [`step`](Optimizer::step);
+    /// optimizers whose rule uses the loss value override it ([`NormalizedGd`] divides the step
+    /// by it, [`ForwardStagewise`] halves its step when it stalls). A training loop that knows
+    /// the loss calls this, so that any optimizer can be plugged in.
+    fn step_with_loss(&mut self, loss: f64) {
+        let _ = loss;
+        self.step()
+    }
 
     /// Clears the gradients of all parameters (they accumulate across `backward` calls).
     fn zero_grad(&self) {
@@ -135,6 +155,37 @@ pub trait Optimizer<T: Float> {
     fn load_state_file(&mut self, path: &Path) -> Result<(), StateError> {
         let st = OptimizerState::load(path)?;
         self.load_state(&st)
+    }
+}
+
+/// A boxed optimizer is an optimizer (so a run can pick its optimizer at run time).
+impl<T: Float, O: Optimizer<T> + ?Sized> Optimizer<T> for Box<O> {
+    fn name(&self) -> &'static str {
+        (**self).name()
+    }
+    fn params(&self) -> &[Tensor<T>] {
+        (**self).params()
+    }
+    fn step(&mut self) {
+        (**self).step()
+    }
+    fn step_with_loss(&mut self, loss: f64) {
+        (**self).step_with_loss(loss)
+    }
+    fn zero_grad(&self) {
+        (**self).zero_grad()
+    }
+    fn lr(&self) -> f64 {
+        (**self).lr()
+    }
+    fn set_lr(&mut self, lr: f64) {
+        (**self).set_lr(lr)
+    }
+    fn state(&self) -> OptimizerState {
+        (**self).state()
+    }
+    fn load_state(&mut self, state: &OptimizerState) -> Result<(), StateError> {
+        (**self).load_state(state)
     }
 }
 

@@ -4,11 +4,23 @@ use crate::state::{gradients, Core};
 use crate::{t, Optimizer};
 use autograd::{Float, Tensor};
 
-/// A separable mirror potential `psi(w) = sum_i phi(w_i)`, given by the coordinate maps of its
-/// gradient `phi'` and of the inverse `(phi')^{-1}` (the gradient of the convex conjugate).
+/// A separable mirror potential `psi(w) = sum_i phi(w_i)`, given by its coordinate function
+/// `phi`, its derivatives `phi'`, `phi''` and the inverse `(phi')^{-1}` (the gradient of the
+/// convex conjugate).
+///
+/// Mirror descent ([`MirrorDescent`], [`MirrorMomentum`](crate::MirrorMomentum)) needs `phi'`
+/// and its inverse, natural gradient ([`NaturalGradient`](crate::NaturalGradient)) the metric
+/// `phi''`, and reference solvers of `argmin psi(w) s.t. X w = y` all of them.
 pub trait Potential {
     /// A short name for messages.
     fn name(&self) -> &'static str;
+
+    /// `phi(w)`.
+    fn value(&self, w: f64) -> f64;
+
+    /// `phi''(w)`, the metric of natural gradient (`+inf` or `0` where `phi'` is not
+    /// differentiable, e.g. at `w = 0` for the p-norm with `p < 2`, resp. `p > 2`).
+    fn hess(&self, w: f64) -> f64;
 
     /// `(grad psi(w))_i = phi'(w_i)`.
     fn grad(&self, w: f64) -> f64;
@@ -36,6 +48,12 @@ impl Potential for SquaredEuclidean {
     fn name(&self) -> &'static str {
         "squared-euclidean"
     }
+    fn value(&self, w: f64) -> f64 {
+        0.5 * w * w
+    }
+    fn hess(&self, _w: f64) -> f64 {
+        1.0
+    }
     fn grad(&self, w: f64) -> f64 {
         w
     }
@@ -56,6 +74,12 @@ pub struct NegativeEntropy;
 impl Potential for NegativeEntropy {
     fn name(&self) -> &'static str {
         "negative-entropy"
+    }
+    fn value(&self, w: f64) -> f64 {
+        w * w.ln()
+    }
+    fn hess(&self, w: f64) -> f64 {
+        1.0 / w
     }
     fn grad(&self, w: f64) -> f64 {
         1.0 + w.ln()
@@ -97,6 +121,12 @@ impl Potential for PNorm {
     fn name(&self) -> &'static str {
         "p-norm"
     }
+    fn value(&self, w: f64) -> f64 {
+        w.abs().powf(self.p) / self.p
+    }
+    fn hess(&self, w: f64) -> f64 {
+        (self.p - 1.0) * w.abs().powf(self.p - 2.0)
+    }
     fn grad(&self, w: f64) -> f64 {
         w.signum() * w.abs().powf(self.p - 1.0) * (w != 0.0) as u8 as f64
     }
@@ -119,11 +149,46 @@ impl Potential for HyperbolicEntropy {
     fn name(&self) -> &'static str {
         "hyperbolic-entropy"
     }
+    fn value(&self, w: f64) -> f64 {
+        let b2 = 2.0 * self.beta;
+        w * (w / b2).asinh() - (w * w + b2 * b2).sqrt() + b2
+    }
+    fn hess(&self, w: f64) -> f64 {
+        1.0 / (w * w + 4.0 * self.beta * self.beta).sqrt()
+    }
     fn grad(&self, w: f64) -> f64 {
         (w / (2.0 * self.beta)).asinh()
     }
     fn grad_inv(&self, z: f64) -> f64 {
         2.0 * self.beta * z.sinh()
+    }
+}
+
+/// The quartic potential `phi(w) = w^4 / 4 + w^2 / 2`: `phi'(w) = w^3 + w`, `phi''(w) = 3 w^2 + 1`;
+/// the inverse solves the cubic `w^3 + w = z` (Cardano's formula, polished by Newton's method).
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct Quartic;
+
+impl Potential for Quartic {
+    fn name(&self) -> &'static str {
+        "quartic"
+    }
+    fn value(&self, w: f64) -> f64 {
+        w.powi(4) / 4.0 + w * w / 2.0
+    }
+    fn hess(&self, w: f64) -> f64 {
+        3.0 * w * w + 1.0
+    }
+    fn grad(&self, w: f64) -> f64 {
+        w.powi(3) + w
+    }
+    fn grad_inv(&self, z: f64) -> f64 {
+        let r = (z * z / 4.0 + 1.0 / 27.0).sqrt();
+        let mut w = (z / 2.0 + r).cbrt() + (z / 2.0 - r).cbrt();
+        for _ in 0..3 {
+            w -= (w.powi(3) + w - z) / (3.0 * w * w + 1.0);
+        }
+        w
     }
 }
 

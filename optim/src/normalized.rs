@@ -29,11 +29,12 @@ impl<T: Float> NormalizedGd<T> {
         }
     }
 
-    /// One step divided by the loss value: `w <- w - lr g / loss`.
+    /// One step divided by the loss value: `w <- w - lr g / loss`
+    /// ([`Optimizer::step_with_loss`]).
     ///
     /// # Panics
     /// If `loss` is not positive and finite.
-    pub fn step_with_loss(&mut self, loss: f64) {
+    fn loss_step(&mut self, loss: f64) {
         assert!(
             loss > 0.0 && loss.is_finite(),
             "NormalizedGd::step_with_loss: the loss must be positive and finite, got {loss}"
@@ -68,4 +69,8 @@ impl<T: Float> NormalizedGd<T> {
 
 impl<T: Float> Optimizer<T> for NormalizedGd<T> {
     optimizer_via_core!(|_s| "NormalizedGD", grad_norm_step);
+
+    fn step_with_loss(&mut self, loss: f64) {
+        self.loss_step(loss)
+    }
 }

@@ -58,6 +58,20 @@ impl Schedule for StepDecay {
     }
 }
 
+/// Inverse-square-root decay: `lr(t) = lr0 / sqrt(t + 1)` (the step of normalized GD on
+/// separable data in Nacson et al. 2019).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct InverseSqrt {
+    /// The initial rate.
+    pub lr0: f64,
+}
+
+impl Schedule for InverseSqrt {
+    fn lr(&self, t: u64) -> f64 {
+        self.lr0 / ((t + 1) as f64).sqrt()
+    }
+}
+
 /// Inverse-time decay: `lr(t) = lr0 / (1 + t / t0)`.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct InverseTime {

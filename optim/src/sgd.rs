@@ -45,6 +45,8 @@ impl Default for SgdConfig {
 pub struct Sgd<T: Float> {
     core: Core<T>,
     cfg: SgdConfig,
+    /// Whether the momentum buffers exist (built with `momentum != 0`).
+    buffered: bool,
 }
 
 impl<T: Float> Sgd<T> {
@@ -69,8 +71,23 @@ impl<T: Float> Sgd<T> {
         };
         Sgd {
             core: Core::new(params, cfg.lr, buffers),
+            buffered: cfg.momentum != 0.0,
             cfg,
         }
+    }
+
+    /// Sets the momentum factor `mu` used by the next steps (a momentum schedule, e.g. the ramp
+    /// of Neyshabur et al. 2015). The momentum buffers are kept.
+    ///
+    /// # Panics
+    /// If the optimizer was built without momentum (it has no buffers) and `momentum != 0`, or
+    /// `momentum < 0`.
+    pub fn set_momentum(&mut self, momentum: f64) {
+        assert!(
+            momentum >= 0.0 && (self.buffered || momentum == 0.0),
+            "Sgd::set_momentum({momentum}): needs momentum >= 0 and an optimizer built with momentum"
+        );
+        self.cfg.momentum = momentum;
     }
 
     /// The hyperparameters given to the constructor (the learning rate may have changed since:
@@ -86,7 +103,7 @@ impl<T: Float> Sgd<T> {
         let wd: T = t(self.cfg.weight_decay);
         let (use_wd, use_mu, nesterov) = (
             self.cfg.weight_decay != 0.0,
-            self.cfg.momentum != 0.0,
+            self.buffered,
             self.cfg.nesterov,
         );
         self.core.for_each_grad(|p| {

@@ -5,7 +5,7 @@ use std::path::Path;
 
 use super::Labeled;
 use crate::error::{Error, Result};
-use crate::io::read_csv;
+use crate::runner::io::read_csv;
 
 /// Reads a labelled CSV (`.csv` or `.csv.gz`, detected by content). When `features` is given,
 /// every row must have exactly that many feature columns. Errors name the file, the line, what

@@ -1,9 +1,11 @@
-//! Real data: loaders for IDX (MNIST) and labelled CSV files, gzipped or not, and the MNIST
-//! split the experiments use (the shipped 5k training subset and the 10k test set, see
-//! `experiments/data/README.md`).
+//! Data: loaders for IDX (MNIST) and labelled CSV files, gzipped or not, the MNIST split the
+//! experiments use (the shipped 5k training subset and the 10k test set, see
+//! `experiments/data/README.md`), and the synthetic data sets of the protocols
+//! ([`synthetic`]).
 
 pub mod csv;
 pub mod idx;
+pub mod synthetic;
 
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;

@@ -3,15 +3,14 @@
 //! potentials with their dual-Newton reference ([`potentials`]), and the
 //! checkpointable run ([`LinearRun`]) the linear experiments share.
 
-pub mod data;
 pub mod objectives;
 pub mod potentials;
 pub mod updates;
 
 use serde::{Deserialize, Serialize};
 
-use crate::context::Iterate;
 pub use crate::reference::Matrix;
+use crate::runner::Iterate;
 use objectives::Objective;
 use updates::Update;
 

@@ -1,4 +1,9 @@
-//! A tiny row-major dense matrix: the data format of every reference solver.
+//! The plain-vector algebra of the crate, in one place: a row-major dense [`Matrix`] (the data
+//! format of every reference solver), its products, conversions to and from [`Tensor`], and
+//! the dense solves and singular values the experiments need, on `faer`.
+
+use autograd::Tensor;
+use faer::linalg::solvers::Solve;
 
 use super::Error;
 
@@ -84,10 +89,114 @@ impl Matrix {
         (0..self.rows).map(|i| dot(self.row(i), v)).collect()
     }
 
+    /// The transposed product `X^T v`, `(X^T v)_j = sum_i v_i X_ij`.
+    ///
+    /// # Panics
+    /// If `v.len() != rows`.
+    pub fn t_mul_vec(&self, v: &[f64]) -> Vec<f64> {
+        assert_eq!(v.len(), self.rows, "t_mul_vec: vector length");
+        let mut out = vec![0.0; self.cols];
+        for (i, &vi) in v.iter().enumerate() {
+            for (o, xij) in out.iter_mut().zip(self.row(i)) {
+                *o += vi * xij;
+            }
+        }
+        out
+    }
+
+    /// The rows scaled by `y`: `z_i = y_i x_i` (the signed samples of a margin problem).
+    ///
+    /// # Panics
+    /// If `y.len() != rows`.
+    pub fn signed_rows(&self, y: &[f64]) -> Matrix {
+        assert_eq!(y.len(), self.rows, "signed_rows: label count");
+        let data = (0..self.rows)
+            .flat_map(|i| self.row(i).iter().map(move |v| v * y[i]))
+            .collect();
+        Matrix {
+            rows: self.rows,
+            cols: self.cols,
+            data,
+        }
+    }
+
+    /// `sigma_max(X)^2`, the largest eigenvalue of `X^T X` (the curvature of `1/2 ||X w||^2`),
+    /// from `faer`'s singular values.
+    pub fn sigma_max_sq(&self) -> f64 {
+        singular_values(self).first().map_or(0.0, |s| s * s)
+    }
+
+    /// The matrix as a `[rows, cols]` tensor.
+    pub fn to_tensor(&self) -> Tensor<f64> {
+        Tensor::from_vec(self.data.clone(), [self.rows, self.cols])
+            .expect("data.len() == rows * cols")
+    }
+
+    /// A rank-2 tensor as a matrix.
+    ///
+    /// Fails with [`Error::DimensionMismatch`] if `t` is not a matrix.
+    pub fn from_tensor(t: &Tensor<f64>) -> Result<Self, Error> {
+        match *t.dims() {
+            [rows, cols] => Self::new(rows, cols, t.to_vec()),
+            _ => Err(Error::DimensionMismatch {
+                left: "a matrix is a rank-2 tensor".into(),
+                right: format!("the tensor has shape {:?}", t.dims()),
+            }),
+        }
+    }
+
     /// Copies the matrix into a `faer` matrix.
     pub(crate) fn to_faer(&self) -> faer::Mat<f64> {
         faer::Mat::from_fn(self.rows, self.cols, |i, j| self.get(i, j))
     }
+}
+
+/// The singular values of `x`, largest first (`faer`'s SVD).
+pub fn singular_values(x: &Matrix) -> Vec<f64> {
+    if x.rows == 0 || x.cols == 0 {
+        return Vec::new();
+    }
+    let mut s = x
+        .to_faer()
+        .singular_values()
+        .expect("the SVD of a finite matrix converges");
+    s.sort_by(|a, b| b.total_cmp(a));
+    s
+}
+
+/// The top singular triple `(s, u, v)` of `x` (`x v = s u`, unit `u`, `v`; `faer`'s thin SVD).
+pub fn top_singular(x: &Matrix) -> (f64, Vec<f64>, Vec<f64>) {
+    let svd = x
+        .to_faer()
+        .thin_svd()
+        .expect("the SVD of a finite matrix converges");
+    let (u, v, s) = (svd.U(), svd.V(), svd.S().column_vector());
+    (
+        s[0],
+        (0..x.rows).map(|i| u[(i, 0)]).collect(),
+        (0..x.cols).map(|j| v[(j, 0)]).collect(),
+    )
+}
+
+/// Solves the square system `A z = b` by `faer`'s LU factorization with partial pivoting.
+///
+/// # Panics
+/// If `a` is not square or `b.len() != a.rows`.
+pub fn solve(a: &Matrix, b: &[f64]) -> Vec<f64> {
+    assert!(
+        a.rows == a.cols && b.len() == a.rows,
+        "solve: A is {}, b has length {}",
+        a.shape(),
+        b.len()
+    );
+    let rhs = faer::Mat::from_fn(b.len(), 1, |i, _| b[i]);
+    let z = a.to_faer().partial_piv_lu().solve(&rhs);
+    (0..b.len()).map(|i| z[(i, 0)]).collect()
+}
+
+/// `min_i z_i`, the smallest entry (the margin of a classifier, given its signed outputs).
+pub fn min_entry(z: &[f64]) -> f64 {
+    z.iter().copied().fold(f64::INFINITY, f64::min)
 }
 
 /// The Euclidean inner product `<a, b> = sum_i a_i b_i`.

@@ -3,11 +3,15 @@
 //! `Q_alpha(beta) = alpha^2 sum_i q(beta_i / alpha^2)`,
 //! `q(z) = 2 - sqrt(4 + z^2) + z asinh(z / 2)`.
 //!
-//! Since `q'(z) = asinh(z / 2)`, the KKT conditions give
-//! `beta = 2 alpha^2 sinh(X^T nu)`; `nu` minimises the dual
-//! `sum_i 2 alpha^2 cosh((X^T nu)_i) - y^T nu`, solved here by damped Newton.
+//! Since `q'(z) = asinh(z / 2)`, `Q_alpha` is the hyperbolic-entropy potential of scale
+//! `alpha^2` and the KKT conditions give `beta = 2 alpha^2 sinh(X^T nu)`, with `nu` minimizing
+//! the dual `sum_i 2 alpha^2 cosh((X^T nu)_i) - y^T nu`: solved by the dual Newton method of
+//! [`min_bregman_interpolant`].
 
-use super::{check_samples, Error, Matrix, Solution, Status};
+use optim::HyperbolicEntropy;
+
+use super::bregman::min_bregman_interpolant;
+use super::{Error, Matrix, Solution, Status};
 
 /// `Q_alpha(beta)`.
 pub fn q_alpha(beta: &[f64], alpha: f64) -> f64 {
@@ -20,83 +24,23 @@ pub fn q_alpha(beta: &[f64], alpha: f64) -> f64 {
         .sum()
 }
 
-/// `argmin Q_alpha(beta) s.t. X beta = y` by Newton on the dual; stops when
-/// `||X beta - y|| <= 1e-12 (1 + ||y||)`.
+/// `argmin Q_alpha(beta) s.t. X beta = y`: since `grad Q_alpha(beta) = asinh(beta / (2 alpha^2))`,
+/// this is the min-Bregman interpolant of the hyperbolic entropy with scale `alpha^2`
+/// ([`min_bregman_interpolant`], dual Newton).
 pub fn min_q_alpha_interpolant(x: &Matrix, y: &[f64], alpha: f64) -> Result<Solution, Error> {
-    check_samples(x, y, "y")?;
-    let (n, d) = (x.rows, x.cols);
-    let a2 = 2.0 * alpha * alpha;
-    let ynorm = y.iter().map(|v| v * v).sum::<f64>().sqrt();
-    let theta = |nu: &[f64]| -> Vec<f64> {
-        let mut t = vec![0.0; d];
-        for (i, &v) in nu.iter().enumerate() {
-            for (tj, xij) in t.iter_mut().zip(x.row(i)) {
-                *tj += v * xij;
-            }
-        }
-        t
-    };
-    let dual = |nu: &[f64]| -> f64 {
-        let t = theta(nu);
-        t.iter().map(|v| a2 * v.cosh()).sum::<f64>()
-            - nu.iter().zip(y).map(|(a, b)| a * b).sum::<f64>()
-    };
-    let mut nu = vec![0.0; n];
-    let mut last = f64::NAN;
-    for it in 0..10_000u32 {
-        let t = theta(&nu);
-        let beta: Vec<f64> = t.iter().map(|v| a2 * v.sinh()).collect();
-        let xb = x.mul_vec(&beta);
-        let grad: Vec<f64> = xb.iter().zip(y).map(|(a, b)| a - b).collect();
-        let gnorm = grad.iter().map(|v| v * v).sum::<f64>().sqrt();
-        last = gnorm;
-        if gnorm <= 1e-12 * (1.0 + ynorm) || (it >= 200 && gnorm <= 1e-9 * (1.0 + ynorm)) {
-            return Ok(Solution {
-                objective: q_alpha(&beta, alpha),
-                w: beta,
-                status: Status::Converged {
-                    sweeps: it as usize,
-                },
-            });
-        }
-        // Hessian X diag(2 alpha^2 cosh(theta)) X^T (+ a tiny ridge for safety).
-        let h: Vec<f64> = t.iter().map(|v| a2 * v.cosh()).collect();
-        let mut hess = vec![0.0; n * n];
-        for i in 0..n {
-            for k in i..n {
-                let s: f64 = (0..d).map(|j| x.get(i, j) * h[j] * x.get(k, j)).sum();
-                hess[i * n + k] = s;
-                hess[k * n + i] = s;
-            }
-        }
-        let ridge = 1e-14 * (0..n).map(|i| hess[i * n + i]).fold(0.0, f64::max);
-        (0..n).for_each(|i| hess[i * n + i] += ridge);
-        let step = crate::linear::solve(&hess, &grad);
-        // Backtracking (Armijo) on the dual objective.
-        let f0 = dual(&nu);
-        let slope: f64 = grad.iter().zip(&step).map(|(g, s)| g * s).sum();
-        let mut lr = 1.0;
-        loop {
-            let cand: Vec<f64> = nu.iter().zip(&step).map(|(v, s)| v - lr * s).collect();
-            let f = dual(&cand);
-            if f.is_finite() && f <= f0 - 1e-4 * lr * slope {
-                nu = cand;
-                break;
-            }
-            lr *= 0.5;
-            if lr < 1e-20 {
-                return Err(Error::NotConverged {
-                    problem: "min Q_alpha s.t. X beta = y (dual Newton)",
-                    status: format!(
-                        "line search failed at iteration {it}, ||X beta - y|| = {gnorm:e}"
-                    ),
-                });
-            }
-        }
-    }
-    Err(Error::NotConverged {
-        problem: "min Q_alpha s.t. X beta = y (dual Newton)",
-        status: format!("10000 Newton iterations (alpha = {alpha}, last gradient {last:e})"),
+    let sol = min_bregman_interpolant(
+        x,
+        y,
+        &HyperbolicEntropy {
+            beta: alpha * alpha,
+        },
+    )?;
+    Ok(Solution {
+        objective: q_alpha(&sol.w, alpha),
+        w: sol.w,
+        status: Status::Converged {
+            sweeps: sol.iterations,
+        },
     })
 }
 

@@ -1,4 +1,5 @@
-//! Interpolants: minimum-norm solutions of the underdetermined system `X w = y`.
+//! Interpolants (minimum-norm solutions of the underdetermined system `X w = y`), least
+//! squares and ridge regression.
 
 use faer::linalg::solvers::Solve;
 use faer::Side;
@@ -117,6 +118,79 @@ fn min_norm_interpolant(
         objective: norm.value(&w),
         w,
         status,
+    })
+}
+
+/// The least-squares solution
+///
+/// ```text
+/// w = argmin ||X w - y||_2      (the one of least ||w||_2 when X has dependent columns),
+/// ```
+///
+/// i.e. `X^+ y`: for `n >= d` with independent columns the unique minimizer (by `faer`'s
+/// Cholesky factorization of `X^T X`, falling back to the pseudo-inverse), for `n < d` the
+/// minimum-l2 interpolant. `objective` is the residual `||X w - y||_2`. Errors: `y.len() != n`.
+pub fn least_squares(x: &Matrix, y: &[f64]) -> Result<Solution, Error> {
+    check_samples(x, y, "y")?;
+    let xf = x.to_faer();
+    let normal = xf.transpose() * &xf;
+    let w = match normal.llt(Side::Lower) {
+        Ok(llt) if x.rows >= x.cols => {
+            let rhs = xf.transpose() * faer::Mat::from_fn(y.len(), 1, |i, _| y[i]);
+            let w = llt.solve(&rhs);
+            (0..x.cols).map(|j| w[(j, 0)]).collect()
+        }
+        _ => pinv_solve(x, y),
+    };
+    let r: Vec<f64> = x.mul_vec(&w).iter().zip(y).map(|(a, b)| a - b).collect();
+    Ok(Solution {
+        objective: super::dot(&r, &r).sqrt(),
+        w,
+        status: Status::ClosedForm,
+    })
+}
+
+/// Ridge regression
+///
+/// ```text
+/// w = argmin ||X w - y||_2^2 + lambda ||w||_2^2 = (X^T X + lambda I)^{-1} X^T y,    lambda > 0,
+/// ```
+///
+/// by `faer`'s Cholesky factorization (of the `d x d` system, or of the `n x n` one
+/// `w = X^T (X X^T + lambda I)^{-1} y` when `n < d`). `objective` is the penalized loss at `w`.
+/// Errors: `y.len() != n`, `lambda` not positive and finite.
+pub fn ridge(x: &Matrix, y: &[f64], lambda: f64) -> Result<Solution, Error> {
+    check_samples(x, y, "y")?;
+    if !(lambda > 0.0 && lambda.is_finite()) {
+        return Err(Error::InvalidParameter {
+            name: "lambda",
+            value: lambda.to_string(),
+            expected: "> 0 and finite",
+        });
+    }
+    let xf = x.to_faer();
+    let yf = faer::Mat::from_fn(y.len(), 1, |i, _| y[i]);
+    let w = if x.rows < x.cols {
+        let mut k = &xf * xf.transpose();
+        (0..x.rows).for_each(|i| k[(i, i)] += lambda);
+        let a = k
+            .llt(Side::Lower)
+            .expect("X X^T + lambda I is positive definite")
+            .solve(&yf);
+        xf.transpose() * a
+    } else {
+        let mut k = xf.transpose() * &xf;
+        (0..x.cols).for_each(|j| k[(j, j)] += lambda);
+        k.llt(Side::Lower)
+            .expect("X^T X + lambda I is positive definite")
+            .solve(&(xf.transpose() * yf))
+    };
+    let w: Vec<f64> = (0..x.cols).map(|j| w[(j, 0)]).collect();
+    let r: Vec<f64> = x.mul_vec(&w).iter().zip(y).map(|(a, b)| a - b).collect();
+    Ok(Solution {
+        objective: super::dot(&r, &r) + lambda * super::dot(&w, &w),
+        w,
+        status: Status::ClosedForm,
     })
 }
 

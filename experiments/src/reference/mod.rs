@@ -4,7 +4,10 @@
 //! gradient methods under test.
 //!
 //! Data are a [`Matrix`] `X` with one sample `x_i` per row (`n x d`, row-major)
-//! and a target / label vector `y` of length `n`.
+//! and a target / label vector `y` of length `n`; [`Matrix::to_tensor`] and
+//! [`Matrix::from_tensor`] convert to and from the training side. The dense algebra the
+//! experiments share (products, [`solve`], [`singular_values`], [`top_singular`]) is in the
+//! same module as `Matrix`, on `faer`.
 //!
 //! | function | problem |
 //! | --- | --- |
@@ -20,8 +23,12 @@
 //! | [`min_dft_l1_margin`] | `min sum_k |(F beta)_k|  s.t.  y_i <x_i, beta> >= 1` (SOCP) |
 //! | [`min_nuclear`] | `min ||X||_*  s.t.  A(X) = y` (ADMM + SVD thresholding) |
 //! | [`min_trace_psd`] | `min tr X  s.t.  A(X) = y, X PSD` (ADMM + eigenvalue thresholding) |
-//! | [`min_q_alpha_interpolant`] | `min Q_alpha(beta)  s.t.  X beta = y` (dual Newton) |
+//! | [`min_bregman_interpolant`] | `min psi(w)  s.t.  X w = y` for a separable potential `psi` (dual Newton) |
+//! | [`min_q_alpha_interpolant`] | `min Q_alpha(beta)  s.t.  X beta = y` (the same, hyperbolic entropy) |
+//! | [`least_squares`] | `min ||X w - y||_2` (QR; the min-norm one when `X` is rank deficient) |
+//! | [`ridge`] | `min ||X w - y||_2^2 + lambda ||w||_2^2` (Cholesky) |
 
+mod bregman;
 mod conic;
 mod dense;
 mod dft;
@@ -33,19 +40,19 @@ mod nuclear;
 
 use std::fmt;
 
-pub use dense::{dot, Matrix};
+pub use bregman::{min_bregman_interpolant, BregmanSolution};
+pub use dense::{dot, min_entry, singular_values, solve, top_singular, Matrix};
 pub use dft::{dft_l1_norm, min_dft_l1_margin};
 pub use hyperbolic::{min_q_alpha_interpolant, q_alpha};
 pub use interpolants::{
-    closest_interpolant, min_l1_interpolant, min_l2_interpolant, min_linf_interpolant,
+    closest_interpolant, least_squares, min_l1_interpolant, min_l2_interpolant,
+    min_linf_interpolant, ridge,
 };
 pub use margins::{
     max_margin_l1, max_margin_linf, svm_l2, svm_l2_dual_cd, SvmSolution, SUPPORT_TOL,
 };
 pub use multiclass::{multiclass_svm, MulticlassSolution};
-pub use nuclear::{
-    min_nuclear, min_trace_psd, nuclear_norm, singular_values, NuclearSolution, ADMM_TOL,
-};
+pub use nuclear::{min_nuclear, min_trace_psd, nuclear_norm, NuclearSolution, ADMM_TOL};
 
 /// Why a reference solution could not be computed.
 #[derive(Clone, Debug, PartialEq)]
@@ -65,6 +72,15 @@ pub enum Error {
         label: String,
         /// What was allowed, e.g. `"-1 or +1"`.
         expected: String,
+    },
+    /// A parameter of the problem is out of its range.
+    InvalidParameter {
+        /// The parameter, e.g. `"lambda"`.
+        name: &'static str,
+        /// Its value, formatted.
+        value: String,
+        /// What was allowed, e.g. `"> 0 and finite"`.
+        expected: &'static str,
     },
     /// The constraints cannot be satisfied (e.g. the data are not separable).
     Infeasible {
@@ -96,6 +112,11 @@ impl fmt::Display for Error {
                 f,
                 "invalid label {label} at index {index}: expected {expected}"
             ),
+            Error::InvalidParameter {
+                name,
+                value,
+                expected,
+            } => write!(f, "invalid {name} = {value}: expected {expected}"),
             Error::Infeasible { problem, reason } => {
                 write!(f, "{problem} is infeasible: {reason}")
             }

@@ -8,7 +8,7 @@
 use faer::linalg::solvers::Solve;
 use faer::{Mat, Side};
 
-use super::{Error, Matrix};
+use super::{singular_values, Error, Matrix};
 
 /// An ADMM solution: `x` is `n x n` row-major.
 #[derive(Clone, Debug, PartialEq)]
@@ -38,20 +38,11 @@ pub fn min_trace_psd(a: &Matrix, n: usize, y: &[f64]) -> Result<NuclearSolution,
     admm(a, n, y, true)
 }
 
-/// Singular values of the `n x n` row-major `x`, descending.
-pub fn singular_values(x: &[f64], n: usize) -> Vec<f64> {
-    let m = Mat::from_fn(n, n, |i, j| x[i * n + j]);
-    let s = m
-        .singular_values()
-        .expect("the SVD of a finite matrix converges");
-    let mut s: Vec<f64> = s.to_vec();
-    s.sort_by(|a, b| b.total_cmp(a));
-    s
-}
-
 /// The nuclear norm of the `n x n` row-major `x`.
 pub fn nuclear_norm(x: &[f64], n: usize) -> f64 {
-    singular_values(x, n).iter().sum()
+    singular_values(&Matrix::new(n, n, x.to_vec()).expect("x has n * n entries"))
+        .iter()
+        .sum()
 }
 
 /// `prox` of `t ||.||_*` (or of `t tr(.) + indicator(PSD)` when `psd`).

@@ -4,20 +4,31 @@
 //! normalized predictor reaches min ||F beta||_1 s.t. margins >= 1; fully
 //! connected nets of any depth go to the l2 SVM (Gunasekar et al. 2018).
 
+use crate::Experiment;
 use autograd::Tensor;
 use nn::{DeepLinear, LinearConvNet, LinearPredictor, Module};
 
-use crate::context::Ctx;
-use crate::deep_linear::shapes;
+use super::deep_linear::shapes;
+use crate::data::synthetic::gaussian_vec;
 use crate::error::{Error, Result};
 use crate::flat::{split_tensors, tape_grad, FlatProblem, Step};
-use crate::io::read_csv;
-use crate::linear::data::gaussian_vec;
 use crate::linear::{min_margin, signed_rows, Matrix};
-use crate::plot::{Figure, Series};
 use crate::reference::{dft_l1_norm, min_dft_l1_margin, svm_l2};
+use crate::runner::io::read_csv;
+use crate::runner::Ctx;
+use crate::runner::{Claim, Summary};
+use crate::runner::{Figure, Series};
 use crate::stats::{norm2, one_minus_cos};
-use crate::summary::{Claim, Summary};
+
+/// The registry entry (listed by `experiments list`).
+pub const EXPERIMENT: Experiment = Experiment {
+    name: "linear_conv",
+    items: "5",
+    claim: "full-width cyclic linear conv nets: DFT(beta) sparser with depth; L = 2 reaches min ||F beta||_1 \
+            s.t. margins >= 1; fully connected nets go to the l2 SVM",
+    takes_data: true,
+    run,
+};
 
 #[derive(Clone, Copy, PartialEq, Debug)]
 enum Net {
@@ -87,7 +98,7 @@ struct SeedResult {
     ratio_tail_increase: f64,
     fc_cos: Vec<f64>,
     sparsity: Vec<(String, f64)>,
-    traces: Vec<(String, crate::context::Trace)>,
+    traces: Vec<(String, crate::runner::Trace)>,
     betas: Vec<(String, Vec<f64>)>,
 }
 
@@ -96,7 +107,7 @@ fn data(ctx: &Ctx, seed: usize, d: usize, n: usize) -> (Matrix, Vec<f64>) {
     let beta_star: Vec<f64> = (0..d)
         .map(|j| (2.0 * std::f64::consts::PI * j as f64 / d as f64).cos())
         .collect();
-    let x = crate::linear::data::gaussian(&mut rng, n, d, 1.0);
+    let x = crate::data::synthetic::gaussian(&mut rng, n, d, 1.0);
     let y = x
         .mul_vec(&beta_star)
         .iter()

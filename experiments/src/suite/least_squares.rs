@@ -2,20 +2,34 @@
 //! SGD, momentum, mirror descent, natural gradient, l_{4/3} steepest descent,
 //! AdaGrad and forward stagewise reach?
 
-use crate::context::{Ctx, Run};
+use crate::data::synthetic::{gaussian, gaussian_vec, wilson};
 use crate::error::{Error, Result};
-use crate::io::read_csv;
-use crate::linear::data::{gaussian, gaussian_vec, wilson};
 use crate::linear::objectives::{AutogradSquared, Objective, Squared};
 use crate::linear::potentials::{min_bregman_interpolant, Potential};
 use crate::linear::updates::Update;
 use crate::linear::{sigma_max_sq, xt_mul, LinearRun, Matrix, OptState};
-use crate::plot::{Figure, Series};
 use crate::reference::{
     self, closest_interpolant, min_l1_interpolant, min_l2_interpolant, min_linf_interpolant,
 };
+use crate::runner::io::read_csv;
+use crate::runner::{Claim, Summary};
+use crate::runner::{Ctx, Run};
+use crate::runner::{Figure, Series};
 use crate::stats::{norm1, norm2, norm_inf, rel_dist};
-use crate::summary::{Claim, Summary};
+use crate::Experiment;
+
+/// The registry entry (listed by `experiments list`).
+pub const EXPERIMENT: Experiment = Experiment {
+    name: "least_squares",
+    items: "1a-1e",
+    claim:
+        "underdetermined least squares: GD/SGD/momentum reach the min-l2 (closest) interpolant, \
+            mirror descent the min-Bregman one (momentum/natural gradient break it), l4/3 steepest \
+            descent depends on the step, AdaGrad is min-linf only on sign(X^T y) data, \
+            coordinate descent ends near min-l1",
+    takes_data: true,
+    run,
+};
 
 /// One run of `update` on `obj` from `w0`, logging the loss and the relative
 /// distance to `target`; stops early once that distance is below `stop_at`.

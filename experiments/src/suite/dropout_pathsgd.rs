@@ -3,16 +3,28 @@
 //! balanced one with random node rescalings, the same function) it trains as fast as from the
 //! balanced one, while SGD slows down; the comparison is repeated with dropout.
 
+use crate::Experiment;
 use autograd::{Float, Tensor};
 use optim::Optimizer;
 use rand::Rng;
 
-use crate::context::{Ctx, Trace};
+use super::nets::{self, Fit, Net, Opt};
 use crate::data::{self, Labeled};
 use crate::error::Result;
-use crate::nets::{self, Fit, Net, Opt};
-use crate::plot::{Figure, Series};
-use crate::summary::{Claim, Summary};
+use crate::runner::{Claim, Summary};
+use crate::runner::{Ctx, Trace};
+use crate::runner::{Figure, Series};
+
+/// The registry entry (listed by `experiments list`).
+pub const EXPERIMENT: Experiment = Experiment {
+    name: "dropout_pathsgd",
+    items: "9",
+    claim:
+        "Path-SGD is invariant to node rescaling and, from an unbalanced initialization, trains \
+            much faster than SGD; with and without dropout on MNIST",
+    takes_data: true,
+    run,
+};
 
 /// One mini-batch step of `opt` on `net` (any float type).
 fn step<T: Float>(net: &Net<T>, opt: &mut dyn Optimizer<T>, x: &Tensor<T>, y: &[usize]) {

@@ -3,13 +3,25 @@
 //! training error. The weight norm keeps growing (like log t), the training loss goes to 0, the
 //! validation loss rises while the validation error falls or stays.
 
-use crate::context::Ctx;
+use super::nets::{self, Fit, Net, Opt};
 use crate::data;
 use crate::error::Result;
-use crate::nets::{self, Fit, Net, Opt};
-use crate::plot::{Figure, Series};
+use crate::runner::Ctx;
+use crate::runner::{Claim, Summary};
+use crate::runner::{Figure, Series};
 use crate::stats::log_points;
-use crate::summary::{Claim, Summary};
+use crate::Experiment;
+
+/// The registry entry (listed by `experiments list`).
+pub const EXPERIMENT: Experiment = Experiment {
+    name: "norm_growth",
+    items: "8b",
+    claim:
+        "an MNIST MLP trained with SGD+momentum far past zero training error: weight norm grows, \
+            training loss -> 0, validation loss rises while validation error falls or stays",
+    takes_data: true,
+    run,
+};
 
 /// Runs protocol 8b; `--data FILE` replaces MNIST.
 pub fn run(ctx: &Ctx) -> Result<Summary> {

@@ -3,18 +3,30 @@
 //! end-to-end predictor converges in direction to the L2 SVM, each layer
 //! becomes rank one and adjacent layers align (Ji & Telgarsky 2019).
 
+use crate::Experiment;
 use autograd::Tensor;
 use nn::{DeepLinear, LinearPredictor, Module};
 
-use crate::context::Ctx;
+use crate::data::synthetic::{gaussian_vec, separable_gaussian};
 use crate::error::{Error, Result};
 use crate::flat::{split_tensors, tape_grad, top_singular, FlatProblem, Step};
-use crate::io::read_csv;
-use crate::linear::data::{gaussian_vec, separable_gaussian};
-use crate::plot::{Figure, Series};
 use crate::reference::svm_l2;
+use crate::runner::io::read_csv;
+use crate::runner::Ctx;
+use crate::runner::{Claim, Summary};
+use crate::runner::{Figure, Series};
 use crate::stats::{one_minus_cos, strictly_decreasing, value_at};
-use crate::summary::{Claim, Summary};
+
+/// The registry entry (listed by `experiments list`).
+pub const EXPERIMENT: Experiment = Experiment {
+    name: "deep_linear",
+    items: "2d",
+    claim:
+        "deep linear nets (logistic loss, separable data): the product converges in direction to \
+            the l2 SVM, layers become rank one and adjacent layers align",
+    takes_data: true,
+    run,
+};
 
 /// Layer shapes `[out, in]` of a depth-`depth` net `d -> width -> ... -> 1`.
 pub fn shapes(d: usize, width: usize, depth: usize) -> Vec<Vec<usize>> {

@@ -1,5 +1,5 @@
 //! The run configuration, and the context an experiment runs in: seeded RNGs,
-//! output paths, the checkpointed iteration loop, a parallel map, progress bars.
+//! output paths, the checkpointed training loop ([`Ctx::train`]), a parallel map, progress bars.
 
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
@@ -12,10 +12,16 @@ use rand::SeedableRng;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
+use autograd::Float;
+use nn::Module;
+use optim::Optimizer;
+
+use super::checkpoint::Snapshot;
+use super::io::{write_csv, write_json};
+use super::plot::Figure;
+use super::summary::Summary;
+use super::train::{Progress, TrainRng, Trained, Training};
 use crate::error::{Error, Result};
-use crate::io::{write_csv, write_json};
-use crate::plot::Figure;
-use crate::summary::Summary;
 
 /// The default seed.
 pub const DEFAULT_SEED: u64 = 20180220;
@@ -128,16 +134,32 @@ pub struct Ctx<'a> {
     pub name: &'static str,
     /// `OUT/NAME`.
     pub dir: PathBuf,
+    /// A fingerprint of the `--data` file's bytes (part of every run's checkpoint key).
+    data_hash: u64,
+    /// Runs resumed from a checkpoint, with their step (reported in the summary).
+    resumed: Mutex<Vec<(String, u64)>>,
 }
 
 impl<'a> Ctx<'a> {
     /// The context of experiment `name`.
     pub fn new(config: &'a Config, name: &'static str) -> Self {
+        let data_hash = config
+            .data
+            .as_ref()
+            .and_then(|p| std::fs::read(p).ok())
+            .map_or(0, |bytes| fnv1a(&bytes));
         Self {
             config,
             name,
             dir: config.out.join(name),
+            data_hash,
+            resumed: Mutex::new(Vec::new()),
         }
+    }
+
+    /// The runs resumed from a checkpoint so far, with the step each resumed at.
+    pub fn resumed(&self) -> Vec<(String, u64)> {
+        self.resumed.lock().map(|r| r.clone()).unwrap_or_default()
     }
 
     /// Whether this is a `--quick` run.
@@ -156,11 +178,145 @@ impl<'a> Ctx<'a> {
 
     /// A deterministic RNG for the named stream, derived from the seed.
     pub fn rng(&self, stream: &str) -> StdRng {
-        let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-        for b in stream.bytes().chain(self.name.bytes()) {
-            h = (h ^ b as u64).wrapping_mul(0x0100_0000_01b3);
+        StdRng::seed_from_u64(self.stream_seed(stream))
+    }
+
+    fn stream_seed(&self, stream: &str) -> u64 {
+        let bytes: Vec<u8> = stream.bytes().chain(self.name.bytes()).collect();
+        self.config.seed ^ fnv1a(&bytes)
+    }
+
+    /// Trains `training` for `steps` steps as the run `run` (its checkpoint is
+    /// `checkpoints/RUN.safetensors`): logs a row at the steps in `log_at` (sorted) and at the
+    /// end, writes a checkpoint every `steps / 20` steps, and stops with [`Error::NonFinite`]
+    /// at a NaN or infinite loss. A checkpoint of the same run (same experiment, seed, mode,
+    /// length and data) is restored first: a finished run is returned as it ended, an
+    /// interrupted one continues, reaching the numbers of an uninterrupted run bit for bit.
+    /// See [`crate::runner::train`].
+    pub fn train<'t, T: Float, M: Module<T> + 't, O: Optimizer<T> + 't>(
+        &self,
+        run: &str,
+        training: Training<'t, T, M, O>,
+        steps: u64,
+        log_at: &[u64],
+    ) -> Result<Trained<M, O>> {
+        let Training {
+            mut model,
+            mut opt,
+            step,
+            columns: logged,
+            mut record,
+            mut stop,
+            mut hooks,
+            ..
+        } = training;
+        let mut step = step.ok_or_else(|| {
+            Error::Other(format!(
+                "{}/{run}: a Training needs a loss (or a step_with) before it runs",
+                self.name
+            ))
+        })?;
+        let key = format!(
+            "{}/{run}/seed={}/quick={}/steps={steps}/data={:016x}",
+            self.name, self.config.seed, self.config.quick, self.data_hash
+        );
+        let path = self.checkpoint_dir().join(format!("{run}.safetensors"));
+        let mut columns = vec!["t".to_string()];
+        columns.extend(logged);
+        let mut rng = TrainRng::seed_from_u64(self.stream_seed(&format!("train/{run}")));
+        let (mut t, mut rows, mut last_loss, mut finished) = (0, Vec::new(), f64::NAN, false);
+        let mut resumed_from = None;
+        if let Some(snap) = Snapshot::load(&path, &key) {
+            match snap.restore(&model, &mut opt, &mut rng) {
+                Ok(()) => {
+                    (t, rows, last_loss, finished) =
+                        (snap.step, snap.rows, snap.last_loss, snap.finished);
+                    resumed_from = Some(t);
+                    if let Ok(mut r) = self.resumed.lock() {
+                        r.push((run.to_string(), t));
+                    }
+                    if !finished {
+                        eprintln!("{}/{run}: resumed at step {t}", self.name);
+                    }
+                }
+                Err(why) => eprintln!(
+                    "note: {}: the checkpoint does not fit this run ({why}); starting over",
+                    path.display()
+                ),
+            }
         }
-        StdRng::seed_from_u64(self.config.seed ^ h)
+        let mut row_at = |model: &mut M, t: u64| -> Vec<f64> {
+            let mut r = vec![t as f64];
+            if let Some(f) = record.as_mut() {
+                r.extend(f(model, t));
+            }
+            r
+        };
+        if !finished {
+            let start = t;
+            let every = (steps / 20).max(1);
+            let mut li = log_at.partition_point(|&s| s < t);
+            let bar = self.progress(run, steps, t);
+            let save = |model: &M, opt: &O, rng: &TrainRng, t, rows: &[Vec<f64>], loss, done| {
+                Snapshot::take(&key, t, done, loss, rows, model, opt, rng).save(&path)
+            };
+            while t < steps {
+                if t != start && self.config.stop_after == Some(t) {
+                    save(&model, &opt, &rng, t, &rows, last_loss, false)?;
+                    bar.abandon();
+                    return Err(Error::Interrupted {
+                        experiment: self.name.into(),
+                        step: t,
+                    });
+                }
+                if t != start && t % every == 0 {
+                    save(&model, &opt, &rng, t, &rows, last_loss, false)?;
+                }
+                let logged_now = li < log_at.len() && log_at[li] == t;
+                if logged_now {
+                    rows.push(row_at(&mut model, t));
+                    li += 1;
+                }
+                if let Some(stop) = stop.as_mut() {
+                    let progress = Progress {
+                        t,
+                        loss: last_loss,
+                        row: logged_now.then(|| rows[rows.len() - 1].as_slice()),
+                    };
+                    if stop(&model, &progress) {
+                        break;
+                    }
+                }
+                for hook in &mut hooks {
+                    hook(&mut model, &mut opt, t);
+                }
+                last_loss = step(&mut model, &mut opt, &mut rng, t);
+                if !last_loss.is_finite() {
+                    return Err(Error::NonFinite {
+                        experiment: self.name.into(),
+                        run: run.into(),
+                        step: t,
+                        quantity: "loss".into(),
+                    });
+                }
+                t += 1;
+                if t % 4096 == 0 {
+                    bar.set_position(t);
+                }
+            }
+            if rows.last().map(|r| r[0] as u64) != Some(t) {
+                rows.push(row_at(&mut model, t));
+            }
+            bar.finish_and_clear();
+            save(&model, &opt, &rng, t, &rows, last_loss, true)?;
+        }
+        Ok(Trained {
+            model,
+            opt,
+            steps: t,
+            trace: Trace { columns, rows },
+            resumed_from,
+        })
     }
 
     /// Where run checkpoints live (removed once the summary is written).
@@ -309,6 +465,13 @@ impl<'a> Ctx<'a> {
         summary.figures.extend(files);
         Ok(())
     }
+}
+
+/// The 64-bit FNV-1a hash of `bytes`.
+fn fnv1a(bytes: &[u8]) -> u64 {
+    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |h, &b| {
+        (h ^ b as u64).wrapping_mul(0x0100_0000_01b3)
+    })
 }
 
 fn row<S: Iterate>(t: u64, s: &S) -> Vec<f64> {

@@ -5,8 +5,8 @@ use std::fmt::Write;
 use std::path::Path;
 
 use crate::error::{Error, Result};
-use crate::io::write_atomic;
-use crate::summary::{Bound, Claim, Summary};
+use crate::runner::io::write_atomic;
+use crate::runner::{Bound, Claim, Summary};
 
 /// The line after which `experiments all --readme FILE` writes the verdict table.
 pub const README_BEGIN: &str = "<!-- verdicts:begin -->";
@@ -323,7 +323,7 @@ mod tests {
         let tutorial = crate::TUTORIALS[0].name;
         let first = crate::EXPERIMENTS[0].name;
         let earlier = summary(first, false, false);
-        crate::io::write_json(&out.join(first).join("summary.json"), &earlier).unwrap();
+        crate::runner::io::write_json(&out.join(first).join("summary.json"), &earlier).unwrap();
         update_report(&out, &[summary(tutorial, true, true)]).unwrap();
         let report = std::fs::read_to_string(out.join("REPORT.md")).unwrap();
         let a = report.find(&format!("## {first}\n")).expect(&report);

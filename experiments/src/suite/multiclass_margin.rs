@@ -1,19 +1,30 @@
 //! Protocol 3a: softmax cross-entropy GD on separable K-class data converges in
 //! direction to the Crammer-Singer multiclass SVM (no bias).
 
-use crate::context::Ctx;
+use crate::data::synthetic::blobs;
 use crate::error::{Error, Result};
-use crate::io::read_csv;
-use crate::linear::data::blobs;
 use crate::linear::objectives::{gradient_mismatch, SoftmaxCe, TapeLoss};
 use crate::linear::updates::Update;
 use crate::linear::{sigma_max_sq, LinearRun, OptState};
-use crate::plot::{Figure, Series};
 use crate::reference::{dot, multiclass_svm, svm_l2};
+use crate::runner::io::read_csv;
+use crate::runner::Ctx;
+use crate::runner::{Claim, Summary};
+use crate::runner::{Figure, Series};
 use crate::stats::{
     log_points, max_over_min, one_minus_cos, strictly_decreasing, value_at, window,
 };
-use crate::summary::{Claim, Summary};
+use crate::Experiment;
+
+/// The registry entry (listed by `experiments list`).
+pub const EXPERIMENT: Experiment = Experiment {
+    name: "multiclass_margin",
+    items: "3a",
+    claim: "softmax cross-entropy GD on separable K-class data converges in direction to the \
+            Crammer-Singer multiclass SVM",
+    takes_data: true,
+    run,
+};
 
 fn predict(w: &[f64], k: usize, x: &[f64]) -> usize {
     let d = x.len();

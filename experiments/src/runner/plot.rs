@@ -8,9 +8,9 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 
 use crate::error::{Error, Result};
-use crate::io::{temp_path, write_atomic};
+use crate::runner::io::{temp_path, write_atomic};
 
-static FONT: &[u8] = include_bytes!("../assets/DejaVuSans.ttf");
+static FONT: &[u8] = include_bytes!("../../assets/DejaVuSans.ttf");
 static REGISTER: Once = Once::new();
 
 fn register_font() {
@@ -202,7 +202,7 @@ fn ranges(data: &[(String, Vec<(f64, f64)>)]) -> ((f64, f64), (f64, f64)) {
 
 impl Series {
     /// The curve `(t, column)` of a trace.
-    pub fn from_trace(name: &str, trace: &crate::context::Trace, column: &str) -> Self {
+    pub fn from_trace(name: &str, trace: &crate::runner::Trace, column: &str) -> Self {
         Self::new(name, &trace.t(), &trace.col(column))
     }
 }

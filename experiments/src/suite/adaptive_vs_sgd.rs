@@ -5,22 +5,35 @@
 //! zero training error with SGD+momentum, AdaGrad and Adam: test errors and weight norms, with
 //! no claim on which way they go.
 
+use crate::Experiment;
 use autograd::Tensor;
 use optim::{
     Adagrad, AdagradConfig, Adam, AdamConfig, Optimizer, RmsProp, RmsPropConfig, Sgd, SgdConfig,
 };
 use rand::Rng;
 
-use crate::context::Ctx;
+use super::nets::{self, Fit, Net, Opt};
 use crate::data;
+use crate::data::synthetic::wilson;
 use crate::error::{Error, Result};
-use crate::linear::data::wilson;
 use crate::linear::{sigma_max_sq, Matrix};
-use crate::nets::{self, Fit, Net, Opt};
-use crate::plot::{Figure, Series};
 use crate::reference::min_l2_interpolant;
+use crate::runner::Ctx;
+use crate::runner::{Claim, Summary};
+use crate::runner::{Figure, Series};
 use crate::stats::{one_minus_cos, rel_dist};
-use crate::summary::{Claim, Summary};
+
+/// The registry entry (listed by `experiments list`).
+pub const EXPERIMENT: Experiment = Experiment {
+    name: "adaptive_vs_sgd",
+    items: "6",
+    claim: "adaptive methods (AdaGrad, RMSprop, Adam) find the sign(X^T y) solution and predict +1 \
+            everywhere on Wilson et al.'s construction while GD/SGD/heavy ball find the min-norm one \
+            with zero test error; an MNIST MLP trained to zero training error by SGD+momentum, \
+            AdaGrad and Adam (test errors and weight norms reported)",
+    takes_data: true,
+    run,
+};
 
 /// The sparse rows of the Wilson data: `(column, value)` pairs.
 fn sparse_rows(x: &Matrix) -> Vec<Vec<(usize, f64)>> {

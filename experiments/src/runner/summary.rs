@@ -136,6 +136,10 @@ pub struct Summary {
     pub figures: Vec<String>,
     /// Free-form notes (deviations, skipped parts).
     pub notes: Vec<String>,
+    /// Training runs this invocation resumed from a checkpoint, with the step each resumed at
+    /// (empty for an uninterrupted run).
+    #[serde(default)]
+    pub resumed: BTreeMap<String, u64>,
 }
 
 impl Summary {

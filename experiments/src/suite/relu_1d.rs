@@ -17,15 +17,26 @@
 //! When `|s_1 + s_{N-1}| > V` the spline is not optimal; the minimum is then
 //! `max(V, (V + |s_1 + s_{N-1}|) / 2)` (tilting both end slopes), reported as `r_min`.
 
+use crate::Experiment;
 use autograd::Tensor;
 use optim::{Adam, AdamConfig, Optimizer};
 use rand::Rng;
 use rand_distr::{Distribution, Normal, StandardNormal};
 
-use crate::context::Ctx;
 use crate::error::Result;
-use crate::plot::{Figure, Series};
-use crate::summary::{Claim, Summary};
+use crate::runner::Ctx;
+use crate::runner::{Claim, Summary};
+use crate::runner::{Figure, Series};
+
+/// The registry entry (listed by `experiments list`).
+pub const EXPERIMENT: Experiment = Experiment {
+    name: "relu_1d",
+    items: "7",
+    claim: "a wide two-layer ReLU net with small weight decay on 1-D points approaches the interpolant \
+            minimizing max(int |f''|, |f'(-inf) + f'(+inf)|): the linear spline",
+    takes_data: false,
+    run,
+};
 
 /// Secant slopes of sorted points.
 fn slopes(x: &[f64], y: &[f64]) -> Vec<f64> {

@@ -9,19 +9,30 @@
 //! per run. `closed_form_gradients_match_the_tape` checks them against
 //! `nn::SymmetricFactorization` / `nn::MatrixFactorization`.
 
+use crate::Experiment;
 use rand::rngs::StdRng;
 
-use crate::context::Ctx;
+use crate::data::synthetic::{gaussian, gaussian_vec};
 use crate::error::{Error, Result};
 use crate::flat::{FlatProblem, Step};
-use crate::linear::data::{gaussian, gaussian_vec};
 use crate::linear::Matrix;
-use crate::plot::{Figure, Series};
 use crate::reference::{
     min_l2_interpolant, min_nuclear, min_trace_psd, nuclear_norm, singular_values,
 };
+use crate::runner::Ctx;
+use crate::runner::{Claim, Summary};
+use crate::runner::{Figure, Series};
 use crate::stats::rel_dist;
-use crate::summary::{Claim, Summary};
+
+/// The registry entry (listed by `experiments list`).
+pub const EXPERIMENT: Experiment = Experiment {
+    name: "matrix_sensing",
+    items: "4",
+    claim: "matrix sensing with full-dimensional factorizations: X = UU^T approaches the min-trace PSD \
+            solution as the init scale shrinks; X = UV^T is biased to low rank, not to min nuclear norm",
+    takes_data: false,
+    run,
+};
 
 /// A sensing problem: `a` is `m x n^2` (rows `vec(A_i)`), `y` the measurements.
 pub struct Sensing {
@@ -110,6 +121,11 @@ impl Sensing {
         out[n * n..].copy_from_slice(&gv);
         loss
     }
+}
+
+/// The singular values of the `n x n` row-major `x`, largest first.
+fn spectrum(x: &[f64], n: usize) -> Vec<f64> {
+    singular_values(&Matrix::new(n, n, x.to_vec()).expect("x has n * n entries"))
 }
 
 /// `X(theta)`.
@@ -357,16 +373,16 @@ pub fn run(ctx: &Ctx) -> Result<Summary> {
     let idx: Vec<f64> = (1..=n).map(|i| i as f64).collect();
     let floor = |v: Vec<f64>| -> Vec<f64> { v.into_iter().map(|a| a.max(1e-12)).collect() };
     sv = sv
-        .with(Series::new("X*", &idx, &floor(singular_values(&x_star, n))))
+        .with(Series::new("X*", &idx, &floor(spectrum(&x_star, n))))
         .with(Series::new(
             "min-trace PSD",
             &idx,
-            &floor(singular_values(&psd.x, n)),
+            &floor(spectrum(&psd.x, n)),
         ))
         .with(Series::new(
             "min-Frobenius (sym)",
             &idx,
-            &floor(singular_values(&fro, n)),
+            &floor(spectrum(&fro, n)),
         ));
     // Per step size: (eta, alphas, error vs X*, distance to min-trace, nuclear ratio).
     #[allow(clippy::type_complexity)]
@@ -401,7 +417,7 @@ pub fn run(ctx: &Ctx) -> Result<Summary> {
             sv = sv.with(Series::new(
                 &format!("GD UU^T alpha={alpha}"),
                 &idx,
-                &floor(singular_values(&o.x, n)),
+                &floor(spectrum(&o.x, n)),
             ));
         }
     }
@@ -546,19 +562,19 @@ pub fn run(ctx: &Ctx) -> Result<Summary> {
         sv = sv.with(Series::new(
             &format!("GD UV^T alpha={alpha}"),
             &idx,
-            &floor(singular_values(&o.x, n)),
+            &floor(spectrum(&o.x, n)),
         ));
     }
     sv = sv
         .with(Series::new(
             "min-nuclear (general)",
             &idx,
-            &floor(singular_values(&nuc.x, n)),
+            &floor(spectrum(&nuc.x, n)),
         ))
         .with(Series::new(
             "min-Frobenius (general)",
             &idx,
-            &floor(singular_values(&fro_g, n)),
+            &floor(spectrum(&fro_g, n)),
         ));
     let o = &outs2[0];
     let err_nuc = crate::stats::norm2(

@@ -3,20 +3,34 @@
 //! loss ~ 1/t and ||w|| ~ ||w_hat|| log t; normalised GD is faster; the
 //! validation loss rises while the validation error stays flat.
 
-use crate::context::{Ctx, Run};
+use crate::data::synthetic::{
+    anisotropic_mixture, isotropic_mixture, separable_gaussian, soudry_2d,
+};
 use crate::error::{Error, Result};
-use crate::io::read_csv;
-use crate::linear::data::{anisotropic_mixture, isotropic_mixture, separable_gaussian, soudry_2d};
 use crate::linear::objectives::{gradient_mismatch, Margin, MarginLoss, Objective, TapeLoss};
 use crate::linear::updates::Update;
 use crate::linear::{min_margin, sigma_max_sq, signed_rows, solve, LinearRun, Matrix, OptState};
-use crate::plot::{Figure, Series};
 use crate::reference::{dot, svm_l2, svm_l2_dual_cd, SvmSolution};
+use crate::runner::io::read_csv;
+use crate::runner::{Claim, Summary};
+use crate::runner::{Ctx, Run};
+use crate::runner::{Figure, Series};
 use crate::stats::{
     cv, direction_error, linear_fit, max_over_min, norm2, one_minus_cos, slope,
     strictly_decreasing, value_at, window,
 };
-use crate::summary::{Claim, Summary};
+use crate::Experiment;
+
+/// The registry entry (listed by `experiments list`).
+pub const EXPERIMENT: Experiment = Experiment {
+    name: "logistic_margin",
+    items: "2a, 2b, 2c, 2e",
+    claim: "logistic/exp loss on separable data: GD (and momentum) converge in direction to the \
+            L2 SVM with loss ~ 1/t, ||w|| ~ ||w_hat|| log t, 1/log t rates; normalized GD is faster; \
+            validation loss rises while validation error stays flat",
+    takes_data: true,
+    run,
+};
 
 /// Columns logged by [`margin_run`].
 const COLUMNS: &[&str] = &["loss", "norm", "dir_err", "one_minus_cos", "gap", "resid"];
@@ -141,13 +155,13 @@ fn w_tilde(z: &Matrix, svm: &SvmSolution, eta: f64) -> Vec<f64> {
 }
 
 /// Values of `col` at the decades `ts`.
-fn at(tr: &crate::context::Trace, col: &str, ts: &[f64]) -> Vec<f64> {
+fn at(tr: &crate::runner::Trace, col: &str, ts: &[f64]) -> Vec<f64> {
     let (t, v) = (tr.t(), tr.col(col));
     ts.iter().map(|&x| value_at(&t, &v, x)).collect()
 }
 
 /// Least-squares slope of `ln col` vs `ln t` on `[lo, hi]`.
-fn loglog_slope(tr: &crate::context::Trace, col: &str, lo: f64, hi: f64) -> f64 {
+fn loglog_slope(tr: &crate::runner::Trace, col: &str, lo: f64, hi: f64) -> f64 {
     let (t, v) = window(&tr.t(), &tr.col(col), lo, hi);
     let lt: Vec<f64> = t.iter().map(|v| v.ln()).collect();
     let lv: Vec<f64> = v.iter().map(|v| v.ln()).collect();

@@ -7,16 +7,27 @@
 //! with `g = X^T r / N`: O(N d) per step, up to 3e5 steps per run); the test
 //! `closed_form_gradient_matches_the_tape` checks it against `nn::DiagonalNet`.
 
-use crate::context::Ctx;
+use crate::data::synthetic::{gaussian, gaussian_vec};
 use crate::error::{Error, Result};
 use crate::flat::{FlatProblem, Step};
-use crate::io::read_csv;
-use crate::linear::data::{gaussian, gaussian_vec};
 use crate::linear::{sigma_max_sq, xt_mul, Matrix};
-use crate::plot::{Figure, Series};
 use crate::reference::{min_l1_interpolant, min_l2_interpolant, min_q_alpha_interpolant};
+use crate::runner::io::read_csv;
+use crate::runner::Ctx;
+use crate::runner::{Claim, Summary};
+use crate::runner::{Figure, Series};
 use crate::stats::{norm1, norm2, rel_dist};
-use crate::summary::{Claim, Summary};
+use crate::Experiment;
+
+/// The registry entry (listed by `experiments list`).
+pub const EXPERIMENT: Experiment = Experiment {
+    name: "diagonal_net",
+    items: "10a",
+    claim: "diagonal linear nets u*u - v*v reach argmin Q_alpha s.t. X beta = y: min-l1 for small alpha, \
+            min-l2 for large alpha",
+    takes_data: true,
+    run,
+};
 
 /// `(1/2N) ||X beta - y||^2` and its gradient in `theta = (u, v)`.
 pub fn loss_grad(x: &Matrix, y: &[f64], theta: &[f64], g: &mut [f64]) -> f64 {

@@ -11,9 +11,9 @@ use optim::{
 use rand::seq::SliceRandom;
 use rand::Rng;
 
-use crate::context::Trace;
 use crate::data::Labeled;
 use crate::error::Result;
+use crate::runner::Trace;
 
 /// A fully connected ReLU net `sizes[0] -> ... -> sizes[L]` (f32 unless said otherwise).
 pub struct Net<T: Float = f32> {

@@ -2,17 +2,29 @@
 //! l2 and l-infinity (sign GD) on the exponential loss reaches that norm's
 //! maximum margin.
 
-use crate::context::Ctx;
+use crate::data::synthetic::separable_gaussian;
 use crate::error::{Error, Result};
-use crate::io::read_csv;
-use crate::linear::data::separable_gaussian;
 use crate::linear::objectives::{Margin, MarginLoss};
 use crate::linear::updates::{Norm, Update};
 use crate::linear::{min_margin, signed_rows, LinearRun, Matrix, OptState};
-use crate::plot::{Figure, Series};
 use crate::reference::{max_margin_l1, max_margin_linf, svm_l2};
+use crate::runner::io::read_csv;
+use crate::runner::Ctx;
+use crate::runner::{Claim, Summary};
+use crate::runner::{Figure, Series};
 use crate::stats::{log_points, norm1, norm2, norm_inf};
-use crate::summary::{Claim, Summary};
+use crate::Experiment;
+
+/// The registry entry (listed by `experiments list`).
+pub const EXPERIMENT: Experiment = Experiment {
+    name: "steepest_descent",
+    items: "3b",
+    claim:
+        "normalized steepest descent w.r.t. l1 (coordinate descent), l2, l-inf (sign GD) on the \
+            exp loss reaches that norm's max margin",
+    takes_data: true,
+    run,
+};
 
 /// Normalised margins `min_n <z_n, w> / ||w||` for l1, l2, l-inf.
 fn margins(z: &Matrix, w: &[f64]) -> [f64; 3] {

@@ -4,8 +4,8 @@ use rand::rngs::StdRng;
 use rand::Rng;
 use rand_distr::StandardNormal;
 
-use super::Matrix;
 use crate::reference::dot;
+use crate::reference::Matrix;
 
 /// `n x d` with i.i.d. `N(0, std^2)` entries.
 pub fn gaussian(rng: &mut StdRng, n: usize, d: usize, std: f64) -> Matrix {

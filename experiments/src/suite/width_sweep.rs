@@ -3,12 +3,23 @@
 //! SGD+momentum: past the width where the training error reaches 0, the test error keeps
 //! falling or stays flat (no U-shape).
 
-use crate::context::{Ctx, Trace};
+use super::nets::{self, Fit, Net, Opt};
 use crate::data::{self, crop_pool_10x10};
 use crate::error::Result;
-use crate::nets::{self, Fit, Net, Opt};
-use crate::plot::{Figure, Series};
-use crate::summary::{Claim, Summary};
+use crate::runner::{Claim, Summary};
+use crate::runner::{Ctx, Trace};
+use crate::runner::{Figure, Series};
+use crate::Experiment;
+
+/// The registry entry (listed by `experiments list`).
+pub const EXPERIMENT: Experiment = Experiment {
+    name: "width_sweep",
+    items: "8a",
+    claim: "two-layer ReLU nets on MNIST: past the width where training error reaches 0, test \
+            error keeps falling or stays flat",
+    takes_data: true,
+    run,
+};
 
 /// Runs protocol 8a; `--data FILE` replaces MNIST (features used as they are, standardized).
 pub fn run(ctx: &Ctx) -> Result<Summary> {

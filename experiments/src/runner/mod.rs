@@ -1,0 +1,16 @@
+//! The runner: the context an experiment runs in ([`Ctx`]: configuration, seeded RNGs, output
+//! paths, a parallel map), the checkpointed training loop ([`Ctx::train`] with [`Training`]),
+//! run checkpoints, summaries and claims, the report, figures and file output.
+
+pub mod checkpoint;
+pub mod context;
+pub mod io;
+pub mod plot;
+pub mod report;
+pub mod summary;
+pub mod train;
+
+pub use context::{Config, Ctx, Iterate, Run, Trace, DEFAULT_SEED};
+pub use plot::{Figure, Series};
+pub use summary::{Bound, Claim, Summary};
+pub use train::{EpochBatches, Progress, TrainRng, Trained, Training};
