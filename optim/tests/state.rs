@@ -6,9 +6,9 @@ mod common;
 use autograd::Tensor;
 use common::LeastSquares;
 use optim::{
-    Adagrad, AdagradConfig, Adam, AdamConfig, AveragedSgd, MirrorDescent, Norm, Optimizer,
-    OptimizerState, PNorm, RmsProp, RmsPropConfig, Sgd, SgdConfig, SignedEg, StateError,
-    SteepestDescent,
+    Adagrad, AdagradConfig, Adam, AdamConfig, AveragedSgd, ForwardStagewise, MirrorDescent,
+    MirrorMomentum, NaturalGradient, Norm, NormalizedSteepest, Optimizer, OptimizerState, PNorm,
+    Quartic, RmsProp, RmsPropConfig, Sgd, SgdConfig, SignedEg, StateError, SteepestDescent,
 };
 use std::path::PathBuf;
 
@@ -31,12 +31,12 @@ fn run(
     let p = LeastSquares::small();
     for t in steps {
         opt.set_lr(0.05 / (1.0 + t as f64 / 7.0));
-        p.backward(w);
+        let loss = p.backward(w);
         extra.zero_grad();
         if t % 2 == 1 {
             extra.mul(extra).sum_all().backward();
         }
-        opt.step();
+        opt.step_with_loss(loss);
     }
 }
 
@@ -175,6 +175,22 @@ fn resumed_runs_are_bit_identical() {
         (
             "steepest",
             Box::new(|ps| Box::new(SteepestDescent::new(ps, Norm::Lp(3.0), 0.05))),
+        ),
+        (
+            "normalized-steepest",
+            Box::new(|ps| Box::new(NormalizedSteepest::new(ps, Norm::L1, 0.05))),
+        ),
+        (
+            "mirror-momentum",
+            Box::new(|ps| Box::new(MirrorMomentum::new(ps, PNorm::new(3.0), 0.05, 0.5))),
+        ),
+        (
+            "natural-gradient",
+            Box::new(|ps| Box::new(NaturalGradient::new(ps, Quartic, 0.05))),
+        ),
+        (
+            "stagewise",
+            Box::new(|ps| Box::new(ForwardStagewise::new(ps, 0.05).halve_after(2))),
         ),
     ];
     for (name, make) in &cases {
