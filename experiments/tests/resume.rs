@@ -31,8 +31,7 @@ fn command(name: &str, out: &Path) -> Command {
 
 fn summary(out: &Path, name: &str) -> serde_json::Value {
     let path = out.join(name).join("summary.json");
-    let text = std::fs::read_to_string(&path)
-        .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     serde_json::from_str(&text).unwrap()
 }
 
@@ -207,12 +206,18 @@ fn a_checkpoint_of_another_run_length_or_model_is_not_resumed() {
     let config = common::quick(common::out_dir("stale"));
     let ctx = Ctx::new(&config, "stale_probe");
     let x = Tensor::from_vec(vec![1.0, 2.0], [1, 2]).unwrap();
-    let first = ctx.train("r", tiny_training(&x, u64::MAX), 50, &[0]).unwrap();
+    let first = ctx
+        .train("r", tiny_training(&x, u64::MAX), 50, &[0])
+        .unwrap();
     assert_eq!(first.resumed_from, None);
-    let again = ctx.train("r", tiny_training(&x, u64::MAX), 50, &[0]).unwrap();
+    let again = ctx
+        .train("r", tiny_training(&x, u64::MAX), 50, &[0])
+        .unwrap();
     assert_eq!(again.resumed_from, Some(50), "the finished run is restored");
     assert_eq!(again.model.weight.to_vec(), first.model.weight.to_vec());
-    let longer = ctx.train("r", tiny_training(&x, u64::MAX), 60, &[0]).unwrap();
+    let longer = ctx
+        .train("r", tiny_training(&x, u64::MAX), 60, &[0])
+        .unwrap();
     assert_eq!(longer.resumed_from, None, "another length is another run");
     // Same key, another model (three weights): ignored with a note, the run starts over.
     let model = Linear::from_tensors(Tensor::<f64>::zeros([1, 3]).requires_grad(), None);

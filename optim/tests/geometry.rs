@@ -216,7 +216,7 @@ fn normalized_steps_by_hand() {
         "by norm",
     );
     let w = param::<f64>(&[0.5, -0.25]);
-    let mut opt = NormalizedGd::new(vec![w.clone()], 0.1);
+    let mut opt = NormalizedGd::by_loss(vec![w.clone()], 0.1);
     let loss = p.backward(&w);
     opt.step_with_loss(loss);
     let want = [0.5 - 0.1 * 0.25 / 1.15625, -0.25 - 0.1 * 4.25 / 1.15625];

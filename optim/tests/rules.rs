@@ -186,7 +186,8 @@ fn potentials_derivatives_are_consistent() {
 fn a_boxed_optimizer_forwards_step_with_loss() {
     let p = LeastSquares::small();
     let w = param::<f64>(&W0);
-    let mut opt: Box<dyn Optimizer<f64>> = Box::new(optim::NormalizedGd::new(vec![w.clone()], 0.1));
+    let mut opt: Box<dyn Optimizer<f64>> =
+        Box::new(optim::NormalizedGd::by_loss(vec![w.clone()], 0.1));
     let loss = p.backward(&w);
     opt.step_with_loss(loss);
     let want = [0.5 - 0.1 * 0.25 / 1.15625, -0.25 - 0.1 * 4.25 / 1.15625];
@@ -196,6 +197,15 @@ fn a_boxed_optimizer_forwards_step_with_loss() {
         1e-15,
         "divided by the loss, not the norm",
     );
+    // The gradient-norm form takes the same step through step() and step_with_loss().
+    let (a, b) = (param::<f64>(&W0), param::<f64>(&W0));
+    let mut oa = optim::NormalizedGd::new(vec![a.clone()], 0.1);
+    let mut ob: Box<dyn Optimizer<f64>> = Box::new(optim::NormalizedGd::new(vec![b.clone()], 0.1));
+    let loss = p.backward(&a);
+    oa.step();
+    p.backward(&b);
+    ob.step_with_loss(loss);
+    assert_eq!(values(&a), values(&b));
 }
 
 #[test]
