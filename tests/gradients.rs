@@ -555,3 +555,93 @@ fn bias_gradient_sums_over_the_batch() {
         &[randn(&[3, 37], &mut r), randn(&[37], &mut r)],
     );
 }
+
+/// The fused losses (`logistic_loss`, `exp_loss`, `log_exp_loss`, `squared_loss`) on random
+/// shapes of rank 0..=3, scaled by a second input (the gradient in the upstream gradient), to
+/// second and third order, and against their composite formulas from primitive ops (value and
+/// gradient).
+#[test]
+fn fused_losses_on_random_shapes_to_third_order() {
+    let mut r = rng(31);
+    let margin_losses: [(&str, fn(&T) -> T, fn(&T) -> T); 3] = [
+        (
+            "logistic_loss",
+            |z| z.logistic_loss(),
+            |z| z.neg().softplus().mean_all(),
+        ),
+        ("exp_loss", |z| z.exp_loss(), |z| z.neg().exp().mean_all()),
+        (
+            "log_exp_loss",
+            |z| z.log_exp_loss(),
+            |z| z.neg().exp().mean_all().log(),
+        ),
+    ];
+    for _ in 0..6 {
+        let dims = random_dims(&mut r);
+        let z = randn(&dims, &mut r).mul_scalar(2.0);
+        for (name, fused, composite) in margin_losses {
+            check2(name, |v| fused(&v[0]), &[z.clone()]);
+            check2(
+                &format!("{name} * a"),
+                |v| fused(&v[0]).mul(&v[1]),
+                &[z.clone(), randn(&[], &mut r)],
+            );
+            let w = randn(&dims, &mut r);
+            let grad_dot_w = |v: &[T]| {
+                autograd::set_grad_enabled(true, || {
+                    let l = fused(&v[0]);
+                    let gz = autograd::grad(&l, &[&v[0]], true).unwrap().remove(0);
+                    gz.mul(&w).sum_all()
+                })
+            };
+            check2(&format!("{name} third order"), grad_dot_w, &[z.clone()]);
+            // Against the composite formula.
+            let (a, b) = (z.clone().requires_grad(), z.clone().requires_grad());
+            let (la, lb) = (fused(&a), composite(&b));
+            la.backward();
+            lb.backward();
+            assert!(
+                (la.item() - lb.item()).abs() <= 1e-13 * (1.0 + lb.item().abs()),
+                "{name}: {} vs composite {}",
+                la.item(),
+                lb.item()
+            );
+            let (ga, gb) = (a.grad().unwrap().to_vec(), b.grad().unwrap().to_vec());
+            for (x, y) in ga.iter().zip(&gb) {
+                assert!(
+                    (x - y).abs() <= 1e-13 * (1.0 + y.abs()),
+                    "{name}: {ga:?} vs {gb:?}"
+                );
+            }
+        }
+        let (p, t) = (randn(&dims, &mut r), randn(&dims, &mut r));
+        check2(
+            "squared_loss",
+            |v| v[0].squared_loss(&v[1]),
+            &[p.clone(), t.clone()],
+        );
+        let w = randn(&dims, &mut r);
+        check2(
+            "squared_loss third order",
+            |v| {
+                autograd::set_grad_enabled(true, || {
+                    let l = v[0].squared_loss(&v[1]);
+                    let g = autograd::grad(&l, &[&v[0], &v[1]], true).unwrap();
+                    g[0].mul(&w).sum_all().add(&g[1].mul(&w).sum_all())
+                })
+            },
+            &[p.clone(), t.clone()],
+        );
+        let composite = p.sub(&t).square().mean_all().mul_scalar(0.5);
+        assert!((p.squared_loss(&t).item() - composite.item()).abs() <= 1e-14);
+    }
+    // Shapes that differ are refused, naming the op and both shapes.
+    let err = randn(&[2, 3], &mut r)
+        .try_squared_loss(&randn(&[3, 2], &mut r))
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("squared_loss") && err.contains("[2, 3]") && err.contains("[3, 2]"),
+        "{err}"
+    );
+}

@@ -69,6 +69,14 @@ pub(crate) enum Op<T: Float> {
     SoftmaxCrossEntropy(Tensor<T>, Arc<[usize]>),
     /// Its backward at logits `x` for the output gradient `g`: `(softmax(x) - onehot) g / n`.
     SoftmaxCrossEntropyGrad(Tensor<T>, Tensor<T>, Arc<[usize]>),
+    /// `mean_i ln(1 + exp(-z_i))` of margins `z`.
+    LogisticLoss(Tensor<T>),
+    /// `mean_i exp(-z_i)`.
+    ExpLoss(Tensor<T>),
+    /// `ln mean_i exp(-z_i)`.
+    LogExpLoss(Tensor<T>),
+    /// `0.5 mean_i (p_i - t_i)^2` of predictions `p` and targets `t`.
+    SquaredLoss(Tensor<T>, Tensor<T>),
 }
 
 type Grads<T> = SmallVec<[Option<Tensor<T>>; 2]>;
@@ -103,6 +111,7 @@ impl<T: Float> Op<T> {
             | CyclicConv(a, b)
             | CyclicCorrWeight(a, b)
             | ReluGrad(a, b)
+            | SquaredLoss(a, b)
             | SoftmaxCrossEntropyGrad(a, b, _) => {
                 f(a);
                 f(b);
@@ -131,6 +140,9 @@ impl<T: Float> Op<T> {
             | Max(x, _)
             | Dft(x)
             | DftAdjoint(x)
+            | LogisticLoss(x)
+            | ExpLoss(x)
+            | LogExpLoss(x)
             | SoftmaxCrossEntropy(x, _) => f(x),
             Concat(xs, _) => xs.iter().for_each(f),
         }
@@ -281,8 +293,39 @@ impl<T: Float> Op<T> {
                     g.mul(&unit).sum_all().reshape(dl.dims())
                 })
             ],
+            // The losses are means over the n = numel elements; g has one element.
+            // d/dz mean ln(1 + exp(-z)) = -sigmoid(-z) / n
+            LogisticLoss(z) => smallvec![need(z, || z
+                .neg()
+                .sigmoid()
+                .mul(g)
+                .mul_scalar(-T::one() / count(z)))],
+            // d/dz mean exp(-z) = -exp(-z) / n
+            ExpLoss(z) => smallvec![need(z, || z
+                .neg()
+                .exp()
+                .mul(g)
+                .mul_scalar(-T::one() / count(z)))],
+            // d/dz ln mean exp(-z) = -exp(-z) / (n mean exp(-z)) = -exp(-z - out) / n; the
+            // exponent is at most ln n, so it never overflows.
+            LogExpLoss(z) => smallvec![need(z, || z
+                .neg()
+                .sub(out)
+                .exp()
+                .mul(g)
+                .mul_scalar(-T::one() / count(z)))],
+            // d/dp 0.5 mean (p - t)^2 = (p - t) / n, d/dt = -(p - t) / n
+            SquaredLoss(p, t) => smallvec![
+                need(p, || p.sub(t).mul(g).mul_scalar(T::one() / count(p))),
+                need(t, || p.sub(t).mul(g).mul_scalar(-T::one() / count(p)))
+            ],
         }
     }
+}
+
+/// The number of elements of `x`, as `T` (the `n` of a mean).
+fn count<T: Float>(x: &Tensor<T>) -> T {
+    T::of(x.numel() as f64)
 }
 
 /// `x`'s shape with `axes` set to 1.

@@ -73,3 +73,18 @@ pub fn gather_strided<T: Float>(data: &[T], layout: &Layout) -> Vec<T> {
     );
     out
 }
+
+/// `1 / (1 + exp(-x))`, without overflow for any `x`.
+pub fn sigmoid<T: Float>(x: T) -> T {
+    if x >= T::zero() {
+        T::one() / (T::one() + (-x).exp())
+    } else {
+        let e = x.exp();
+        e / (T::one() + e)
+    }
+}
+
+/// `ln(1 + exp(x))` as `max(x, 0) + ln(1 + exp(-|x|))`: finite for every finite `x`.
+pub fn softplus<T: Float>(x: T) -> T {
+    x.max(T::zero()) + (-x.abs()).exp().ln_1p()
+}

@@ -3,6 +3,7 @@
 //! passed as swapped strides, never copied.
 
 use super::blocked::{self, nr, OutMat, MR};
+use super::gemv::gemv;
 use super::parallel::{self, num_threads};
 use crate::element::Float;
 use std::mem::MaybeUninit;
@@ -137,6 +138,9 @@ pub const PARALLEL_MIN_FLOPS: usize = 1 << 21;
 pub enum Kernel {
     /// Our packed `MR x NR` micro-kernel ([`blocked`]) on `C = A B`.
     Blocked,
+    /// Matrix-vector products (`B` one column or `A` one row): dot products or sums of scaled
+    /// rows on the operands in place (`gemv`); falls back to `Blocked` for other shapes.
+    Vector,
     /// Blocks of dot products of contiguous rows, without packing, for `A B` with both
     /// operands contiguous along `k` (a dense layer's `X W^T`); falls back to `Blocked` for
     /// other layouts.
@@ -174,6 +178,9 @@ impl Kernel {
     /// The kernel for `a b`, from the measurements of `benches/matmul.rs` (group
     /// `gemm_mlp_shapes_f32`), first rule that applies:
     ///
+    /// 0. one column in `B` or one row in `A`: [`Vector`](Kernel::Vector) (a linear model's
+    ///    `X w` and `X^T g`: at `100 x 2` and `20 x 50` the packed kernel spent most of a
+    ///    training step packing);
     /// 1. both operands contiguous along `k` (a dense layer's `X W^T`), `k >= 16`, and
     ///    `m <=` [`DOT_MAX_ROWS`] or `n <=` [`DOT_MAX_COLS`]: [`DotRows`](Kernel::DotRows), no
     ///    packing (2.4x `matrixmultiply` at 10 output columns, 1.05x at the batch-128 layers);
@@ -184,7 +191,9 @@ impl Kernel {
     ///    sizes, ahead on narrow ones).
     pub fn choose<T>(a: &MatRef<'_, T>, b: &MatRef<'_, T>) -> Kernel {
         let (m, k, n) = (a.rows, a.cols, b.cols);
-        if a.col_stride == 1
+        if m == 1 || n == 1 {
+            Kernel::Vector
+        } else if a.col_stride == 1
             && b.row_stride == 1
             && k >= 16
             && (m <= DOT_MAX_ROWS || n <= DOT_MAX_COLS)
@@ -240,6 +249,11 @@ unsafe fn gemm_kernel<T: Float>(kernel: Kernel, a: MatRef<'_, T>, b: MatRef<'_, 
     }
     match kernel {
         Kernel::Blocked => unsafe { blocked::gemm_raw(a, b, c) },
+        Kernel::Vector => unsafe {
+            if !gemv(a, b, c) {
+                blocked::gemm_raw(a, b, c)
+            }
+        },
         Kernel::DotRows => unsafe {
             if !blocked::gemm_dot_nt(a, b, c) {
                 blocked::gemm_raw(a, b, c)
@@ -358,6 +372,7 @@ mod tests {
             chosen.push(Kernel::choose(&a, &b));
             let kernels = [
                 Kernel::Blocked,
+                Kernel::Vector,
                 Kernel::DotRows,
                 Kernel::Direct,
                 Kernel::MatrixMultiply,
@@ -397,7 +412,8 @@ mod tests {
     /// Every kernel, the dispatch and the two-thread splits (by rows and by columns) agree with
     /// a triple loop, in f32 and f64, for all four transpose combinations, dense and strided
     /// operands, all sizes from a list straddling the tiles' edges (MR = 6, the direct kernel's
-    /// 5 rows, NR = 8 / 16, the dot kernel's 2 x 5 and 3 x 4 blocks, the unroll by 4, the
+    /// 5 rows, NR = 8 / 16, the dot kernel's 2 x 5 and 3 x 4 blocks, the unroll by 4 (of the
+    /// kernels and of the matrix-vector dot products), the one-row and one-column products, the
     /// dispatch thresholds) and bigger shapes straddling KC and MC; every dispatch rule is taken.
     #[test]
     fn every_kernel_and_split_matches_naive() {
@@ -434,7 +450,12 @@ mod tests {
                 chosen.extend(check_shape::<f64>(&mut rng, shape, 1e-14));
                 chosen.extend(check_shape::<f32>(&mut rng, shape, 1e-6));
             }
-            for kernel in [Kernel::Blocked, Kernel::DotRows, Kernel::Direct] {
+            for kernel in [
+                Kernel::Blocked,
+                Kernel::Vector,
+                Kernel::DotRows,
+                Kernel::Direct,
+            ] {
                 assert!(
                     chosen.contains(&kernel),
                     "the dispatch never chose {kernel:?}"

@@ -5,6 +5,8 @@ pub mod blocked;
 pub mod circulant;
 pub mod elementwise;
 pub mod fft;
+mod gemv;
+pub mod losses;
 pub mod matmul;
 pub mod parallel;
 pub mod reduce;

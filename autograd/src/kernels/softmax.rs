@@ -11,7 +11,12 @@ use crate::pool;
 
 /// The shift applied to a row before `exp`: its maximum when finite, else 0.
 fn row_shift<T: Float>(row: &[T]) -> T {
-    let m = row.iter().fold(T::neg_infinity(), |m, &x| m.max(x));
+    shift_of(row, |x| x)
+}
+
+/// The shift applied to `f(row)` before `exp`: its maximum when finite, else 0.
+fn shift_of<T: Float>(row: &[T], f: impl Fn(T) -> T) -> T {
+    let m = row.iter().fold(T::neg_infinity(), |m, &x| m.max(f(x)));
     if m.is_finite() {
         m
     } else {
@@ -21,10 +26,15 @@ fn row_shift<T: Float>(row: &[T]) -> T {
 
 /// `logsumexp(row) = m + ln sum_j exp(row_j - m)`.
 fn log_sum_exp<T: Float>(row: &[T]) -> T {
-    let m = row_shift(row);
+    log_sum_exp_of(row, |x| x)
+}
+
+/// `logsumexp(f(row)) = m + ln sum_j exp(f(row_j) - m)`, `m` the shift of `f(row)`.
+pub fn log_sum_exp_of<T: Float>(row: &[T], f: impl Fn(T) -> T) -> T {
+    let m = shift_of(row, &f);
     m + row
         .iter()
-        .map(|&x| (x - m).exp())
+        .map(|&x| (f(x) - m).exp())
         .fold(T::zero(), |s, e| s + e)
         .ln()
 }

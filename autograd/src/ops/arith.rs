@@ -3,7 +3,7 @@
 use crate::backprop::Op;
 use crate::element::Float;
 use crate::error::{ok, Result};
-use crate::kernels::elementwise::{map, zip_broadcast};
+use crate::kernels::elementwise::{map, sigmoid, softplus, zip_broadcast};
 use crate::shape::Shape;
 use crate::tensor::Tensor;
 
@@ -167,17 +167,4 @@ impl<T: Float> Tensor<T> {
         });
         Tensor::from_data(data, shape)
     }
-}
-
-fn sigmoid<T: Float>(x: T) -> T {
-    if x >= T::zero() {
-        T::one() / (T::one() + (-x).exp())
-    } else {
-        let e = x.exp();
-        e / (T::one() + e)
-    }
-}
-
-fn softplus<T: Float>(x: T) -> T {
-    x.max(T::zero()) + (-x.abs()).exp().ln_1p()
 }

@@ -1,9 +1,9 @@
-//! Functions built from the primitive ops: log-sum-exp, softmax, losses and norms (the
-//! softmax cross-entropy is a fused op of its own, in `fused.rs`). Their
-//! gradients (of any order) follow from the primitives' rules.
+//! Functions built from the primitive ops: log-sum-exp, softmax and norms (the losses are fused
+//! ops of their own, in `losses.rs` and `fused.rs`). Their gradients (of any order) follow
+//! from the primitives' rules.
 
 use crate::element::Float;
-use crate::error::{ok, Error, Result};
+use crate::error::{ok, Result};
 use crate::tensor::Tensor;
 
 impl<T: Float> Tensor<T> {
@@ -45,53 +45,6 @@ impl<T: Float> Tensor<T> {
     #[track_caller]
     pub fn log_softmax(&self, axis: usize) -> Tensor<T> {
         self.sub(&self.log_sum_exp(&[axis], true))
-    }
-
-    /// The logistic loss of margins `z` (e.g. `z_i = y_i <w, x_i>`), averaged:
-    /// `mean_i log(1 + exp(-z_i))`, computed as `softplus(-z)`: finite, with the correct gradient
-    /// `-sigmoid(-z)`, for any finite margin.
-    pub fn logistic_loss(&self) -> Tensor<T> {
-        self.neg().softplus().mean_all()
-    }
-
-    /// The exponential loss of margins `z`, averaged: `mean_i exp(-z_i)`. Its value overflows
-    /// when some `z_i < -ln(MAX)` (about -709 in f64); [`log_exp_loss`](Tensor::log_exp_loss) is
-    /// finite everywhere.
-    pub fn exp_loss(&self) -> Tensor<T> {
-        self.neg().exp().mean_all()
-    }
-
-    /// The logarithm of the exponential loss, `log mean_i exp(-z_i) = logsumexp(-z) - log n`,
-    /// finite for every finite margin. Its gradient is the exponential loss's gradient divided by
-    /// the loss (a softmax over the negated margins).
-    pub fn log_exp_loss(&self) -> Tensor<T> {
-        let n = T::of(self.numel() as f64);
-        let all: Vec<usize> = (0..self.rank()).collect();
-        self.neg().log_sum_exp(&all, false).sub_scalar(n.ln())
-    }
-
-    /// The squared loss `0.5 * mean_i (self_i - target_i)^2`.
-    ///
-    /// # Panics
-    /// If the shapes differ.
-    #[track_caller]
-    pub fn squared_loss(&self, target: &Tensor<T>) -> Tensor<T> {
-        ok(self.try_squared_loss(target))
-    }
-
-    /// Fallible form of [`squared_loss`](Tensor::squared_loss).
-    pub fn try_squared_loss(&self, target: &Tensor<T>) -> Result<Tensor<T>> {
-        if self.shape() != target.shape() {
-            return Err(Error::new(
-                "squared_loss",
-                format!(
-                    "prediction {:?} and target {:?} differ",
-                    self.shape(),
-                    target.shape()
-                ),
-            ));
-        }
-        Ok(self.sub(target).square().mean_all().mul_scalar(T::of(0.5)))
     }
 
     /// `||x||_1 = sum_i |x_i|`.

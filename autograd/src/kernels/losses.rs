@@ -1,0 +1,31 @@
+//! The sums behind the fused losses (`ops/losses.rs`): one pass over the margins or the
+//! residuals, no temporaries. Each returns the *sum* over the elements; the op divides by
+//! their number.
+
+use super::elementwise::softplus;
+use super::softmax::log_sum_exp_of;
+use crate::element::Float;
+
+/// `sum_i ln(1 + exp(-z_i))`, each term computed stably as `softplus(-z_i)`.
+pub fn logistic_sum<T: Float>(z: &[T]) -> T {
+    z.iter().fold(T::zero(), |s, &x| s + softplus(-x))
+}
+
+/// `sum_i exp(-z_i)`.
+pub fn exp_sum<T: Float>(z: &[T]) -> T {
+    z.iter().fold(T::zero(), |s, &x| s + (-x).exp())
+}
+
+/// `logsumexp(-z) = m + ln sum_i exp(-z_i - m)` with `m = max_i (-z_i)` (0 when infinite):
+/// finite for finite margins of any size.
+pub fn log_sum_exp_neg<T: Float>(z: &[T]) -> T {
+    log_sum_exp_of(z, |x| -x)
+}
+
+/// `sum_i (p_i - t_i)^2` over two equal-length slices.
+pub fn squared_diff_sum<T: Float>(p: &[T], t: &[T]) -> T {
+    p.iter().zip(t).fold(T::zero(), |s, (&a, &b)| {
+        let d = a - b;
+        s + d * d
+    })
+}
