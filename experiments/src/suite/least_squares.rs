@@ -216,6 +216,7 @@ fn sgd(lr: f64, momentum: f64, nesterov: bool) -> SgdConfig {
     }
 }
 
+/// Wraps a reference solver's error with the part of the protocol it was computing.
 fn reference(context: &str) -> impl Fn(reference::Error) -> Error + '_ {
     move |e| Error::reference(context, e)
 }
