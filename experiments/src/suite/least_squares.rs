@@ -1,22 +1,60 @@
-//! Protocol 1 (a-e): underdetermined least squares. Which interpolant do GD,
-//! SGD, momentum, mirror descent, natural gradient, l_{4/3} steepest descent,
-//! AdaGrad and forward stagewise reach?
+//! Protocol 1 (items 1a-1e): underdetermined least squares. With fewer samples than features,
+//! `L(w) = 1/2 ||X w - y||^2` has a whole affine set of minimizers `{w : X w = y}`; which
+//! interpolant an optimizer ends at is its implicit bias (Gunasekar, Lee, Soudry, Srebro,
+//! ICML 2018).
+//!
+//! * 1a. On `X` in `R^{20 x 100}` (Gaussian, `y = X w* + 0.1 noise`): GD (`lr = 1/sigma_max^2`),
+//!   SGD on one uniformly drawn sample per step (`lr = 0.5 / max_n ||x_n||^2`), heavy ball and
+//!   Nesterov (`lr = 0.5/sigma_max^2`, momentum 0.9) reach the min-l2 interpolant `X^+ y` from
+//!   0 and the closest interpolant `X^+ y + (I - X^+ X) w0` from a random `w0` (relative
+//!   distance `< 1e-6`, SGD `< 1e-4`; at most 2e4 steps, SGD 2e5).
+//! * 1b. Mirror descent `grad psi(w_{t+1}) = grad psi(w_t) - lr grad L(w_t)` with
+//!   `psi(w) = sum_i |w_i|^p / p`, `p in {1.5, 3}`, reaches `argmin psi(w) s.t. X w = y` (the
+//!   dual-Newton reference) for `lr in {eta0, eta0/3, eta0/10}`,
+//!   `eta0 = 1 / lambda_max(X diag(1 / psi''(w*)) X^T)`. Negative controls with
+//!   `psi = sum_i w_i^4/4 + w_i^2/2`: primal momentum (`beta in {0, 0.5, 0.9}`,
+//!   `lr = 0.1/sigma_max^2`, 2e5 steps) changes the limit with `beta` while `beta = 0` reaches the
+//!   reference, and natural gradient `w <- w - lr grad L / psi''(w)` on `{([1, 2], 1)}`
+//!   (`lr sigma_max^2 in {0.1, 0.5, 1}`, 1e5 steps) has a limit that depends on `lr`.
+//! * 1c. Steepest descent w.r.t. `||.||_{4/3}` on `{([1,1,1], 1), ([1,2,0], 10)}`,
+//!   `lr in {1e-3, 1e-2, 3e-2}`, run to `||X w - y|| < 1e-10`: the limits differ with `lr`
+//!   and one is more than 1e-2 away from the min-l4/3 interpolant.
+//! * 1d. AdaGrad (`eps = 1e-12`) reaches the min-linf interpolant (an LP) on Wilson et al.'s
+//!   data, where an interpolant proportional to `sign(X^T y)` exists, for `lr in {0.01, 0.03}`;
+//!   on Gaussian `10 x 40` data its limit depends on `lr in {0.01, 0.1, 1}` and is not min-linf.
+//! * 1e. Forward stagewise (coordinate steps of 1e-3, halved after 50 steps without a new best
+//!   loss) on a `40 x 60` Gaussian design with unit columns and a 3-sparse `w*` ends within 5%
+//!   of the basis-pursuit l1 norm and recovers the support; a `25 x 60` and a correlated
+//!   design are only reported.
+//!
+//! Every run trains a bias-free `nn::Linear` with weight `[1, d]` (the vector `w`) through
+//! `Ctx::train`; the loss is the tensor op `n * squared_loss` `= 1/2 ||X w - y||^2`, the sum
+//! over samples as in the protocol, so that the step sizes above mean what they say. With
+//! `--data`, 1a and 1b run on the user's underdetermined data.
+//!
+//! Cost, for `n` rows and `d` features: a full-batch step (forward `X w`, backward
+//! `X^T r`) and the early-stop test on the residual cost `O(n d)`; an SGD step costs `O(d)`.
+//! The references cost `O(n^2 d)` (min-l2 / closest interpolant, and per dual-Newton
+//! iteration), `O(n^2 d)` for `sigma_max` (SVD), and an interior-point LP in `O(d)` variables
+//! with `n` equality constraints (min-linf, basis pursuit).
+
+use autograd::{no_grad, Tensor};
+use nn::{Linear, Module};
+use optim::{
+    Adagrad, AdagradConfig, ForwardStagewise, MirrorDescent, MirrorMomentum, NaturalGradient, Norm,
+    Optimizer, PNorm, Potential, Quartic, Sgd, SgdConfig, SteepestDescent,
+};
+use rand::Rng;
 
 use crate::data::synthetic::{gaussian, gaussian_vec, wilson};
-use crate::error::{Error, Result};
-use crate::linear::objectives::{AutogradSquared, Objective, Squared};
-use crate::linear::potentials::{min_bregman_interpolant, Potential};
-use crate::linear::updates::Update;
-use crate::linear::{sigma_max_sq, xt_mul, LinearRun, Matrix, OptState};
 use crate::reference::{
-    self, closest_interpolant, min_l1_interpolant, min_l2_interpolant, min_linf_interpolant,
+    self, closest_interpolant, min_bregman_interpolant, min_l1_interpolant, min_l2_interpolant,
+    min_linf_interpolant, Matrix,
 };
 use crate::runner::io::read_csv;
-use crate::runner::{Claim, Summary};
-use crate::runner::{Ctx, Run};
 use crate::runner::{Figure, Series};
-use crate::stats::{norm1, norm2, norm_inf, rel_dist};
-use crate::Experiment;
+use crate::stats::{log_points, norm1, norm2, norm_inf, rel_dist};
+use crate::{Claim, Ctx, Error, Experiment, Result, Summary, Trace, TrainRng, Training};
 
 /// The registry entry (listed by `experiments list`).
 pub const EXPERIMENT: Experiment = Experiment {
@@ -31,53 +69,154 @@ pub const EXPERIMENT: Experiment = Experiment {
     run,
 };
 
-/// One run of `update` on `obj` from `w0`, logging the loss and the relative
-/// distance to `target`; stops early once that distance is below `stop_at`.
+/// The problem `L(w) = 1/2 ||X w - y||^2`: the data as a matrix (for the references and the
+/// residual) and as tensors (for training).
+struct LeastSquares<'a> {
+    x: &'a Matrix,
+    y: &'a [f64],
+    /// `X`, `[n, d]`.
+    x_t: Tensor<f64>,
+    /// `y`, `[n, 1]`.
+    y_t: Tensor<f64>,
+}
+
+impl<'a> LeastSquares<'a> {
+    fn new(x: &'a Matrix, y: &'a [f64]) -> Self {
+        let y_t = Tensor::from_vec(y.to_vec(), [y.len(), 1]).expect("y has one entry per row");
+        LeastSquares {
+            x,
+            y,
+            x_t: x.to_tensor(),
+            y_t,
+        }
+    }
+
+    /// `1/2 ||X w - y||^2 = n * squared_loss` (the sum over samples, not the mean).
+    fn loss(&self, model: &Linear<f64>) -> Tensor<f64> {
+        model
+            .forward(&self.x_t)
+            .squared_loss(&self.y_t)
+            .mul_scalar(self.x.rows as f64)
+    }
+
+    /// `1/2 (<x_i, w> - y_i)^2` for a row `i` drawn uniformly with `rng` (one SGD sample).
+    fn sample_loss(&self, model: &Linear<f64>, rng: &mut TrainRng) -> Tensor<f64> {
+        let i = rng.gen_range(0..self.x.rows);
+        model
+            .forward(&self.x_t.narrow(0, i, 1))
+            .squared_loss(&self.y_t.narrow(0, i, 1))
+    }
+
+    /// `||X w - y||`.
+    fn residual(&self, w: &[f64]) -> f64 {
+        let r: Vec<f64> = self
+            .x
+            .mul_vec(w)
+            .iter()
+            .zip(self.y)
+            .map(|(a, b)| a - b)
+            .collect();
+        norm2(&r)
+    }
+}
+
+/// Which loss a step differentiates.
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum Batch {
+    /// The full loss `1/2 ||X w - y||^2`.
+    Full,
+    /// One sample drawn uniformly per step (SGD).
+    OneSample,
+}
+
+/// What a finished run leaves: the final `w`, the steps taken and the trace.
+struct Fit {
+    w: Vec<f64>,
+    steps: u64,
+    trace: Trace,
+}
+
+/// The bias-free linear model `x -> <w, x>` with weight `[1, d]` starting at `w0`.
+fn linear_model(w0: &[f64]) -> Linear<f64> {
+    let weight = Tensor::from_vec(w0.to_vec(), [1, w0.len()])
+        .expect("w0 has d entries")
+        .requires_grad();
+    Linear::from_tensors(weight, None)
+}
+
+/// Trains `w` from `w0` with the optimizer `optimizer(params)` for at most `steps` steps,
+/// logging the loss and `||w - target|| / ||target||`; with `stop_at`, stops once that distance
+/// is below it.
 #[allow(clippy::too_many_arguments)]
-fn run_to(
+fn run_to<O: Optimizer<f64>>(
     ctx: &Ctx,
     name: &str,
-    obj: &(dyn Objective + Sync),
-    update: Update,
-    w0: Vec<f64>,
+    problem: &LeastSquares,
+    batch: Batch,
+    optimizer: impl FnOnce(Vec<Tensor<f64>>) -> O,
+    w0: &[f64],
     target: &[f64],
     steps: u64,
-    stop_at: f64,
-) -> Result<Run<OptState>> {
-    let loss_obj = obj;
-    let run = LinearRun::new(
-        obj,
-        update,
-        &["loss", "rel_dist"],
-        move |s: &OptState, _t: u64| {
-            let mut g = vec![0.0; s.w.len()];
-            vec![loss_obj.loss_grad(&s.w, &mut g), rel_dist(&s.w, target)]
-        },
-    )
-    .stop_when(move |s: &OptState| rel_dist(&s.w, target) < stop_at);
-    run.run(ctx, name, w0, steps)
+    stop_at: Option<f64>,
+) -> Result<Fit> {
+    let model = linear_model(w0);
+    let opt = optimizer(nn::params::tensors(&model));
+    let mut training = Training::new(model, opt)
+        .loss(move |m, rng, _t| match batch {
+            Batch::Full => problem.loss(m),
+            Batch::OneSample => problem.sample_loss(m, rng),
+        })
+        .log(&["loss", "rel_dist"], |m, _t| {
+            let loss = no_grad(|| problem.loss(m).item());
+            vec![loss, m.weight.with_slice(|w| rel_dist(w, target))]
+        });
+    if let Some(tol) = stop_at {
+        training =
+            training.stop_when(move |m, _| m.weight.with_slice(|w| rel_dist(w, target)) < tol);
+    }
+    let run = ctx.train(name, training, steps, &log_points(steps, 10))?;
+    Ok(Fit {
+        w: run.model.weight.to_vec(),
+        steps: run.steps,
+        trace: run.trace,
+    })
 }
 
-/// Like [`run_to`] but stops on a small residual `||Xw - y|| < tol`.
-fn run_to_residual(
+/// Trains `w` from 0 with the full loss and the optimizer `optimizer(params)` for at most
+/// `steps` steps, logging the loss, until `||X w - y|| < tol`.
+fn run_to_residual<O: Optimizer<f64>>(
     ctx: &Ctx,
     name: &str,
-    obj: &Squared,
-    update: Update,
+    problem: &LeastSquares,
+    optimizer: impl FnOnce(Vec<Tensor<f64>>) -> O,
     steps: u64,
     tol: f64,
-) -> Result<Run<OptState>> {
-    let run = LinearRun::new(obj, update, &["loss"], move |s: &OptState, _t: u64| {
-        let mut g = vec![0.0; s.w.len()];
-        vec![obj.loss_grad(&s.w, &mut g)]
+) -> Result<Fit> {
+    let model = linear_model(&vec![0.0; problem.x.cols]);
+    let opt = optimizer(nn::params::tensors(&model));
+    let training = Training::new(model, opt)
+        .loss(|m, _rng, _t| problem.loss(m))
+        .log(&["loss"], |m, _t| vec![no_grad(|| problem.loss(m).item())])
+        .stop_when(move |m, _| m.weight.with_slice(|w| problem.residual(w)) < tol);
+    let run = ctx.train(name, training, steps, &log_points(steps, 10))?;
+    Ok(Fit {
+        w: run.model.weight.to_vec(),
+        steps: run.steps,
+        trace: run.trace,
     })
-    .stop_when(move |s: &OptState| {
-        let mut g = vec![0.0; s.w.len()];
-        (2.0 * obj.loss_grad(&s.w, &mut g)).sqrt() < tol
-    });
-    run.run(ctx, name, vec![0.0; obj.x.cols], steps)
 }
 
+/// Full-batch `Sgd` (GD, heavy ball or Nesterov) with learning rate `lr` and momentum `momentum`.
+fn sgd(lr: f64, momentum: f64, nesterov: bool) -> SgdConfig {
+    SgdConfig {
+        lr,
+        momentum,
+        nesterov,
+        ..Default::default()
+    }
+}
+
+/// Wraps a reference solver's error with the part of the protocol it was computing.
 fn reference(context: &str) -> impl Fn(reference::Error) -> Error + '_ {
     move |e| Error::reference(context, e)
 }
@@ -129,7 +268,8 @@ pub fn run(ctx: &Ctx) -> Result<Summary> {
 
 /// 1a: GD / SGD / heavy ball / Nesterov from 0 and from a random w0.
 fn part_a(ctx: &Ctx, x: &Matrix, y: &[f64], s: &mut Summary) -> Result<()> {
-    let sigma2 = sigma_max_sq(x);
+    let problem = LeastSquares::new(x, y);
+    let sigma2 = x.sigma_max_sq();
     let w_min = min_l2_interpolant(x, y)
         .map_err(reference("1a: min-l2 interpolant"))?
         .w;
@@ -140,63 +280,46 @@ fn part_a(ctx: &Ctx, x: &Matrix, y: &[f64], s: &mut Summary) -> Result<()> {
     let max_row = (0..x.rows)
         .map(|i| norm2(x.row(i)).powi(2))
         .fold(0.0, f64::max);
-    // The 2e4-step GD / momentum runs use the autograd tape; SGD (2e5 steps) the closed form.
-    let tape = AutogradSquared::new(x, y);
-    let closed = Squared { x, y };
     let steps = ctx.pick(20_000, 3_000);
     let sgd_steps = ctx.pick(200_000, 40_000);
-    let sgd = Update::Sgd {
-        eta: 0.5 / max_row,
-        seed: ctx.config.seed,
-    };
-    let runs: Vec<(&str, Update, bool)> = vec![
-        ("gd", Update::Gd { eta: 1.0 / sigma2 }, false),
-        (
-            "heavy_ball",
-            Update::HeavyBall {
-                eta: 0.5 / sigma2,
-                beta: 0.9,
-            },
-            false,
-        ),
-        (
-            "nesterov",
-            Update::Nesterov {
-                eta: 0.5 / sigma2,
-                beta: 0.9,
-            },
-            false,
-        ),
-        ("sgd", sgd.clone(), false),
-        ("gd_w0", Update::Gd { eta: 1.0 / sigma2 }, true),
-        (
-            "heavy_ball_w0",
-            Update::HeavyBall {
-                eta: 0.5 / sigma2,
-                beta: 0.9,
-            },
-            true,
-        ),
-        (
-            "nesterov_w0",
-            Update::Nesterov {
-                eta: 0.5 / sigma2,
-                beta: 0.9,
-            },
-            true,
-        ),
-        ("sgd_w0", sgd, true),
+    let gd = sgd(1.0 / sigma2, 0.0, false);
+    let heavy_ball = sgd(0.5 / sigma2, 0.9, false);
+    let nesterov = sgd(0.5 / sigma2, 0.9, true);
+    let one_sample = sgd(0.5 / max_row, 0.0, false);
+    // (run, optimizer, loss per step, started from w0)
+    let runs: Vec<(&str, SgdConfig, Batch, bool)> = vec![
+        ("gd", gd.clone(), Batch::Full, false),
+        ("heavy_ball", heavy_ball.clone(), Batch::Full, false),
+        ("nesterov", nesterov.clone(), Batch::Full, false),
+        ("sgd", one_sample.clone(), Batch::OneSample, false),
+        ("gd_w0", gd, Batch::Full, true),
+        ("heavy_ball_w0", heavy_ball, Batch::Full, true),
+        ("nesterov_w0", nesterov, Batch::Full, true),
+        ("sgd_w0", one_sample, Batch::OneSample, true),
     ];
-    let results = ctx.par_map(&runs, |(name, update, from_w0)| {
-        let is_sgd = matches!(update, Update::Sgd { .. });
-        let obj: &(dyn Objective + Sync) = if is_sgd { &closed } else { &tape };
+    let results = ctx.par_map(&runs, |(name, config, batch, from_w0)| {
         let (start, target) = if *from_w0 {
             (w0.clone(), &w_close)
         } else {
             (vec![0.0; x.cols], &w_min)
         };
-        let n = if is_sgd { sgd_steps } else { steps };
-        run_to(ctx, name, obj, update.clone(), start, target, n, 1e-12)
+        let n = match batch {
+            Batch::Full => steps,
+            Batch::OneSample => sgd_steps,
+        };
+        let config = config.clone();
+        let optimizer = move |params| Sgd::new(params, config);
+        run_to(
+            ctx,
+            name,
+            &problem,
+            *batch,
+            optimizer,
+            &start,
+            target,
+            n,
+            Some(1e-12),
+        )
     })?;
     let mut fig = Figure::new(
         "1a_rel_dist",
@@ -206,13 +329,11 @@ fn part_a(ctx: &Ctx, x: &Matrix, y: &[f64], s: &mut Summary) -> Result<()> {
         true,
         true,
     );
-    for ((name, update, from_w0), r) in runs.iter().zip(&results) {
+    for ((name, _, batch, from_w0), r) in runs.iter().zip(&results) {
         let target = if *from_w0 { &w_close } else { &w_min };
-        let d = rel_dist(&r.state.w, target);
-        let bound = if matches!(update, Update::Sgd { .. }) {
-            1e-4
-        } else {
-            1e-6
+        let bound = match batch {
+            Batch::Full => 1e-6,
+            Batch::OneSample => 1e-4,
         };
         let what = if *from_w0 {
             "closest interpolant X+y + (I - X+X) w0"
@@ -222,10 +343,10 @@ fn part_a(ctx: &Ctx, x: &Matrix, y: &[f64], s: &mut Summary) -> Result<()> {
         s.claim(Claim::below(
             &format!("1a: {name} reaches the {what}"),
             &format!("||w - w_ref|| / ||w_ref|| after {} steps", r.steps),
-            d,
+            rel_dist(&r.w, target),
             bound,
         ));
-        s.array(&format!("1a_{name}"), &r.state.w);
+        s.array(&format!("1a_{name}"), &r.w);
         ctx.write_trace(s, &format!("1a_{name}"), &r.trace)?;
         fig = fig.with(Series::from_trace(name, &r.trace, "rel_dist"));
     }
@@ -246,13 +367,13 @@ fn weighted_lambda_max(x: &Matrix, h: &[f64]) -> f64 {
             .map(|k| x.data[k] * h[k % x.cols].sqrt())
             .collect(),
     };
-    sigma_max_sq(&scaled)
+    scaled.sigma_max_sq()
 }
 
 /// 1b: mirror descent with psi_p reaches the min-Bregman interpolant for three
 /// step sizes; primal momentum changes the limit.
 fn part_b(ctx: &Ctx, x: &Matrix, y: &[f64], s: &mut Summary) -> Result<()> {
-    let obj = Squared { x, y };
+    let problem = LeastSquares::new(x, y);
     let steps = ctx.pick(20_000, 20_000);
     let mut fig = Figure::new(
         "1b_mirror",
@@ -263,32 +384,37 @@ fn part_b(ctx: &Ctx, x: &Matrix, y: &[f64], s: &mut Summary) -> Result<()> {
         true,
     );
     for p in [1.5, 3.0] {
-        let pot = Potential::Power(p);
-        let r = min_bregman_interpolant(x, y, pot)?;
-        let h: Vec<f64> = r.theta.iter().map(|&t| pot.conj_hess(t)).collect();
+        let pot = PNorm::new(p);
+        let r = min_bregman_interpolant(x, y, &pot).map_err(reference("1b: dual Newton"))?;
+        // (psi*)''(theta) = 1 / psi''(w(theta)), at the reference's theta = X^T nu.
+        let h: Vec<f64> = r
+            .theta
+            .iter()
+            .map(|&t| 1.0 / pot.hess(pot.grad_inv(t)))
+            .collect();
         let eta0 = 1.0 / weighted_lambda_max(x, &h);
         let etas = [(1.0, "eta0"), (1.0 / 3.0, "eta0/3"), (0.1, "eta0/10")];
         let runs = ctx.par_map(&etas, |(f, label)| {
             let name = format!("1b_md_p{p}_{}", label.replace('/', "_"));
+            let optimizer = |params| MirrorDescent::new(params, pot, f * eta0);
+            let start = vec![0.0; x.cols];
             run_to(
                 ctx,
                 &name,
-                &obj,
-                Update::Mirror {
-                    eta: f * eta0,
-                    potential: pot,
-                },
-                vec![0.0; x.cols],
+                &problem,
+                Batch::Full,
+                optimizer,
+                &start,
                 &r.w,
                 steps,
-                1e-8,
+                Some(1e-8),
             )
         })?;
         for ((_, label), run) in etas.iter().zip(&runs) {
             s.claim(Claim::below(
                 &format!("1b: mirror descent (psi = |w|^{p}/{p}, eta = {label}) reaches argmin psi s.t. Xw = y"),
                 &format!("rel. dist. to the dual-Newton reference after {} steps", run.steps),
-                rel_dist(&run.state.w, &r.w),
+                rel_dist(&run.w, &r.w),
                 1e-4,
             ));
             fig = fig.with(Series::from_trace(
@@ -297,48 +423,46 @@ fn part_b(ctx: &Ctx, x: &Matrix, y: &[f64], s: &mut Summary) -> Result<()> {
                 "rel_dist",
             ));
         }
-        s.array(&format!("1b_md_p{p}"), &runs[0].state.w);
+        s.array(&format!("1b_md_p{p}"), &runs[0].w);
         s.array(&format!("1b_reference_p{p}"), &r.w);
         s.report(&format!("1b_eta0_p{p}"), eta0);
     }
     ctx.save_figure(s, &fig)?;
     // Momentum control on psi = w^4/4 + w^2/2.
-    let pot = Potential::Quartic;
-    let reference = min_bregman_interpolant(x, y, pot)?;
-    let eta = 0.1 / sigma_max_sq(x);
+    let reference =
+        min_bregman_interpolant(x, y, &Quartic).map_err(reference("1b: dual Newton, quartic"))?;
+    let eta = 0.1 / x.sigma_max_sq();
     let betas = [0.0, 0.5, 0.9];
     let mom_steps = ctx.pick(200_000, 20_000);
     let runs = ctx.par_map(&betas, |&beta| {
-        let update = Update::MirrorMomentum {
-            eta,
-            beta,
-            potential: pot,
-        };
+        let optimizer = |params| MirrorMomentum::new(params, Quartic, eta, beta);
+        let start = vec![0.0; x.cols];
         run_to(
             ctx,
             &format!("1b_momentum_beta{beta}"),
-            &obj,
-            update,
-            vec![0.0; x.cols],
+            &problem,
+            Batch::Full,
+            optimizer,
+            &start,
             &reference.w,
             mom_steps,
-            0.0,
+            None,
         )
     })?;
     s.claim(Claim::below(
         "1b: mirror descent without momentum (psi = w^4/4 + w^2/2) reaches the reference",
         "rel. dist. to the dual-Newton reference",
-        rel_dist(&runs[0].state.w, &reference.w),
+        rel_dist(&runs[0].w, &reference.w),
         1e-8,
     ));
     s.claim(Claim::above(
         "1b: primal momentum changes the limit (beta = 0.5 vs 0.9)",
         "||w_0.5 - w_0.9|| / ||w_0.9||",
-        rel_dist(&runs[1].state.w, &runs[2].state.w),
+        rel_dist(&runs[1].w, &runs[2].w),
         1e-3,
     ));
     for (b, r) in betas.iter().zip(&runs) {
-        s.array(&format!("1b_momentum_beta{b}"), &r.state.w);
+        s.array(&format!("1b_momentum_beta{b}"), &r.w);
     }
     s.array("1b_reference_quartic", &reference.w);
     Ok(())
@@ -359,28 +483,27 @@ fn min_pairwise(ws: &[Vec<f64>]) -> f64 {
 fn part_b_natural_gradient(ctx: &Ctx, s: &mut Summary) -> Result<()> {
     let x = Matrix::from_rows(&[[1.0, 2.0]]).map_err(reference("1b data"))?;
     let y = [1.0];
-    let obj = Squared { x: &x, y: &y };
-    let sigma2 = sigma_max_sq(&x);
+    let problem = LeastSquares::new(&x, &y);
+    let sigma2 = x.sigma_max_sq();
     let factors = [0.1, 0.5, 1.0];
     let steps = ctx.pick(100_000, 20_000);
-    let reference = min_bregman_interpolant(&x, &y, Potential::Quartic)?;
+    let reference = min_bregman_interpolant(&x, &y, &Quartic)
+        .map_err(reference("1b: dual Newton, natural-gradient data"))?;
     let runs = ctx.par_map(&factors, |&f| {
-        let update = Update::NaturalGradient {
-            eta: f / sigma2,
-            potential: Potential::Quartic,
-        };
+        let optimizer = |params| NaturalGradient::new(params, Quartic, f / sigma2);
         run_to(
             ctx,
             &format!("1b_ngd_{f}"),
-            &obj,
-            update,
-            vec![0.0; 2],
+            &problem,
+            Batch::Full,
+            optimizer,
+            &[0.0; 2],
             &reference.w,
             steps,
-            0.0,
+            None,
         )
     })?;
-    let ws: Vec<Vec<f64>> = runs.iter().map(|r| r.state.w.clone()).collect();
+    let ws: Vec<Vec<f64>> = runs.into_iter().map(|r| r.w).collect();
     s.claim(Claim::above(
         "1b: natural gradient's limit depends on the step size (data {([1,2],1)}, eta sigma^2 in {0.1,0.5,1})",
         "min pairwise rel. difference of the limits",
@@ -397,26 +520,24 @@ fn part_b_natural_gradient(ctx: &Ctx, s: &mut Summary) -> Result<()> {
 fn part_c(ctx: &Ctx, s: &mut Summary) -> Result<()> {
     let x = Matrix::from_rows(&[[1.0, 1.0, 1.0], [1.0, 2.0, 0.0]]).map_err(reference("1c data"))?;
     let y = [1.0, 10.0];
-    let obj = Squared { x: &x, y: &y };
-    let reference = min_bregman_interpolant(&x, &y, Potential::Power(4.0 / 3.0))?;
+    let problem = LeastSquares::new(&x, &y);
+    let reference = min_bregman_interpolant(&x, &y, &PNorm::new(4.0 / 3.0))
+        .map_err(reference("1c: min-l4/3 interpolant"))?;
     let etas = [1e-3, 1e-2, 3e-2];
     let steps = ctx.pick(1_000_000, 300_000);
     let runs = ctx.par_map(&etas, |&eta| {
+        let optimizer = |params| SteepestDescent::new(params, Norm::Lp(4.0 / 3.0), eta);
         run_to_residual(
             ctx,
             &format!("1c_eta{eta}"),
-            &obj,
-            Update::SteepestLp { eta, q: 4.0 },
+            &problem,
+            optimizer,
             steps,
             1e-10,
         )
     })?;
-    let ws: Vec<Vec<f64>> = runs.iter().map(|r| r.state.w.clone()).collect();
-    let mut g = vec![0.0; 3];
-    let worst_residual = ws
-        .iter()
-        .map(|w| (2.0 * obj.loss_grad(w, &mut g)).sqrt())
-        .fold(0.0, f64::max);
+    let ws: Vec<Vec<f64>> = runs.into_iter().map(|r| r.w).collect();
+    let worst_residual = ws.iter().map(|w| problem.residual(w)).fold(0.0, f64::max);
     s.claim(Claim::below(
         "1c: every l4/3 steepest-descent run interpolates",
         "max ||Xw - y||",
@@ -446,29 +567,42 @@ fn part_c(ctx: &Ctx, s: &mut Summary) -> Result<()> {
     Ok(())
 }
 
+/// AdaGrad with learning rate `lr`, `eps = 1e-12` and no learning-rate decay.
+fn adagrad(params: Vec<Tensor<f64>>, lr: f64) -> Adagrad<f64> {
+    Adagrad::new(
+        params,
+        AdagradConfig {
+            lr,
+            eps: 1e-12,
+            ..Default::default()
+        },
+    )
+}
+
 /// 1d: AdaGrad reaches the min-linf interpolant on Wilson's data (where one
 /// proportional to sign(X^T y) exists), not in general.
 fn part_d(ctx: &Ctx, s: &mut Summary) -> Result<()> {
     let (xw, yw) = wilson(&mut ctx.rng("wilson"), ctx.pick(100, 40), 0.55);
     let lp = min_linf_interpolant(&xw, &yw).map_err(reference("1d: min-linf LP (Wilson data)"))?;
-    let u = xt_mul(&xw, &yw);
+    let u = xw.t_mul_vec(&yw);
     let sign_u: Vec<f64> = u.iter().map(|v| v.signum()).collect();
-    let obj = Squared { x: &xw, y: &yw };
+    let problem = LeastSquares::new(&xw, &yw);
     let steps = ctx.pick(100_000, 50_000);
     let tol = 1e-10 * norm2(&yw);
     let etas = [0.01, 0.03];
     let runs = ctx.par_map(&etas, |&eta| {
+        let optimizer = |params| adagrad(params, eta);
         run_to_residual(
             ctx,
             &format!("1d_wilson_eta{eta}"),
-            &obj,
-            Update::AdaGrad { eta, eps: 1e-12 },
+            &problem,
+            optimizer,
             steps,
             tol,
         )
     })?;
     for (eta, r) in etas.iter().zip(&runs) {
-        let w = &r.state.w;
+        let w = &r.w;
         s.claim(Claim::below(
             &format!("1d: AdaGrad (eta {eta}) on Wilson data reaches the min-linf interpolant"),
             "| ||w||_inf / LP opt - 1 |",
@@ -490,20 +624,21 @@ fn part_d(ctx: &Ctx, s: &mut Summary) -> Result<()> {
     let yg = gaussian_vec(&mut rng, 10, 1.0);
     let lp =
         min_linf_interpolant(&xg, &yg).map_err(reference("1d: min-linf LP (Gaussian data)"))?;
-    let obj = Squared { x: &xg, y: &yg };
+    let problem = LeastSquares::new(&xg, &yg);
     let etas = [0.01, 0.1, 1.0];
     let tol = 1e-10 * norm2(&yg);
     let runs = ctx.par_map(&etas, |&eta| {
+        let optimizer = |params| adagrad(params, eta);
         run_to_residual(
             ctx,
             &format!("1d_gauss_eta{eta}"),
-            &obj,
-            Update::AdaGrad { eta, eps: 1e-12 },
+            &problem,
+            optimizer,
             steps,
             tol,
         )
     })?;
-    let ws: Vec<Vec<f64>> = runs.iter().map(|r| r.state.w.clone()).collect();
+    let ws: Vec<Vec<f64>> = runs.into_iter().map(|r| r.w).collect();
     s.claim(Claim::above(
         "1d: on Gaussian data AdaGrad's limit depends on eta",
         "min pairwise rel. difference",
@@ -547,11 +682,23 @@ fn unit_columns(ctx: &Ctx, stream: &str, n: usize, d: usize, rho: f64) -> Matrix
     x
 }
 
-/// Forward stagewise on `y = X w*` (w* 3-sparse); returns `(||w||_1 / BP, support
-/// ok, entries above 1e-6 ||w||_inf, w, BP w)`.
-#[allow(clippy::type_complexity)]
-fn stagewise(ctx: &Ctx, name: &str, x: &Matrix) -> Result<(f64, bool, usize, Vec<f64>, Vec<f64>)> {
-    use rand::Rng;
+/// What forward stagewise reached on one instance.
+struct StagewiseOutcome {
+    /// `||w||_1 / BP opt`.
+    l1_ratio: f64,
+    /// Whether `{j : |w_j| > 1e-2 ||w||_inf}` is the support of `w*`.
+    support_recovered: bool,
+    /// `#{j : |w_j| > 1e-6 ||w||_inf}` (the protocol's threshold).
+    above_tiny: usize,
+    /// The stagewise limit.
+    w: Vec<f64>,
+    /// The basis-pursuit (min-l1) interpolant.
+    basis_pursuit: Vec<f64>,
+}
+
+/// Forward stagewise on `y = X w*` (w* 3-sparse, entries ±U[1, 2]), run to
+/// `||X w - y|| < 1e-9 ||y||`.
+fn stagewise(ctx: &Ctx, name: &str, x: &Matrix) -> Result<StagewiseOutcome> {
     let mut rng = ctx.rng(&format!("{name}-wstar"));
     let mut w_star = vec![0.0; x.cols];
     let mut support = Vec::new();
@@ -565,59 +712,56 @@ fn stagewise(ctx: &Ctx, name: &str, x: &Matrix) -> Result<(f64, bool, usize, Vec
     }
     let y = x.mul_vec(&w_star);
     let bp = min_l1_interpolant(x, &y).map_err(reference("1e: basis pursuit"))?;
-    let obj = Squared { x, y: &y };
-    let r = run_to_residual(
-        ctx,
-        name,
-        &obj,
-        Update::Stagewise {
-            eps: 1e-3,
-            window: 50,
-        },
-        ctx.pick(2_000_000, 2_000_000),
-        1e-9 * norm2(&y),
-    )?;
-    let w = r.state.w;
+    let problem = LeastSquares::new(x, &y);
+    let optimizer = |params| ForwardStagewise::new(params, 1e-3).halve_after(50);
+    let steps = ctx.pick(2_000_000, 2_000_000);
+    let r = run_to_residual(ctx, name, &problem, optimizer, steps, 1e-9 * norm2(&y))?;
+    let w = r.w;
     let wmax = norm_inf(&w);
     // Support at the stagewise resolution: the eps = 1e-3 steps leave O(eps)
     // entries on coordinates the exact path never touches, so the protocol's
     // 1e-6 ||w||_inf threshold would count them (reported separately).
     let found: Vec<usize> = (0..w.len()).filter(|&j| w[j].abs() > 1e-2 * wmax).collect();
     support.sort_unstable();
-    let tiny = (0..w.len()).filter(|&j| w[j].abs() > 1e-6 * wmax).count();
-    Ok((norm1(&w) / bp.objective, found == support, tiny, w, bp.w))
+    Ok(StagewiseOutcome {
+        l1_ratio: norm1(&w) / bp.objective,
+        support_recovered: found == support,
+        above_tiny: (0..w.len()).filter(|&j| w[j].abs() > 1e-6 * wmax).count(),
+        w,
+        basis_pursuit: bp.w,
+    })
 }
 
 /// 1e: forward stagewise ends near the min-l1 interpolant on a sparse instance.
 fn part_e(ctx: &Ctx, s: &mut Summary) -> Result<()> {
     let x = unit_columns(ctx, "1e-main", 40, 60, 0.0);
-    let (ratio, ok, tiny, w, bp) = stagewise(ctx, "1e_stagewise", &x)?;
+    let main = stagewise(ctx, "1e_stagewise", &x)?;
     s.report(
         "1e: entries above 1e-6 ||w||_inf (protocol's support threshold)",
-        tiny as f64,
+        main.above_tiny as f64,
     );
     s.notes.push("1e: support is counted at the stagewise resolution, |w_j| > 1e-2 ||w||_inf; with eps = 1e-3 the protocol's 1e-6 threshold counts O(eps) entries on untouched-by-the-exact-path coordinates".into());
     s.claim(Claim::at_most(
         "1e: forward stagewise ends near the min-l1 interpolant (40x60)",
         "||w_CD||_1 / BP opt",
-        ratio,
+        main.l1_ratio,
         1.05,
     ));
     s.claim(Claim::is_true(
         "1e: forward stagewise recovers the support of w*",
         "support(w_CD) == support(w*), |w_j| > 1e-2 ||w||_inf",
-        ok,
+        main.support_recovered,
     ));
-    s.array("1e_stagewise", &w);
-    s.array("1e_basis_pursuit", &bp);
+    s.array("1e_stagewise", &main.w);
+    s.array("1e_basis_pursuit", &main.basis_pursuit);
     if !ctx.quick() {
         for (name, n, rho) in [("1e_25x60", 25, 0.0), ("1e_correlated", 40, 0.5)] {
             let x = unit_columns(ctx, name, n, 60, rho);
-            let (ratio, ok, _, _, _) = stagewise(ctx, name, &x)?;
-            s.report(&format!("{name}: ||w_CD||_1 / BP"), ratio);
+            let other = stagewise(ctx, name, &x)?;
+            s.report(&format!("{name}: ||w_CD||_1 / BP"), other.l1_ratio);
             s.report(
                 &format!("{name}: support recovered (1 = yes)"),
-                if ok { 1.0 } else { 0.0 },
+                if other.support_recovered { 1.0 } else { 0.0 },
             );
         }
     }
