@@ -11,7 +11,7 @@
 //! 30; clean test error non-decreasing in alpha up to 5%.
 //!
 //! The model is `nn::DiagonalNet`, the optimizer `optim::Sgd` (full batch, no momentum), the
-//! loss `squared_loss` (`0.5` mean: the old closed-form gradient's `(1/2N)` scaling); the
+//! loss `squared_loss` (`0.5` mean over the samples: `(1/2N) ||X beta - y||^2`); the
 //! references are `crate::reference::{min_q_alpha_interpolant (the dual-Newton Bregman solver
 //! with the hyperbolic potential), min_l1_interpolant, min_l2_interpolant}`.
 //!
