@@ -1,21 +1,36 @@
-//! Protocol 2d: deep fully connected linear nets `W_L ... W_1 x` on separable
-//! data with the logistic loss (`nn::DeepLinear` on the `autograd` tape). The
-//! end-to-end predictor converges in direction to the L2 SVM, each layer
-//! becomes rank one and adjacent layers align (Ji & Telgarsky 2019).
+//! Protocol 2d: deep fully connected linear nets on separable data (Ji & Telgarsky 2019).
+//!
+//! Protocol: `n = 20` points in `d = 5` dimensions, `x ~ N(0, I)`, labels `sign(<w0, x>)` for a
+//! random unit `w0`, points with margin `< 0.1` dropped (protocol 2b's data). The net
+//! `f(x) = W_L ... W_1 x` of width 10 and depth `L = 1, 2, 3, 4`, weights `N(0, 0.1^2 / 10)`,
+//! is trained by full-batch gradient descent on the mean logistic loss, step `1e-2` for 2e5
+//! steps (quick: `1e-1`, 2e4). Theory: the loss goes to 0, each `W_i / ||W_i||_F` tends to a
+//! rank-one `u_i v_i^T`, adjacent layers align (`|<v_{i+1}, u_i>| -> 1`) and the end-to-end
+//! predictor `W_L ... W_1` converges in direction to the l2 SVM. Pass (at depth 3):
+//! `1 - cos(W_3 W_2 W_1, w_svm) < 1e-2` and strictly decreasing at `t = 1e3, 1e4, 1e5, 2e5`;
+//! `min_i ||W_i||_2 / ||W_i||_F > 0.99`; `min_i |<v_{i+1}, u_i>| > 0.99`.
+//!
+//! The model is `nn::DeepLinear` (from the drawn weights), the optimizer `optim::Sgd`, the loss
+//! `logistic_loss` of the margins `y_i f(x_i)`; the reference is `crate::reference::svm_l2`, the
+//! singular vectors `crate::reference::top_singular`.
+//!
+//! Cost: a step is `O(n (d w + (L - 2) w^2 + w))` for width `w` (forward and backward through
+//! the layers), with 2e5 steps per depth; the SVM is one QP in `d` variables with `n`
+//! constraints.
 
-use crate::Experiment;
-use autograd::Tensor;
+use autograd::{no_grad, Tensor};
 use nn::{DeepLinear, LinearPredictor, Module};
+use optim::{Sgd, SgdConfig};
 
 use crate::data::synthetic::{gaussian_vec, separable_gaussian};
 use crate::error::{Error, Result};
-use crate::flat::{split_tensors, tape_grad, top_singular, FlatProblem, Step};
-use crate::reference::svm_l2;
+use crate::reference::{dot, svm_l2, top_singular, Matrix};
 use crate::runner::io::read_csv;
 use crate::runner::Ctx;
 use crate::runner::{Claim, Summary};
 use crate::runner::{Figure, Series};
-use crate::stats::{one_minus_cos, strictly_decreasing, value_at};
+use crate::stats::{log_points, norm2, one_minus_cos, strictly_decreasing, value_at};
+use crate::{Experiment, Training};
 
 /// The registry entry (listed by `experiments list`).
 pub const EXPERIMENT: Experiment = Experiment {
@@ -28,49 +43,58 @@ pub const EXPERIMENT: Experiment = Experiment {
     run,
 };
 
-/// Layer shapes `[out, in]` of a depth-`depth` net `d -> width -> ... -> 1`.
-pub fn shapes(d: usize, width: usize, depth: usize) -> Vec<Vec<usize>> {
+/// Layer shapes `[out, in]` of a depth-`depth` net `d -> width -> ... -> width -> 1`.
+pub fn shapes(d: usize, width: usize, depth: usize) -> Vec<[usize; 2]> {
     (0..depth)
         .map(|l| {
             let i = if l == 0 { d } else { width };
             let o = if l + 1 == depth { 1 } else { width };
-            vec![o, i]
+            [o, i]
         })
         .collect()
 }
 
-/// The end-to-end predictor of the layers in `theta`.
-pub fn end_to_end(theta: &[f64], shapes: &[Vec<usize>]) -> Vec<f64> {
-    autograd::no_grad(|| {
-        DeepLinear::from_weights(split_tensors(theta, shapes, false))
-            .beta()
-            .to_vec()
-    })
+/// A deep linear net with the given layer shapes, weights i.i.d. `N(0, std^2)` drawn layer by
+/// layer in row-major order.
+pub fn gaussian_net(
+    rng: &mut rand::rngs::StdRng,
+    shapes: &[[usize; 2]],
+    std: f64,
+) -> DeepLinear<f64> {
+    let weights = shapes
+        .iter()
+        .map(|&[o, i]| {
+            Tensor::from_vec(gaussian_vec(rng, o * i, std), [o, i])
+                .expect("o * i entries")
+                .requires_grad()
+        })
+        .collect();
+    DeepLinear::from_weights(weights)
 }
 
-/// `(min_i ||W_i||_2 / ||W_i||_F, min_i |<v_{i+1}, u_i>|)`.
-pub fn rank_and_alignment(theta: &[f64], shapes: &[Vec<usize>]) -> (f64, f64) {
-    let mut off = 0;
-    let mut tops = Vec::new();
-    for s in shapes {
-        let n = s[0] * s[1];
-        tops.push(top_singular(&theta[off..off + n], s[0], s[1]));
-        off += n;
-    }
+/// The end-to-end predictor `W_L ... W_1` of `net`.
+pub fn end_to_end(net: &DeepLinear<f64>) -> Vec<f64> {
+    no_grad(|| net.beta().to_vec())
+}
+
+/// `(min_i ||W_i||_2 / ||W_i||_F, min_i |<v_{i+1}, u_i>|)` with `(u_i, v_i)` the top singular
+/// vectors of `W_i` (the alignment is 1 for a single layer).
+pub fn rank_and_alignment(net: &DeepLinear<f64>) -> (f64, f64) {
+    let tops: Vec<(f64, Vec<f64>, Vec<f64>, f64)> = net
+        .weights()
+        .iter()
+        .map(|w| {
+            let w = Matrix::from_tensor(w).expect("a weight is a matrix");
+            let (s, u, v) = top_singular(&w);
+            (s, u, v, norm2(&w.data))
+        })
+        .collect();
     let ratio = tops.iter().map(|t| t.0 / t.3).fold(f64::INFINITY, f64::min);
     let align = tops
         .windows(2)
-        .map(|w| crate::reference::dot(&w[1].2, &w[0].1).abs())
+        .map(|w| dot(&w[1].2, &w[0].1).abs())
         .fold(1.0, f64::min);
     (ratio, align)
-}
-
-/// Logistic loss of a `DeepLinear` with these weights on `(x, y)`.
-pub fn logistic(ws: &[Tensor<f64>], xt: &Tensor<f64>, yt: &Tensor<f64>) -> Tensor<f64> {
-    DeepLinear::from_weights(ws.to_vec())
-        .forward(xt)
-        .mul(yt)
-        .logistic_loss()
 }
 
 /// Runs protocol 2d (with `--data`, on the user's separable binary data).
@@ -92,38 +116,38 @@ pub fn run(ctx: &Ctx) -> Result<Summary> {
     let width = 10;
     let steps = ctx.pick(200_000u64, 20_000);
     let eta = ctx.pick(1e-2, 1e-1);
-    let xt = Tensor::from_vec(x.data.clone(), [n, d]).expect("shape");
+    let xt = x.to_tensor();
     let yt = Tensor::from_vec(y.clone(), [n, 1]).expect("shape");
     let depths = [1usize, 2, 3, 4];
-    let logs = crate::stats::log_points(steps, 10);
-    let w_hat = svm.w.clone();
+    let logs = log_points(steps, 10);
     let runs = ctx.par_map(&depths, |&depth| {
-        let sh = shapes(d, width, depth);
-        let mut rng = ctx.rng(&format!("init{depth}"));
-        let mut theta0 = Vec::new();
-        for s in &sh {
-            theta0.extend(gaussian_vec(
-                &mut rng,
-                s[0] * s[1],
-                0.1 / (width as f64).sqrt(),
-            ));
-        }
-        let (sh2, sh3) = (sh.clone(), sh.clone());
-        let (xr, yr, wr) = (&xt, &yt, &w_hat);
-        let prob = FlatProblem::new(
-            move |th: &[f64], g: &mut [f64]| tape_grad(th, &sh2, g, |ws| logistic(ws, xr, yr)),
-            Step::Fixed(eta),
-            &["one_minus_cos", "stable_rank_ratio", "alignment"],
-            move |th: &[f64]| {
-                let (r, a) = rank_and_alignment(th, &sh3);
-                vec![one_minus_cos(&end_to_end(th, &sh3), wr), r, a]
+        let net = gaussian_net(
+            &mut ctx.rng(&format!("init{depth}")),
+            &shapes(d, width, depth),
+            0.1 / (width as f64).sqrt(),
+        );
+        let opt = Sgd::new(
+            nn::params::tensors(&net),
+            SgdConfig {
+                lr: eta,
+                ..Default::default()
             },
         );
-        let r = ctx.iterate(&format!("depth{depth}"), prob.start(theta0), steps, &logs)?;
+        let (xr, yr, w_svm) = (&xt, &yt, &svm.w);
+        let training = Training::new(net, opt)
+            .loss(move |m, _rng, _t| m.forward(xr).mul(yr).logistic_loss())
+            .log(
+                &["one_minus_cos", "stable_rank_ratio", "alignment"],
+                move |m, _t| {
+                    let (r, a) = rank_and_alignment(m);
+                    vec![one_minus_cos(&end_to_end(m), w_svm), r, a]
+                },
+            );
+        let run = ctx.train(&format!("depth{depth}"), training, steps, &logs)?;
         Ok((
-            r.trace,
-            end_to_end(&r.state.theta, &sh),
-            rank_and_alignment(&r.state.theta, &sh),
+            run.trace,
+            end_to_end(&run.model),
+            rank_and_alignment(&run.model),
         ))
     })?;
     let mut f_cos = Figure::new(

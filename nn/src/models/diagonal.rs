@@ -39,8 +39,11 @@ impl<T: Float> DiagonalNet<T> {
 
 impl<T: Float> Module<T> for DiagonalNet<T> {
     fn forward(&self, x: &Tensor<T>) -> Tensor<T> {
-        let d = self.u.numel();
-        x.matmul(&self.beta().reshape([d, 1]))
+        // `(beta^T x^T)^T`: the GEMM then reads `x` in place both ways (dot products with its
+        // rows forward, a combination of its rows for the gradient of `beta`), where `x beta`
+        // would pack the transposed `x` at every backward pass.
+        let (n, d) = (x.dims()[0], self.u.numel());
+        self.beta().reshape([1, d]).matmul(&x.t()).reshape([n, 1])
     }
 
     fn visit_parameters(&self, f: &mut Visitor<T>) {

@@ -36,7 +36,14 @@ pub fn measure<T: Float>(a: &Tensor<T>, x: &Tensor<T>) -> Tensor<T> {
         x.dims(),
         a.shape()
     );
-    a.reshape([a.dims()[0], nn]).matmul(&x.reshape([nn, 1]))
+    // Computed as the row `vec(X)^T` times the transposed `[m, n^2]` measurement matrix, then
+    // reshaped to a column: the GEMM reads `A` in place both ways (dot products with its rows
+    // forward, a combination of its rows for the gradient of `X`), where `A vec(X)` would
+    // pack the transposed `A` at every backward pass.
+    let m = a.dims()[0];
+    x.reshape([1, nn])
+        .matmul(&a.reshape([m, nn]).t())
+        .reshape([m, 1])
 }
 
 /// The asymmetric factorization `X = U V^T` with full-dimensional factors `U, V` (`[n, n]`).
