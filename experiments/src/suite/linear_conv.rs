@@ -14,7 +14,7 @@
 //! `(||F beta||_1 / ||F beta||_2)^2` ordered `s(FC) > s(conv L=2) > s(conv L=3)` on every seed.
 //!
 //! The models are `nn::LinearConvNet` (autograd's FFT `cyclic_corr`) and `nn::DeepLinear`, the
-//! optimizers `optim::NormalizedGd` (its [`step`](optim::Optimizer::step), `lr g / ||g||`) and
+//! optimizers `optim::NormalizedGd` (`lr g / ||g||`) and
 //! `optim::Sgd` for the fixed-step curve, the losses `log_exp_loss` / `exp_loss` of the margins;
 //! the references are `crate::reference::{min_dft_l1_margin (SOCP), svm_l2}`.
 //!
@@ -32,7 +32,7 @@ use crate::error::{Error, Result};
 use crate::reference::{dft_l1_norm, min_dft_l1_margin, min_entry, svm_l2, Matrix};
 use crate::runner::io::read_csv;
 use crate::runner::{Claim, Summary, Trace};
-use crate::runner::{Ctx, TrainRng};
+use crate::runner::Ctx;
 use crate::runner::{Figure, Series};
 use crate::stats::{log_points, norm2, one_minus_cos};
 use crate::{Experiment, Training};
@@ -199,27 +199,14 @@ fn one_seed(
             )),
         };
         let (xr, yr, ratio) = (&xt, &yt, &ratio);
-        let loss = move |m: &dyn LinearPredictor<f64>| {
-            let margins = m.forward(xr).mul(yr);
-            match method {
-                Method::NormalizedGd(_) => margins.log_exp_loss(),
-                Method::Gd(_) => margins.exp_loss(),
-            }
-        };
-        // A step: the gradient of the loss, then `Optimizer::step` (for `NormalizedGd` the
-        // `lr g / ||g||` step, not the loss-divided `step_with_loss`).
-        let step = move |m: &mut Model, opt: &mut Box<dyn Optimizer<f64>>, _: &mut TrainRng, _| {
-            m.zero_grad();
-            let l = loss(m.as_ref());
-            let value = l.item();
-            if value.is_finite() {
-                l.backward();
-                opt.step();
-            }
-            value
-        };
         let training = Training::new(model, optimizer)
-            .step_with(step)
+            .loss(move |m, _rng, _t| {
+                let margins = m.forward(xr).mul(yr);
+                match method {
+                    Method::NormalizedGd(_) => margins.log_exp_loss(),
+                    Method::Gd(_) => margins.exp_loss(),
+                }
+            })
             .log(&["dft_l1_ratio"], move |m, _t| {
                 vec![ratio(&beta_of(m.as_ref()))]
             });
