@@ -208,6 +208,22 @@ fn two_layer_relu_output_bias() {
     // d/dc sum_i f(x_i) = n
     net.forward(&xs).sum_all().backward();
     assert_eq!(c.grad().unwrap().to_vec(), vec![3.0]);
+    // Trainable leaves: `a` given as [1, m] stays the output weight, gradients reach every leaf.
+    let (w, b, a) = (
+        t(&[1., -1.], &[2, 1]).requires_grad(),
+        t(&[0., 1.], &[2]).requires_grad(),
+        t(&[2., 3.], &[1, 2]).requires_grad(),
+    );
+    let net = TwoLayerRelu::from_tensors(w.clone(), Some(b.clone()), a.clone()).with_output_bias();
+    assert_eq!(net.output.weight.id(), a.id());
+    net.forward(&xs).sum_all().backward();
+    // d/da_j sum_i relu(w_j x_i + b_j): relu(x) and relu(1 - x) both sum to 2.5
+    assert_eq!(a.grad().unwrap().to_vec(), vec![2.5, 2.5]);
+    assert!(w.grad().is_some() && b.grad().is_some());
+    assert_eq!(
+        net.output.bias.as_ref().unwrap().grad().unwrap().to_vec(),
+        vec![3.0]
+    );
 }
 
 #[test]

@@ -54,12 +54,20 @@ impl<T: Float> TwoLayerRelu<T> {
         }
     }
 
-    /// A network with `w` (`[m, d]`), `b` (`[m]`) and `a` (`[m]`).
+    /// A network with `w` (`[m, d]`), `b` (`[m]`) and `a` (`[m]`, reshaped to `[1, m]`, or
+    /// already `[1, m]`). Like [`Linear::from_tensors`], the tensors are used as they are: to
+    /// train them, pass leaves made with `requires_grad()` (and `a` as `[1, m]`: a reshaped
+    /// leaf is no longer a leaf).
     pub fn from_tensors(w: Tensor<T>, b: Option<Tensor<T>>, a: Tensor<T>) -> Self {
         let m = a.numel();
+        let a = if a.dims() == [1, m] {
+            a
+        } else {
+            a.reshape([1, m])
+        };
         TwoLayerRelu {
             hidden: Linear::from_tensors(w, b),
-            output: Linear::from_tensors(a.reshape([1, m]), None),
+            output: Linear::from_tensors(a, None),
         }
     }
 
