@@ -142,15 +142,13 @@ pub fn min_bregman_interpolant(
             }
             // No progress at the resolution of f64: accept what was reached if it is close.
             None if rn <= 1e-9 * scale => return Ok(solution(potential, w, theta, it, rn)),
-            None => {
-                return Err(Error::NotConverged {
-                    problem: "min psi(w) s.t. X w = y (dual Newton)",
-                    status: format!(
+            None => return Err(Error::NotConverged {
+                problem: "min psi(w) s.t. X w = y (dual Newton)",
+                status: format!(
                     "{} potential: the line search stalled at iteration {it}, ||X w - y|| = {rn:e}",
                     potential.name()
                 ),
-                })
-            }
+            }),
         }
     }
     if rn <= 1e-9 * scale {
