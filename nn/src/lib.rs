@@ -8,7 +8,8 @@
 //!   [`Relu`], [`Activation`], [`Softmax`], [`LogSoftmax`], [`Flatten`], [`Dropout`].
 //! * Models: [`DeepLinear`], [`LinearConvNet`], [`DiagonalNet`] (each a [`LinearPredictor`] with
 //!   `beta()`), [`MatrixFactorization`] and [`SymmetricFactorization`] (`matrix()`),
-//!   [`TwoLayerRelu`], [`Mlp`].
+//!   [`TwoLayerRelu`] (optionally with an output bias), [`Mlp`] (optionally with dropout after
+//!   every hidden activation; its linear layers in order from [`Mlp::linears`]).
 //! * [`Init`]: explicit-scale initializations; [`params`]: counts, norms, flat vectors;
 //!   [`checkpoint`]: safetensors save/load; [`check`]: gradient checks of whole modules.
 //!

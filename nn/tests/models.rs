@@ -181,6 +181,177 @@ fn mlp_parameter_names_and_shapes() {
     assert_eq!(nn::params::count(&nobias), 3 * 5 + 5 * 2);
 }
 
+#[test]
+fn two_layer_relu_output_bias() {
+    // f(x) = 2 relu(x) + 3 relu(1 - x) + c, c a trainable scalar starting at 0
+    let net = TwoLayerRelu::from_tensors(
+        t(&[1., -1.], &[2, 1]),
+        Some(t(&[0., 1.], &[2])),
+        t(&[2., 3.], &[2]),
+    )
+    .with_output_bias();
+    let names: Vec<_> = net.parameters().into_iter().map(|(n, _)| n).collect();
+    assert_eq!(
+        names,
+        [
+            "hidden.weight",
+            "hidden.bias",
+            "output.weight",
+            "output.bias"
+        ]
+    );
+    let xs = t(&[-1., 0.5, 2.], &[3, 1]);
+    assert_eq!(net.forward(&xs).to_vec(), vec![6.0, 2.5, 4.0]);
+    let c = net.output.bias.clone().unwrap();
+    c.update(|c| c[0] = -1.5);
+    assert_eq!(net.forward(&xs).to_vec(), vec![4.5, 1.0, 2.5]);
+    // d/dc sum_i f(x_i) = n
+    net.forward(&xs).sum_all().backward();
+    assert_eq!(c.grad().unwrap().to_vec(), vec![3.0]);
+    // Trainable leaves: `a` given as [1, m] stays the output weight, gradients reach every leaf.
+    let (w, b, a) = (
+        t(&[1., -1.], &[2, 1]).requires_grad(),
+        t(&[0., 1.], &[2]).requires_grad(),
+        t(&[2., 3.], &[1, 2]).requires_grad(),
+    );
+    let net = TwoLayerRelu::from_tensors(w.clone(), Some(b.clone()), a.clone()).with_output_bias();
+    assert_eq!(net.output.weight.id(), a.id());
+    net.forward(&xs).sum_all().backward();
+    // d/da_j sum_i relu(w_j x_i + b_j): relu(x) and relu(1 - x) both sum to 2.5
+    assert_eq!(a.grad().unwrap().to_vec(), vec![2.5, 2.5]);
+    assert!(w.grad().is_some() && b.grad().is_some());
+    assert_eq!(
+        net.output.bias.as_ref().unwrap().grad().unwrap().to_vec(),
+        vec![3.0]
+    );
+}
+
+#[test]
+fn mlp_linears_are_its_parameters() {
+    let mlp = Mlp::<f64>::new(
+        &[3, 5, 4, 2],
+        Activation::Relu,
+        true,
+        Init::KaimingNormal { scale: 1.0 },
+        &mut StdRng::seed_from_u64(3),
+    );
+    assert_eq!(mlp.sizes(), vec![3, 5, 4, 2]);
+    let typed: Vec<Tensor<f64>> = mlp
+        .linears()
+        .iter()
+        .flat_map(|l| [Some(l.weight.clone()), l.bias.clone()])
+        .flatten()
+        .collect();
+    let params = mlp.parameters();
+    assert_eq!(typed.len(), params.len());
+    for (k, (p, (name, q))) in typed.iter().zip(&params).enumerate() {
+        assert_eq!(p.id(), q.id(), "{name}: not the same tensor");
+        let layer = &mlp.linears()[k / 2];
+        let expected = if k % 2 == 0 {
+            &layer.weight
+        } else {
+            layer.bias.as_ref().unwrap()
+        };
+        assert_eq!(p.to_vec(), expected.to_vec(), "{name}");
+        assert_eq!(
+            name,
+            &format!("layers.{}.{}", 2 * (k / 2), ["weight", "bias"][k % 2])
+        );
+    }
+    // Writing through the typed access changes the net.
+    let x = t(&[1., 2., 3.], &[1, 3]);
+    let before = mlp.forward(&x).to_vec();
+    mlp.linears()[2]
+        .bias
+        .as_ref()
+        .unwrap()
+        .update(|b| b[0] += 1.0);
+    let after = mlp.forward(&x).to_vec();
+    assert_eq!(after[0], before[0] + 1.0);
+    assert_eq!(after[1], before[1]);
+}
+
+/// An MLP `1 -> m -> 1` whose hidden units all output 1 on the input 1 and whose output sums
+/// them: the output counts the hidden units that dropout keeps, times `1 / (1 - p)`.
+fn counting_mlp(m: usize, p: f64, seed: u64) -> Mlp<f64> {
+    let mlp = Mlp::<f64>::new(
+        &[1, m, 1],
+        Activation::Relu,
+        true,
+        Init::Constant { value: 1.0 },
+        &mut StdRng::seed_from_u64(0),
+    )
+    .with_dropout(p, seed);
+    assert_eq!(mlp.dropout(), Some(p));
+    mlp
+}
+
+#[test]
+fn mlp_dropout_drops_at_rate_p_in_training_and_not_in_eval() {
+    let (m, p) = (20_000, 0.3);
+    let mut mlp = counting_mlp(m, p, 7);
+    let x = t(&[1.0; 4], &[4, 1]);
+    // Training mode: each row keeps ~(1 - p) m units, each scaled by 1 / (1 - p).
+    assert!(mlp.is_training());
+    let y = mlp.forward(&x).to_vec();
+    let kept: Vec<f64> = y.iter().map(|v| v * (1.0 - p) / m as f64).collect();
+    let sd = (p * (1.0 - p) / m as f64).sqrt();
+    for k in &kept {
+        assert!((k - (1.0 - p)).abs() < 5.0 * sd, "kept fraction {k}");
+    }
+    assert!(kept.windows(2).any(|w| w[0] != w[1]), "one mask per row");
+    // Evaluation mode: dropout is the identity.
+    mlp.train(false);
+    assert!(!mlp.is_training());
+    assert_eq!(mlp.forward(&x).to_vec(), vec![m as f64; 4]);
+    mlp.train(true);
+    assert_ne!(mlp.forward(&x).to_vec(), vec![m as f64; 4]);
+    // Parameter names do not depend on dropout.
+    let names: Vec<_> = mlp.parameters().into_iter().map(|(n, _)| n).collect();
+    assert_eq!(
+        names,
+        [
+            "layers.0.weight",
+            "layers.0.bias",
+            "layers.2.weight",
+            "layers.2.bias"
+        ]
+    );
+}
+
+#[test]
+fn mlp_dropout_masks_follow_the_seed() {
+    let x = t(&[1.0; 3], &[3, 1]);
+    let a = counting_mlp(500, 0.5, 1);
+    let b = counting_mlp(500, 0.5, 1);
+    let first = a.forward(&x).to_vec();
+    assert_eq!(first, b.forward(&x).to_vec(), "same seed, same masks");
+    assert_ne!(
+        first,
+        a.forward(&x).to_vec(),
+        "the next pass draws new masks"
+    );
+    a.reseed_dropout(1);
+    assert_eq!(
+        first,
+        a.forward(&x).to_vec(),
+        "reseeding restarts the masks"
+    );
+    a.reseed_dropout(2);
+    assert_ne!(first, a.forward(&x).to_vec(), "another seed, other masks");
+    // Without dropout, reseeding does nothing.
+    let plain = Mlp::<f64>::new(
+        &[1, 3, 1],
+        Activation::Relu,
+        false,
+        Init::Constant { value: 1.0 },
+        &mut StdRng::seed_from_u64(0),
+    );
+    plain.reseed_dropout(5);
+    assert_eq!(plain.dropout(), None);
+    assert_eq!(plain.forward(&x).to_vec(), vec![3.0; 3]);
+}
+
 /// XOR-like data: points in the four quadrants, class = [x1 x2 > 0].
 fn xor_data(n: usize, rng: &mut StdRng) -> (Tensor<f64>, Vec<usize>) {
     let mut xs = Vec::with_capacity(2 * n);

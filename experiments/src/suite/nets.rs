@@ -1,116 +1,69 @@
-//! The shared MLP training loop of the MNIST experiments: building ReLU nets (optionally with
-//! dropout, optionally bias-free for Path-SGD), optimizers, epochs of mini-batch training and
-//! evaluation (cross-entropy and 0/1 error), logged as a [`Trace`].
+//! What the MNIST experiments share: ReLU nets ([`nn::Mlp`], He-initialized, optionally with
+//! dropout, optionally bias-free for Path-SGD), node rescaling, their optimizers, evaluation
+//! (cross-entropy and 0/1 error), and [`Fit`]: epochs of shuffled mini-batches as a run of the
+//! runner's checkpointed loop ([`Ctx::train`]).
+//!
+//! A runner step of [`Fit::run`] is one mini-batch step: step `t` trains on batch
+//! `t mod B` of epoch `floor(t / B)` (`B = ceil(n / batch)` batches per epoch, each epoch a fresh
+//! permutation, [`EpochBatches`]). The learning rate of epoch `e` is `lr0 * decay^e`, dropout
+//! masks are reseeded from the run's RNG before every step, and the train and test sets are
+//! evaluated at the chosen epoch boundaries. Everything is a function of `t` or of checkpointed
+//! state, so an interrupted run resumes exactly.
 
 use autograd::{Float, Tensor};
-use nn::{Dropout, Init, Linear, Module, Relu, Sequential};
+use nn::{Activation, Init, Mlp, Module};
 use optim::{
-    Adagrad, AdagradConfig, Adam, AdamConfig, Optimizer, PathSgd, RmsProp, RmsPropConfig, Sgd,
-    SgdConfig, WeightLayout,
+    Adagrad, AdagradConfig, Adam, AdamConfig, Optimizer, PathSgd, Sgd, SgdConfig, StepDecay,
+    WeightLayout,
 };
-use rand::seq::SliceRandom;
 use rand::Rng;
 
 use crate::data::Labeled;
 use crate::error::Result;
-use crate::runner::Trace;
+use crate::runner::{Ctx, EpochBatches, Series, Trace, Training};
 
-/// A fully connected ReLU net `sizes[0] -> ... -> sizes[L]` (f32 unless said otherwise).
-pub struct Net<T: Float = f32> {
-    /// The layers: `Linear`, then `Relu` (and `Dropout`) before each further `Linear`.
-    pub seq: Sequential<T>,
-    /// Layer widths.
-    pub sizes: Vec<usize>,
+/// A fully connected ReLU net `sizes[0] -> ... -> sizes[L]`, He-initialized (weights
+/// `N(0, 2 / fan_in)`), with zero biases (if `bias`) and, if `dropout > 0`, dropout with that
+/// probability after every hidden ReLU (its masks are reseeded by the training loop).
+pub fn mlp<T: Float>(sizes: &[usize], bias: bool, dropout: f64, rng: &mut impl Rng) -> Mlp<T> {
+    let net = Mlp::new(
+        sizes,
+        Activation::Relu,
+        bias,
+        Init::KaimingNormal { scale: 1.0 },
+        rng,
+    );
+    if dropout > 0.0 {
+        net.with_dropout(dropout, 0)
+    } else {
+        net
+    }
 }
 
-impl<T: Float> Net<T> {
-    /// He-initialized (`N(0, 2/fan_in)`) net with zero biases (if `bias`) and dropout with
-    /// probability `dropout` after every hidden ReLU (none if 0).
-    pub fn new(sizes: &[usize], bias: bool, dropout: f64, rng: &mut impl Rng) -> Self {
-        let mut seq = Sequential::new();
-        for (i, w) in sizes.windows(2).enumerate() {
-            if i > 0 {
-                seq = seq.push(Relu);
-                if dropout > 0.0 {
-                    seq = seq.push(Dropout::new(dropout, rng.gen()));
-                }
-            }
-            seq = seq.push(Linear::new(
-                w[0],
-                w[1],
-                bias,
-                Init::KaimingNormal { scale: 1.0 },
-                rng,
-            ));
-        }
-        Net {
-            seq,
-            sizes: sizes.to_vec(),
-        }
-    }
-
-    /// All parameters.
-    pub fn params(&self) -> Vec<Tensor<T>> {
-        self.seq.parameters().into_iter().map(|(_, t)| t).collect()
-    }
-
-    /// The weight matrices (input layer first).
-    pub fn weights(&self) -> Vec<Tensor<T>> {
-        self.seq
-            .parameters()
-            .into_iter()
-            .filter(|(n, _)| n.ends_with("weight"))
-            .map(|(_, t)| t)
-            .collect()
-    }
-
-    /// The l2 norm of all parameters.
-    pub fn l2_norm(&self) -> f64 {
-        nn::params::l2_norm(&self.seq)
-    }
-
-    /// Node rescaling: each hidden unit's incoming weights (and bias) times `c`, its outgoing
-    /// weights times `1/c`, with `c = exp(U[-ln r, ln r])`. The function is unchanged (ReLU is
-    /// positively homogeneous).
-    pub fn rescale_nodes(&self, r: f64, rng: &mut impl Rng) {
-        let params = self.seq.parameters();
-        let weights: Vec<&Tensor<T>> = params
-            .iter()
-            .filter(|(n, _)| n.ends_with("weight"))
-            .map(|(_, t)| t)
+/// Node rescaling: each hidden unit's incoming weights (and bias) times `c`, its outgoing
+/// weights times `1/c`, with `c = exp(U[-ln r, ln r])` drawn per unit. The function is unchanged
+/// (ReLU is positively homogeneous: `relu(c z) = c relu(z)` for `c > 0`).
+pub fn rescale_nodes<T: Float>(net: &Mlp<T>, r: f64, rng: &mut impl Rng) {
+    for pair in net.linears().windows(2) {
+        let (incoming, outgoing) = (&pair[0], &pair[1]);
+        let units = incoming.out_features();
+        let c: Vec<T> = (0..units)
+            .map(|_| T::of(rng.gen_range(-r.ln()..=r.ln()).exp()))
             .collect();
-        let biases: Vec<Option<&Tensor<T>>> = (0..weights.len())
-            .map(|k| {
-                let wname = &params
-                    .iter()
-                    .filter(|(n, _)| n.ends_with("weight"))
-                    .nth(k)
-                    .map(|(n, _)| n.clone())
-                    .unwrap_or_default();
-                let bname = wname.replace("weight", "bias");
-                params.iter().find(|(n, _)| *n == bname).map(|(_, t)| t)
-            })
-            .collect();
-        for k in 0..weights.len() - 1 {
-            let units = self.sizes[k + 1];
-            let c: Vec<T> = (0..units)
-                .map(|_| T::of(rng.gen_range(-r.ln()..=r.ln()).exp()))
-                .collect();
-            let n_in = self.sizes[k];
-            weights[k].update(|w| {
-                for (u, row) in w.chunks_mut(n_in).enumerate() {
-                    row.iter_mut().for_each(|v| *v = *v * c[u]);
-                }
-            });
-            if let Some(b) = biases[k] {
-                b.update(|b| b.iter_mut().zip(&c).for_each(|(v, &c)| *v = *v * c));
+        // Weights are [out, in]: row u of `incoming` feeds unit u, column u of `outgoing` leaves it.
+        incoming.weight.update(|w| {
+            for (row, &c) in w.chunks_mut(incoming.in_features()).zip(&c) {
+                row.iter_mut().for_each(|v| *v = *v * c);
             }
-            weights[k + 1].update(|w| {
-                for row in w.chunks_mut(units) {
-                    row.iter_mut().zip(&c).for_each(|(v, &c)| *v = *v / c);
-                }
-            });
+        });
+        if let Some(b) = &incoming.bias {
+            b.update(|b| b.iter_mut().zip(&c).for_each(|(v, &c)| *v = *v * c));
         }
+        outgoing.weight.update(|w| {
+            for row in w.chunks_mut(units) {
+                row.iter_mut().zip(&c).for_each(|(v, &c)| *v = *v / c);
+            }
+        });
     }
 }
 
@@ -126,11 +79,6 @@ pub enum Opt {
     },
     /// AdaGrad.
     Adagrad {
-        /// Learning rate.
-        lr: f64,
-    },
-    /// RMSprop (alpha 0.99).
-    RmsProp {
         /// Learning rate.
         lr: f64,
     },
@@ -153,15 +101,14 @@ impl Opt {
             Opt::Sgd { momentum, .. } if *momentum > 0.0 => format!("SGD+momentum {momentum}"),
             Opt::Sgd { .. } => "SGD".into(),
             Opt::Adagrad { .. } => "AdaGrad".into(),
-            Opt::RmsProp { .. } => "RMSprop".into(),
             Opt::Adam { .. } => "Adam".into(),
             Opt::PathSgd { .. } => "Path-SGD".into(),
         }
     }
 
-    /// The optimizer on `net`'s parameters.
-    pub fn build<T: Float>(&self, net: &Net<T>) -> Box<dyn Optimizer<T>> {
-        let p = net.params();
+    /// The optimizer on `net`'s parameters (Path-SGD: on its weight matrices, in layer order).
+    pub fn build<T: Float>(&self, net: &Mlp<T>) -> Box<dyn Optimizer<T>> {
+        let p = nn::params::tensors(net);
         match *self {
             Opt::Sgd { lr, momentum } => Box::new(Sgd::new(
                 p,
@@ -178,13 +125,6 @@ impl Opt {
                     ..Default::default()
                 },
             )),
-            Opt::RmsProp { lr } => Box::new(RmsProp::new(
-                p,
-                RmsPropConfig {
-                    lr,
-                    ..Default::default()
-                },
-            )),
             Opt::Adam { lr } => Box::new(Adam::new(
                 p,
                 AdamConfig {
@@ -192,7 +132,10 @@ impl Opt {
                     ..Default::default()
                 },
             )),
-            Opt::PathSgd { lr } => Box::new(PathSgd::new(net.weights(), WeightLayout::OutIn, lr)),
+            Opt::PathSgd { lr } => {
+                let weights = net.linears().iter().map(|l| l.weight.clone()).collect();
+                Box::new(PathSgd::new(weights, WeightLayout::OutIn, lr))
+            }
         }
     }
 }
@@ -216,15 +159,16 @@ pub struct Eval {
     pub err: f64,
 }
 
-/// Evaluates `net` in evaluation mode (no dropout) on `data`, in chunks of 1000.
-pub fn evaluate(net: &mut Net, data: &Labeled) -> Eval {
-    let was = net.seq.is_training();
-    net.seq.train(false);
+/// Evaluates `net` in evaluation mode (no dropout) on `data`, in chunks of 1000, without
+/// recording a tape; the net's mode is restored.
+pub fn evaluate(net: &mut Mlp<f32>, data: &Labeled) -> Eval {
+    let was = net.is_training();
+    net.train(false);
     let (mut loss, mut wrong) = (0.0, 0usize);
     let all: Vec<usize> = (0..data.n()).collect();
     for chunk in all.chunks(1000) {
         let (x, y) = batch(data, chunk);
-        let logits = net.seq.forward(&x.detach());
+        let logits = autograd::no_grad(|| net.forward(&x));
         loss += logits.softmax_cross_entropy(&y).item() as f64 * chunk.len() as f64;
         let k = logits.dims()[1];
         logits.with_slice(|l| {
@@ -236,144 +180,138 @@ pub fn evaluate(net: &mut Net, data: &Labeled) -> Eval {
             }
         });
     }
-    net.seq.train(was);
+    net.train(was);
     Eval {
         loss: loss / data.n() as f64,
         err: wrong as f64 / data.n() as f64,
     }
 }
 
-/// One epoch of mini-batch training on a random permutation; returns the mean batch loss.
-pub fn train_epoch(
-    net: &Net,
-    opt: &mut dyn Optimizer<f32>,
-    data: &Labeled,
-    batch_size: usize,
-    rng: &mut impl Rng,
-) -> f64 {
-    let mut idx: Vec<usize> = (0..data.n()).collect();
-    idx.shuffle(rng);
-    let mut total = 0.0;
-    let mut count = 0;
-    for chunk in idx.chunks(batch_size) {
-        let (x, y) = batch(data, chunk);
-        let loss = net.seq.forward(&x).softmax_cross_entropy(&y);
-        opt.zero_grad();
-        loss.backward();
-        opt.step();
-        total += loss.item() as f64;
-        count += 1;
-    }
-    total / count as f64
-}
+/// The columns of a [`Fit`] trace (after the step `t`): the epoch, then cross-entropy and 0/1
+/// error on the training and test sets, and the l2 norm of all parameters.
+pub const COLUMNS: [&str; 6] = [
+    "epoch",
+    "train_loss",
+    "train_err",
+    "test_loss",
+    "test_err",
+    "l2_norm",
+];
 
-/// How to train: epochs, batch size, when to evaluate, when to stop.
+/// How to train a net on a training set: epochs of mini-batches, when to evaluate, when to stop.
 #[derive(Clone, Debug)]
-pub struct Fit {
+pub struct Fit<'d> {
+    /// The training set.
+    pub train: &'d Labeled,
+    /// The test (or validation) set, evaluated with the training set.
+    pub test: &'d Labeled,
     /// Maximum epochs.
     pub epochs: usize,
     /// Mini-batch size.
     pub batch: usize,
-    /// Epochs after which train and test sets are evaluated (plus the last epoch).
+    /// Epochs after which train and test sets are evaluated (epoch 0 and the last are always).
     pub eval_at: Vec<usize>,
     /// Stop once the training error is 0 and the training loss is below this (checked at the
     /// evaluation epochs); `None`: run all epochs.
     pub stop_loss: Option<f64>,
-    /// Multiply the learning rate by this after every epoch.
+    /// The learning rate of epoch `e` (from 0) is `lr0 * lr_decay^e`.
     pub lr_decay: f64,
-    /// SGD only: after epoch `e` the momentum becomes `min(max, start + e * step)`, given as
-    /// `(start, step, max)` (the schedule of Neyshabur et al. 2015). `optim::Sgd` has no
-    /// momentum setter, so the optimizer is rebuilt with the new momentum and its state (the
-    /// momentum buffers, the learning rate) loaded into it.
-    pub momentum_ramp: Option<(f64, f64, f64)>,
 }
 
-/// Trains `net` with `opt` on `train`, evaluating on `train` and `test` at `fit.eval_at`.
-/// Returns the trace with columns `train_loss, train_err, test_loss, test_err, l2_norm` (the
-/// step column `t` is the epoch). A run whose loss becomes non-finite stops with a last row of
-/// infinite losses and error 1.
-pub fn fit(
-    net: &mut Net,
-    opt: Opt,
-    train: &Labeled,
-    test: &Labeled,
-    fit: &Fit,
-    rng: &mut impl Rng,
-    run: &str,
-) -> Result<Trace> {
-    let mut o = opt.build(net);
-    let mut rows = Vec::new();
-    let record = |net: &mut Net, epoch: usize, rows: &mut Vec<Vec<f64>>| -> Eval {
-        let tr = evaluate(net, train);
-        let te = evaluate(net, test);
-        rows.push(vec![
-            epoch as f64,
-            tr.loss,
-            tr.err,
-            te.loss,
-            te.err,
-            net.l2_norm(),
-        ]);
-        tr
-    };
-    record(net, 0, &mut rows);
-    for epoch in 1..=fit.epochs {
-        let loss = train_epoch(net, o.as_mut(), train, fit.batch, rng);
-        if !loss.is_finite() {
-            // Diverged: logged as an infinite loss and chance-or-worse error, then stop.
-            let _ = run;
-            rows.push(vec![
-                epoch as f64,
-                f64::INFINITY,
-                1.0,
-                f64::INFINITY,
-                1.0,
-                f64::NAN,
-            ]);
-            break;
-        }
-        if fit.lr_decay != 1.0 {
-            let lr = o.lr() * fit.lr_decay;
-            o.set_lr(lr);
-        }
-        if let (Some((start, step, max)), Opt::Sgd { .. }) = (fit.momentum_ramp, opt) {
-            let momentum = (start + epoch as f64 * step).min(max);
-            let mut next = Sgd::new(
-                net.params(),
-                SgdConfig {
-                    lr: o.lr(),
-                    momentum,
-                    ..Default::default()
-                },
-            );
-            next.load_state(&o.state())
-                .map_err(|e| crate::error::Error::Other(format!("momentum ramp: {e}")))?;
-            o = Box::new(next);
-        }
-        if fit.eval_at.contains(&epoch) || epoch == fit.epochs {
-            let tr = record(net, epoch, &mut rows);
-            if fit.stop_loss.is_some_and(|s| tr.err == 0.0 && tr.loss < s) {
-                break;
-            }
-        }
+/// A [`Fit`] run on the runner's loop.
+type NetTraining<'a, O> = Training<'a, f32, Mlp<f32>, O>;
+
+impl<'d> Fit<'d> {
+    /// Mini-batch steps per epoch, `ceil(n / batch)`.
+    pub fn per_epoch(&self) -> u64 {
+        self.train.n().div_ceil(self.batch) as u64
     }
-    Ok(Trace {
-        columns: [
-            "t",
-            "train_loss",
-            "train_err",
-            "test_loss",
-            "test_err",
-            "l2_norm",
-        ]
-        .iter()
-        .map(|s| s.to_string())
-        .collect(),
-        rows,
-    })
+
+    /// Trains `net` with `opt` as the run `run` of `ctx` (checkpointed, resumed), the batches
+    /// shuffled with `batch_seed`. Returns the trace: columns `t` (mini-batch steps) and
+    /// [`COLUMNS`], one row per evaluation epoch. A non-finite loss is the runner's
+    /// [`Error::NonFinite`](crate::Error::NonFinite).
+    pub fn run<O: Optimizer<f32> + 'd>(
+        &self,
+        ctx: &Ctx,
+        run: &str,
+        net: Mlp<f32>,
+        opt: O,
+        batch_seed: u64,
+    ) -> Result<Trace> {
+        self.run_with(ctx, run, net, opt, batch_seed, |training| training)
+    }
+
+    /// [`run`](Fit::run), with `extra` adding to the run, e.g. a
+    /// [`momentum_ramp`] hook.
+    pub fn run_with<O: Optimizer<f32> + 'd>(
+        &self,
+        ctx: &Ctx,
+        run: &str,
+        net: Mlp<f32>,
+        opt: O,
+        batch_seed: u64,
+        extra: impl FnOnce(NetTraining<'d, O>) -> NetTraining<'d, O>,
+    ) -> Result<Trace> {
+        let (train, test) = (self.train, self.test);
+        let per_epoch = self.per_epoch();
+        let lr0 = opt.lr();
+        let mut batches = EpochBatches::new(train.n(), self.batch, batch_seed);
+        let mut training = Training::new(net, opt)
+            .loss(move |m, rng, t| {
+                if m.dropout().is_some() {
+                    m.reseed_dropout(rng.gen());
+                }
+                let (x, y) = batch(train, batches.at(t));
+                m.forward(&x).softmax_cross_entropy(&y)
+            })
+            .log(&COLUMNS, move |m, t| {
+                let (tr, te) = (evaluate(m, train), evaluate(m, test));
+                let epoch = (t / per_epoch) as f64;
+                let norm = nn::params::l2_norm(m);
+                vec![epoch, tr.loss, tr.err, te.loss, te.err, norm]
+            });
+        if self.lr_decay != 1.0 {
+            training = training.schedule(StepDecay {
+                lr0,
+                gamma: self.lr_decay,
+                step_size: per_epoch,
+            });
+        }
+        if let Some(s) = self.stop_loss {
+            // A logged row is [t, epoch, train_loss, train_err, ...].
+            training =
+                training.stop_when(move |_, p| p.row.is_some_and(|r| r[3] == 0.0 && r[2] < s));
+        }
+        let steps = self.epochs as u64 * per_epoch;
+        let mut log_at: Vec<u64> = std::iter::once(0)
+            .chain(self.eval_at.iter().map(|&e| e as u64 * per_epoch))
+            .filter(|&t| t <= steps)
+            .collect();
+        log_at.sort_unstable();
+        log_at.dedup();
+        Ok(ctx.train(run, extra(training), steps, &log_at)?.trace)
+    }
+}
+
+/// A `before_step` hook for SGD: during epoch `e` (from 0) the momentum is
+/// `min(max, start + e * step)` (the schedule of Neyshabur et al. 2015), with `per_epoch` steps
+/// per epoch.
+pub fn momentum_ramp(
+    per_epoch: u64,
+    start: f64,
+    step: f64,
+    max: f64,
+) -> impl FnMut(&mut Mlp<f32>, &mut Sgd<f32>, u64) {
+    move |_, opt, t| opt.set_momentum((start + (t / per_epoch) as f64 * step).min(max))
 }
 
 /// The last row's value of `col`.
 pub fn last(trace: &Trace, col: &str) -> f64 {
     trace.col(col).last().copied().unwrap_or(f64::NAN)
+}
+
+/// The curve `(epoch, col)` of a [`Fit`] trace.
+pub fn by_epoch(name: &str, trace: &Trace, col: &str) -> Series {
+    Series::new(name, &trace.col("epoch"), &trace.col(col))
 }
