@@ -563,7 +563,8 @@ fn bias_gradient_sums_over_the_batch() {
 #[test]
 fn fused_losses_on_random_shapes_to_third_order() {
     let mut r = rng(31);
-    let margin_losses: [(&str, fn(&T) -> T, fn(&T) -> T); 3] = [
+    type Loss = fn(&T) -> T;
+    let margin_losses: [(&str, Loss, Loss); 3] = [
         (
             "logistic_loss",
             |z| z.logistic_loss(),

@@ -47,9 +47,9 @@ pub fn logistic_gd(z: &Dense, w: &mut [f64], g: &mut [f64], eta: f64) -> f64 {
 pub fn least_squares_gd(x: &Dense, y: &[f64], w: &mut [f64], g: &mut [f64], eta: f64) -> f64 {
     g.iter_mut().for_each(|v| *v = 0.0);
     let mut loss = 0.0;
-    for i in 0..x.rows {
+    for (i, &yi) in y.iter().enumerate() {
         let xi = x.row(i);
-        let r = dot(xi, w) - y[i];
+        let r = dot(xi, w) - yi;
         loss += 0.5 * r * r;
         for (gj, xj) in g.iter_mut().zip(xi) {
             *gj += r * xj;
@@ -68,8 +68,8 @@ pub fn diagonal_gd(x: &Dense, y: &[f64], theta: &mut [f64], eta: f64) -> f64 {
     let mut gb = vec![0.0; d];
     let mut loss = 0.0;
     let n = x.rows as f64;
-    for i in 0..x.rows {
-        let r = dot(x.row(i), &beta) - y[i];
+    for (i, &yi) in y.iter().enumerate() {
+        let r = dot(x.row(i), &beta) - yi;
         loss += r * r;
         for (gj, xj) in gb.iter_mut().zip(x.row(i)) {
             *gj += r * xj / n;
@@ -105,9 +105,9 @@ pub fn sensing_sym_gd(a: &Dense, y: &[f64], n: usize, u: &mut [f64], eta: f64) -
     let m = a.rows;
     let mut g = vec![0.0; n * n];
     let mut loss = 0.0;
-    for i in 0..m {
+    for (i, &yi) in y.iter().enumerate() {
         let row = a.row(i);
-        let r = dot(row, &x) - y[i];
+        let r = dot(row, &x) - yi;
         loss += r * r;
         let c = r / m as f64;
         for (gj, aj) in g.iter_mut().zip(row) {

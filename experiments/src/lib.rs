@@ -21,8 +21,6 @@
 
 pub mod data;
 pub mod error;
-pub mod flat;
-pub mod linear;
 pub mod reference;
 pub mod runner;
 pub mod stats;
@@ -32,8 +30,8 @@ use std::time::Instant;
 
 pub use error::{Error, Result};
 pub use runner::{
-    report, Claim, Config, Ctx, EpochBatches, Iterate, Progress, Run, Summary, Trace, TrainRng,
-    Trained, Training, DEFAULT_SEED,
+    report, Claim, Config, Ctx, EpochBatches, Progress, Summary, Trace, TrainRng, Trained,
+    Training, DEFAULT_SEED,
 };
 
 /// One experiment of the suite: declared by its own file (`suite/NAME.rs`) as `EXPERIMENT`.

@@ -116,7 +116,7 @@ fn check(name: &str) -> Result<bool, String> {
     }
     let resumed = got["resumed"].as_object().cloned().unwrap_or_default();
     let furthest = resumed.values().filter_map(|v| v.as_u64()).max();
-    if !furthest.is_some_and(|s| s > 0) {
+    if furthest.is_none_or(|s| s == 0) {
         return Err(format!("no run resumed past step 0: resumed = {resumed:?}"));
     }
     if out.join(name).join("checkpoints").exists() {
@@ -226,4 +226,32 @@ fn a_checkpoint_of_another_run_length_or_model_is_not_resumed() {
     let other = Training::new(model, opt).loss(|m, _, _| m.forward(&x3).sum_all());
     let r = ctx.train("r", other, 60, &[0]).unwrap();
     assert_eq!(r.resumed_from, None);
+}
+
+/// The library-level hook `Config::stop_after`: the run stops (checkpointed) at that step with
+/// `Error::Interrupted`, and the next call resumes it there and ends where an uninterrupted run
+/// ends.
+#[test]
+fn stop_after_interrupts_and_the_next_call_resumes() {
+    let x = Tensor::from_vec(vec![1.0, 2.0], [1, 2]).unwrap();
+    let straight = common::quick(common::out_dir("stop-after-straight"));
+    let want = Ctx::new(&straight, "probe")
+        .train("r", tiny_training(&x, u64::MAX), 40, &[0, 10])
+        .unwrap();
+    let config = experiments::Config {
+        stop_after: Some(25),
+        ..common::quick(common::out_dir("stop-after"))
+    };
+    let ctx = Ctx::new(&config, "probe");
+    match ctx.train("r", tiny_training(&x, u64::MAX), 40, &[0, 10]) {
+        Err(Error::Interrupted { step: 25, .. }) => {}
+        Err(e) => panic!("expected an interruption at step 25, got {e}"),
+        Ok(_) => panic!("expected an interruption at step 25"),
+    }
+    let resumed = Ctx::new(&common::quick(config.out.clone()), "probe")
+        .train("r", tiny_training(&x, u64::MAX), 40, &[0, 10])
+        .unwrap();
+    assert_eq!(resumed.resumed_from, Some(25));
+    assert_eq!(resumed.model.weight.to_vec(), want.model.weight.to_vec());
+    assert_eq!(resumed.trace, want.trace);
 }

@@ -63,6 +63,7 @@ macro_rules! optimizer_via_core {
 
 mod adaptive;
 mod averaging;
+pub mod json;
 mod mirror;
 mod mirror_momentum;
 mod natural_gradient;

@@ -3,8 +3,6 @@
 //! share.
 
 use autograd::{Float, Tensor};
-use serde::de::{self, Deserializer, SeqAccess, Visitor};
-use serde::ser::{SerializeSeq, Serializer};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::fmt;
@@ -106,10 +104,10 @@ pub struct OptimizerState {
     /// The kind of optimizer that wrote the state, e.g. `"Adam"`.
     pub optimizer: String,
     /// Named scalars (`"lr"`, counters).
-    #[serde(with = "float_map")]
+    #[serde(with = "crate::json::float_map")]
     pub scalars: BTreeMap<String, f64>,
     /// Named flat vectors (buffers, step counts).
-    #[serde(with = "vec_map")]
+    #[serde(with = "crate::json::vec_map")]
     pub vectors: BTreeMap<String, Vec<f64>>,
 }
 
@@ -252,127 +250,6 @@ fn to_count(name: &str, x: f64) -> Result<u64, StateError> {
             entry: name.to_string(),
             reason: format!("{x} is not a step count"),
         })
-    }
-}
-
-// ----- JSON floats that survive NaN and infinities ----------------------------------------------
-
-struct JsonF64(f64);
-
-impl Serialize for JsonF64 {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let x = self.0;
-        if x.is_finite() {
-            s.serialize_f64(x)
-        } else if x.is_nan() {
-            s.serialize_str("NaN")
-        } else if x > 0.0 {
-            s.serialize_str("inf")
-        } else {
-            s.serialize_str("-inf")
-        }
-    }
-}
-
-impl<'de> Deserialize<'de> for JsonF64 {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl Visitor<'_> for V {
-            type Value = JsonF64;
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                write!(f, "a number or one of \"NaN\", \"inf\", \"-inf\"")
-            }
-            fn visit_f64<E: de::Error>(self, v: f64) -> Result<JsonF64, E> {
-                Ok(JsonF64(v))
-            }
-            fn visit_u64<E: de::Error>(self, v: u64) -> Result<JsonF64, E> {
-                Ok(JsonF64(v as f64))
-            }
-            fn visit_i64<E: de::Error>(self, v: i64) -> Result<JsonF64, E> {
-                Ok(JsonF64(v as f64))
-            }
-            fn visit_str<E: de::Error>(self, v: &str) -> Result<JsonF64, E> {
-                match v {
-                    "NaN" => Ok(JsonF64(f64::NAN)),
-                    "inf" => Ok(JsonF64(f64::INFINITY)),
-                    "-inf" => Ok(JsonF64(f64::NEG_INFINITY)),
-                    _ => Err(E::invalid_value(de::Unexpected::Str(v), &self)),
-                }
-            }
-        }
-        d.deserialize_any(V)
-    }
-}
-
-struct JsonVec<'a>(&'a [f64]);
-
-impl Serialize for JsonVec<'_> {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut seq = s.serialize_seq(Some(self.0.len()))?;
-        for &x in self.0 {
-            seq.serialize_element(&JsonF64(x))?;
-        }
-        seq.end()
-    }
-}
-
-struct OwnedJsonVec(Vec<f64>);
-
-impl<'de> Deserialize<'de> for OwnedJsonVec {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> Visitor<'de> for V {
-            type Value = OwnedJsonVec;
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                write!(f, "an array of numbers")
-            }
-            fn visit_seq<A: SeqAccess<'de>>(self, mut a: A) -> Result<OwnedJsonVec, A::Error> {
-                let mut out = Vec::with_capacity(a.size_hint().unwrap_or(0));
-                while let Some(JsonF64(x)) = a.next_element()? {
-                    out.push(x);
-                }
-                Ok(OwnedJsonVec(out))
-            }
-        }
-        d.deserialize_seq(V)
-    }
-}
-
-mod float_map {
-    use super::JsonF64;
-    use serde::{Deserialize, Deserializer, Serialize, Serializer};
-    use std::collections::BTreeMap;
-
-    pub fn serialize<S: Serializer>(m: &BTreeMap<String, f64>, s: S) -> Result<S::Ok, S::Error> {
-        let m: BTreeMap<&str, JsonF64> = m.iter().map(|(k, v)| (k.as_str(), JsonF64(*v))).collect();
-        m.serialize(s)
-    }
-
-    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<BTreeMap<String, f64>, D::Error> {
-        let m = BTreeMap::<String, JsonF64>::deserialize(d)?;
-        Ok(m.into_iter().map(|(k, v)| (k, v.0)).collect())
-    }
-}
-
-mod vec_map {
-    use super::{JsonVec, OwnedJsonVec};
-    use serde::{Deserialize, Deserializer, Serialize, Serializer};
-    use std::collections::BTreeMap;
-
-    pub fn serialize<S: Serializer>(
-        m: &BTreeMap<String, Vec<f64>>,
-        s: S,
-    ) -> Result<S::Ok, S::Error> {
-        let m: BTreeMap<&str, JsonVec<'_>> =
-            m.iter().map(|(k, v)| (k.as_str(), JsonVec(v))).collect();
-        m.serialize(s)
-    }
-
-    pub fn deserialize<'de, D: Deserializer<'de>>(
-        d: D,
-    ) -> Result<BTreeMap<String, Vec<f64>>, D::Error> {
-        let m = BTreeMap::<String, OwnedJsonVec>::deserialize(d)?;
-        Ok(m.into_iter().map(|(k, v)| (k, v.0)).collect())
     }
 }
 

@@ -2,14 +2,14 @@
 //! output paths, the checkpointed training loop ([`Ctx::train`]), a parallel map, progress bars.
 
 use std::io::IsTerminal;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
+use std::time::{Duration, Instant};
 
 use indicatif::{ProgressBar, ProgressStyle};
 use rand::rngs::StdRng;
 use rand::SeedableRng;
-use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
 use autograd::Float;
@@ -17,11 +17,16 @@ use nn::Module;
 use optim::Optimizer;
 
 use super::checkpoint::Snapshot;
-use super::io::{write_csv, write_json};
+use super::io::write_csv;
 use super::plot::Figure;
 use super::summary::Summary;
 use super::train::{Progress, TrainRng, Trained, Training};
 use crate::error::{Error, Result};
+
+/// A run writes a periodic checkpoint (every `steps / 20` steps) only if this long has passed
+/// since its last one, so that short runs spend no time on them; a run's final checkpoint is
+/// always written. The numbers of a run never depend on when its checkpoints were taken.
+pub const MIN_CHECKPOINT_INTERVAL: Duration = Duration::from_millis(500);
 
 /// The default seed.
 pub const DEFAULT_SEED: u64 = 20180220;
@@ -81,49 +86,6 @@ impl Trace {
     pub fn t(&self) -> Vec<f64> {
         self.col("t")
     }
-}
-
-/// An iterative method whose whole state can be checkpointed as JSON.
-pub trait Iterate: Serialize + DeserializeOwned + Send {
-    /// Names of the quantities [`record`](Iterate::record) returns.
-    fn columns(&self) -> Vec<String>;
-    /// Takes step `t -> t + 1`; returns the training loss at the iterate before the
-    /// step (checked for NaN / inf).
-    fn step(&mut self, t: u64) -> f64;
-    /// The quantities logged at step `t`.
-    fn record(&self, t: u64) -> Vec<f64>;
-    /// Early stop (e.g. converged); checked before each step.
-    fn done(&self) -> bool {
-        false
-    }
-    /// Adopts the state loaded from a checkpoint (the default replaces `self`;
-    /// override to keep non-serialised parts such as references to the data).
-    fn resume(&mut self, saved: Self)
-    where
-        Self: Sized,
-    {
-        *self = saved;
-    }
-}
-
-/// The outcome of [`Ctx::iterate`].
-#[derive(Debug)]
-pub struct Run<S> {
-    /// The final state.
-    pub state: S,
-    /// Steps taken (`<= steps`, fewer on an early stop).
-    pub steps: u64,
-    /// The log.
-    pub trace: Trace,
-}
-
-#[derive(Serialize, Deserialize)]
-struct Checkpoint<S> {
-    key: String,
-    step: u64,
-    finished: bool,
-    state: S,
-    rows: Vec<Vec<f64>>,
 }
 
 /// What an experiment sees while it runs.
@@ -188,7 +150,8 @@ impl<'a> Ctx<'a> {
 
     /// Trains `training` for `steps` steps as the run `run` (its checkpoint is
     /// `checkpoints/RUN.safetensors`): logs a row at the steps in `log_at` (sorted) and at the
-    /// end, writes a checkpoint every `steps / 20` steps, and stops with [`Error::NonFinite`]
+    /// end, writes a checkpoint every `steps / 20` steps (at most one per
+    /// [`MIN_CHECKPOINT_INTERVAL`]) and at the end, and stops with [`Error::NonFinite`]
     /// at a NaN or infinite loss. A checkpoint of the same run (same experiment, seed, mode,
     /// length and data) is restored first: a finished run is returned as it ended, an
     /// interrupted one continues, reaching the numbers of an uninterrupted run bit for bit.
@@ -255,6 +218,7 @@ impl<'a> Ctx<'a> {
         if !finished {
             let start = t;
             let every = (steps / 20).max(1);
+            let mut saved_at = Instant::now();
             let mut li = log_at.partition_point(|&s| s < t);
             let bar = self.progress(run, steps, t);
             let save = |model: &M, opt: &O, rng: &TrainRng, t, rows: &[Vec<f64>], loss, done| {
@@ -269,8 +233,9 @@ impl<'a> Ctx<'a> {
                         step: t,
                     });
                 }
-                if t != start && t % every == 0 {
+                if t != start && t % every == 0 && saved_at.elapsed() >= MIN_CHECKPOINT_INTERVAL {
                     save(&model, &opt, &rng, t, &rows, last_loss, false)?;
+                    saved_at = Instant::now();
                 }
                 let logged_now = li < log_at.len() && log_at[li] == t;
                 if logged_now {
@@ -322,86 +287,6 @@ impl<'a> Ctx<'a> {
     /// Where run checkpoints live (removed once the summary is written).
     pub fn checkpoint_dir(&self) -> PathBuf {
         self.dir.join("checkpoints")
-    }
-
-    /// Runs `state` for `steps` steps, logging at the steps in `log_at` (sorted)
-    /// and at the end, checkpointing periodically to `checkpoints/RUN.json`.
-    /// A finished or partial checkpoint of the same run (same seed, mode and
-    /// length) is resumed from.
-    pub fn iterate<S: Iterate>(
-        &self,
-        run: &str,
-        state: S,
-        steps: u64,
-        log_at: &[u64],
-    ) -> Result<Run<S>> {
-        let key = format!(
-            "{}/{run}/seed={}/quick={}/steps={steps}",
-            self.name, self.config.seed, self.config.quick
-        );
-        let path = self.checkpoint_dir().join(format!("{run}.json"));
-        let mut columns = vec!["t".to_string()];
-        columns.extend(state.columns());
-        let mut state = state;
-        let (mut t, mut rows, finished) = match load_checkpoint::<S>(&path, &key) {
-            Some(c) => {
-                state.resume(c.state);
-                (c.step, c.rows, c.finished)
-            }
-            None => (0, Vec::new(), false),
-        };
-        if !finished {
-            let start = t;
-            let every = (steps / 20).max(10_000);
-            let mut li = log_at.partition_point(|&s| s < t);
-            let bar = self.progress(run, steps, t);
-            let save = |state: &S, t: u64, rows: &Vec<Vec<f64>>, finished: bool| {
-                save_checkpoint(&path, &key, state, t, rows, finished)
-            };
-            while t < steps {
-                if t != start && self.config.stop_after == Some(t) {
-                    save(&state, t, &rows, false)?;
-                    bar.abandon();
-                    return Err(Error::Interrupted {
-                        experiment: self.name.into(),
-                        step: t,
-                    });
-                }
-                if t != start && t % every == 0 {
-                    save(&state, t, &rows, false)?;
-                }
-                if li < log_at.len() && log_at[li] == t {
-                    rows.push(row(t, &state));
-                    li += 1;
-                }
-                if state.done() {
-                    break;
-                }
-                let loss = state.step(t);
-                if !loss.is_finite() {
-                    return Err(Error::NonFinite {
-                        experiment: self.name.into(),
-                        run: run.into(),
-                        step: t,
-                        quantity: "loss".into(),
-                    });
-                }
-                t += 1;
-                if t % 4096 == 0 {
-                    bar.set_position(t);
-                }
-            }
-            if rows.last().map(|r| r[0] as u64) != Some(t) {
-                rows.push(row(t, &state));
-            }
-            bar.finish_and_clear();
-            save(&state, t, &rows, true)?;
-        }
-        Ok(Run {
-            state,
-            steps: t,
-            trace: Trace { columns, rows },
-        })
     }
 
     fn progress(&self, run: &str, steps: u64, at: u64) -> ProgressBar {
@@ -472,44 +357,4 @@ fn fnv1a(bytes: &[u8]) -> u64 {
     bytes.iter().fold(0xcbf2_9ce4_8422_2325, |h, &b| {
         (h ^ b as u64).wrapping_mul(0x0100_0000_01b3)
     })
-}
-
-fn row<S: Iterate>(t: u64, s: &S) -> Vec<f64> {
-    let mut r = vec![t as f64];
-    r.extend(s.record(t));
-    r
-}
-
-fn load_checkpoint<S: DeserializeOwned>(path: &Path, key: &str) -> Option<Checkpoint<S>> {
-    let text = std::fs::read_to_string(path).ok()?;
-    let c: Checkpoint<S> = serde_json::from_str(&text).ok()?;
-    (c.key == key).then_some(c)
-}
-
-fn save_checkpoint<S: Serialize>(
-    path: &Path,
-    key: &str,
-    state: &S,
-    step: u64,
-    rows: &[Vec<f64>],
-    finished: bool,
-) -> Result<()> {
-    #[derive(Serialize)]
-    struct Out<'a, S> {
-        key: &'a str,
-        step: u64,
-        finished: bool,
-        state: &'a S,
-        rows: &'a [Vec<f64>],
-    }
-    write_json(
-        path,
-        &Out {
-            key,
-            step,
-            finished,
-            state,
-            rows,
-        },
-    )
 }

@@ -10,7 +10,7 @@ pub mod report;
 pub mod summary;
 pub mod train;
 
-pub use context::{Config, Ctx, Iterate, Run, Trace, DEFAULT_SEED};
+pub use context::{Config, Ctx, Trace, DEFAULT_SEED};
 pub use plot::{Figure, Series};
 pub use summary::{Bound, Claim, Summary};
 pub use train::{EpochBatches, Progress, TrainRng, Trained, Training};

@@ -9,9 +9,9 @@ use serde::{Deserialize, Serialize};
 #[serde(untagged)]
 pub enum Bound {
     /// A single number (the relation says which side).
-    Value(f64),
+    Value(#[serde(with = "optim::json::float")] f64),
     /// A closed interval `[lo, hi]`.
-    Range([f64; 2]),
+    Range(#[serde(with = "optim::json::float_pair")] [f64; 2]),
 }
 
 /// One checked prediction.
@@ -21,7 +21,9 @@ pub struct Claim {
     pub claim: String,
     /// What was measured.
     pub metric: String,
-    /// The measured value.
+    /// The measured value (NaN and infinities are written as the strings `"NaN"`, `"inf"`,
+    /// `"-inf"`, as everywhere in `summary.json`).
+    #[serde(with = "optim::json::float")]
     pub value: f64,
     /// The pass bound.
     pub bound: Bound,
@@ -127,8 +129,10 @@ pub struct Summary {
     /// The checked predictions.
     pub claims: Vec<Claim>,
     /// Informational numbers (report-only checks), by name.
+    #[serde(with = "optim::json::float_map")]
     pub report: BTreeMap<String, f64>,
     /// Final iterates and reference solutions, by name.
+    #[serde(with = "optim::json::vec_map")]
     pub arrays: BTreeMap<String, Vec<f64>>,
     /// CSV traces written, relative to the experiment directory.
     pub traces: Vec<String>,
@@ -161,5 +165,36 @@ impl Summary {
     /// Records an array (final iterate or reference).
     pub fn array(&mut self, name: &str, v: &[f64]) {
         self.arrays.insert(name.into(), v.to_vec());
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A summary with NaN and infinite values reads back equal (JSON has no literal for them:
+    /// `serde_json` would write `null` and fail to read it).
+    #[test]
+    fn non_finite_values_survive_the_json_round_trip() {
+        let mut s = Summary::default();
+        s.claim(Claim::at_most(
+            "never reached",
+            "epochs",
+            f64::INFINITY,
+            10.0,
+        ));
+        s.claim(Claim::within("nan", "x", f64::NAN, f64::NEG_INFINITY, 1.0));
+        s.report("diverged", f64::NEG_INFINITY);
+        s.array("w", &[1.5, f64::NAN, f64::INFINITY]);
+        let text = serde_json::to_string(&s).unwrap();
+        assert!(text.contains("\"inf\"") && text.contains("\"NaN\"") && text.contains("\"-inf\""));
+        let back: Summary = serde_json::from_str(&text).unwrap();
+        assert_eq!(back.claims[0].value, f64::INFINITY);
+        assert!(back.claims[1].value.is_nan());
+        assert_eq!(back.claims[1].bound, Bound::Range([f64::NEG_INFINITY, 1.0]));
+        assert_eq!(back.report["diverged"], f64::NEG_INFINITY);
+        assert_eq!(back.arrays["w"][2], f64::INFINITY);
+        assert!(back.arrays["w"][1].is_nan());
+        assert_eq!(back.claims[0].bound, Bound::Value(10.0));
     }
 }

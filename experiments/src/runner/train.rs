@@ -14,7 +14,8 @@
 //! [`Optimizer::step_with_loss`](optim::Optimizer::step_with_loss) (the default; a run that needs
 //! a different step, e.g. one epoch of mini-batches, gives [`Training::step_with`]). The runner
 //! logs a row at the steps of `log_at` and at the end, stops with an error naming the step when
-//! the loss is NaN or infinite, and writes a checkpoint every `steps / 20` steps: the named
+//! the loss is NaN or infinite, and writes a checkpoint every `steps / 20` steps (at most one per
+//! half second) and at the end: the named
 //! parameters, the optimizer's [`state`](optim::Optimizer::state), the run's RNG, the step and
 //! the trace rows ([`super::checkpoint`]). Rerunning the same command restores them into the
 //! freshly built model and optimizer and continues, reaching bit-identical numbers.
