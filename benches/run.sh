@@ -16,3 +16,4 @@ AUTOGRAD_NUM_THREADS=2 MATMUL_NUM_THREADS=2 \
     cargo bench --bench matmul -- --warm-up-time 0.5 --measurement-time 1.5 gemm_mlp
 cargo bench --bench elementwise -- --warm-up-time 1 --measurement-time 2
 cargo bench --bench cyclic -- nomatch_skip_criterion
+AUTOGRAD_NUM_THREADS=1 cargo bench --bench small_models -- --warm-up-time 1 --measurement-time 3

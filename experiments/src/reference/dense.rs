@@ -218,6 +218,32 @@ mod tests {
     }
 
     #[test]
+    fn products_conversions_and_factorizations_by_hand() {
+        let m = Matrix::from_rows(&[[3.0, 0.0], [4.0, 5.0]]).unwrap();
+        assert_eq!(m.t_mul_vec(&[1.0, -1.0]), vec![-1.0, -5.0]);
+        assert_eq!(m.signed_rows(&[1.0, -1.0]).data, vec![3.0, 0.0, -4.0, -5.0]);
+        // Singular values of [[3, 0], [4, 5]]: sqrt(45 +- sqrt(45^2 - 4 * 225)) / sqrt(2), i.e.
+        // s1 s2 = |det| = 15 and s1^2 + s2^2 = ||m||_F^2 = 50: s = (sqrt(45), sqrt(5)).
+        let s = singular_values(&m);
+        assert!((s[0] - 45f64.sqrt()).abs() < 1e-12 && (s[1] - 5f64.sqrt()).abs() < 1e-12);
+        assert!((m.sigma_max_sq() - 45.0).abs() < 1e-11);
+        let (s1, u, v) = top_singular(&m);
+        let mv = m.mul_vec(&v);
+        for i in 0..2 {
+            assert!((mv[i] - s1 * u[i]).abs() < 1e-12, "m v = s u");
+        }
+        assert_eq!(solve(&m, &[3.0, 9.0]), vec![1.0, 1.0]);
+        let t = m.to_tensor();
+        assert_eq!(t.dims(), &[2, 2]);
+        assert_eq!(Matrix::from_tensor(&t).unwrap(), m);
+        let err = Matrix::from_tensor(&Tensor::zeros([2, 2, 1]))
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("rank-2") && err.contains("[2, 2, 1]"), "{err}");
+        assert_eq!(min_entry(&[2.0, -1.0, 3.0]), -1.0);
+    }
+
+    #[test]
     fn ragged_rows_and_bad_lengths_are_rejected() {
         let ragged: [&[f64]; 2] = [&[1.0, 2.0], &[3.0]];
         let err = Matrix::from_rows(&ragged).unwrap_err().to_string();

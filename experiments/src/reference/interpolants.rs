@@ -247,6 +247,54 @@ mod tests {
         (Matrix::from_rows(&[[1.0, 2.0]]).unwrap(), vec![1.0])
     }
 
+    /// Least squares by hand: y = (1, 2, 4) on x = (1, 1, 1)^T (a constant fit) gives the mean
+    /// 7/3 with residual ||(1, 2, 4) - 7/3||; an underdetermined system gives the min-l2
+    /// interpolant.
+    #[test]
+    fn least_squares_by_hand_and_underdetermined() {
+        let x = Matrix::from_rows(&[[1.0], [1.0], [1.0]]).unwrap();
+        let s = least_squares(&x, &[1.0, 2.0, 4.0]).unwrap();
+        assert_close(&s.w, &[7.0 / 3.0], 1e-14);
+        let r: f64 = [1.0f64, 2.0, 4.0]
+            .iter()
+            .map(|v| (v - 7.0 / 3.0).powi(2))
+            .sum();
+        assert!((s.objective - r.sqrt()).abs() < 1e-14);
+        let (x, y) = one_equation();
+        let ls = least_squares(&x, &y).unwrap();
+        assert_close(&ls.w, &min_l2_interpolant(&x, &y).unwrap().w, 1e-14);
+        assert!(ls.objective < 1e-14);
+    }
+
+    /// Ridge satisfies its normal equations `(X^T X + lambda I) w = X^T y` in both branches
+    /// (`n >= d` and `n < d`), tends to least squares as `lambda -> 0`, and refuses `lambda <= 0`.
+    #[test]
+    fn ridge_solves_its_normal_equations() {
+        let mut r = rng(5);
+        for (n, d) in [(12, 4), (4, 12)] {
+            let x = random_matrix(&mut r, n, d);
+            let y = random_vec(&mut r, n);
+            for lambda in [1e-3, 0.5, 10.0] {
+                let w = ridge(&x, &y, lambda).unwrap().w;
+                let xw = x.mul_vec(&w);
+                let lhs: Vec<f64> = x
+                    .t_mul_vec(&xw)
+                    .iter()
+                    .zip(&w)
+                    .map(|(a, b)| a + lambda * b)
+                    .collect();
+                assert_close(&lhs, &x.t_mul_vec(&y), 1e-10);
+            }
+            let tiny = ridge(&x, &y, 1e-12).unwrap().w;
+            assert_close(&tiny, &least_squares(&x, &y).unwrap().w, 1e-6);
+        }
+        let (x, y) = one_equation();
+        for bad in [0.0, -1.0, f64::NAN] {
+            let err = ridge(&x, &y, bad).unwrap_err().to_string();
+            assert!(err.contains("lambda"), "{err}");
+        }
+    }
+
     #[test]
     fn one_equation_by_hand() {
         // x1 + 2 x2 = 1. l2: w = a / ||a||^2 = (1, 2) / 5. l1: all weight on the
