@@ -86,7 +86,8 @@ pub fn find(name: &str) -> Result<&'static Experiment> {
 }
 
 /// Runs one experiment: writes `OUT/NAME/summary.json` (plus traces and
-/// figures) and removes its checkpoints once done.
+/// figures), removes its checkpoints once done, and prints its verdict line to stderr as it
+/// finishes (so that a long `all` shows progress when its output goes to a file or a pipe).
 pub fn run_experiment(exp: &Experiment, config: &Config) -> Result<Summary> {
     let ctx = Ctx::new(config, exp.name);
     let start = Instant::now();
@@ -104,6 +105,12 @@ pub fn run_experiment(exp: &Experiment, config: &Config) -> Result<Summary> {
     if ck.exists() {
         std::fs::remove_dir_all(&ck).map_err(|e| Error::io(&ck, e))?;
     }
+    eprintln!(
+        "{}: {} in {:.1} s",
+        exp.name,
+        report::verdict(&summary),
+        summary.runtime_s
+    );
     Ok(summary)
 }
 

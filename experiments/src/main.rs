@@ -52,9 +52,10 @@ struct Common {
     /// Output directory.
     #[arg(long, default_value = "results")]
     out: PathBuf,
-    /// Worker threads for independent runs.
-    #[arg(long, default_value_t = 1)]
-    threads: usize,
+    /// Worker threads for independent runs [default: SLURM_CPUS_PER_TASK when set, else the
+    /// cores this process may use]
+    #[arg(long)]
+    threads: Option<usize>,
     /// A CSV data set (features..., label/target last; optional header) for the
     /// experiments that take one.
     #[arg(long)]
@@ -67,11 +68,21 @@ impl Common {
             quick: self.quick,
             seed: self.seed,
             out: self.out,
-            threads: self.threads.max(1),
+            threads: self.threads.unwrap_or_else(default_threads).max(1),
             data: self.data,
             stop_after: None,
         }
     }
+}
+
+/// The cores a run may use: `SLURM_CPUS_PER_TASK` under Slurm, else the available
+/// parallelism (which respects the process's CPU affinity and cgroup quota).
+fn default_threads() -> usize {
+    std::env::var("SLURM_CPUS_PER_TASK")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .filter(|&n| n > 0)
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
 }
 
 fn main() -> ExitCode {
