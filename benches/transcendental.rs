@@ -20,29 +20,33 @@ use criterion::{black_box, criterion_group, criterion_main, Criterion, Throughpu
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 
-/// The functions, each with its op (`None`: kernel only) and the range its inputs are drawn
-/// from (uniformly): wide enough to reach both tails, inside the domain.
-type Op<T> = fn(&Tensor<T>) -> Tensor<T>;
+/// A unary op of `Tensor`, e.g. `Tensor::exp`.
+type UnaryOp<T> = fn(&Tensor<T>) -> Tensor<T>;
 
-fn functions<T: Float>() -> [(&'static str, Func, Option<Op<T>>, (f64, f64)); 7] {
+/// One function of the bench: its name, kernel, op through `Tensor` (`None`: kernel only) and
+/// the range its inputs are drawn from (uniformly): wide enough to reach both tails, inside
+/// the domain.
+struct Case<T: Float>(&'static str, Func, Option<UnaryOp<T>>, (f64, f64));
+
+fn cases<T: Float>() -> [Case<T>; 7] {
     [
-        ("exp", Func::Exp, Some(Tensor::exp), (-20.0, 20.0)),
-        ("ln", Func::Ln, Some(Tensor::log), (1e-3, 1e3)),
-        ("ln_1p", Func::Ln1p, Some(Tensor::log1p), (-0.9, 10.0)),
-        ("exp_m1", Func::ExpM1, None, (-20.0, 20.0)),
-        (
+        Case("exp", Func::Exp, Some(Tensor::exp), (-20.0, 20.0)),
+        Case("ln", Func::Ln, Some(Tensor::log), (1e-3, 1e3)),
+        Case("ln_1p", Func::Ln1p, Some(Tensor::log1p), (-0.9, 10.0)),
+        Case("exp_m1", Func::ExpM1, None, (-20.0, 20.0)),
+        Case(
             "sigmoid",
             Func::Sigmoid,
             Some(Tensor::sigmoid),
             (-20.0, 20.0),
         ),
-        (
+        Case(
             "softplus",
             Func::Softplus,
             Some(Tensor::softplus),
             (-20.0, 20.0),
         ),
-        ("tanh", Func::Tanh, Some(Tensor::tanh), (-5.0, 5.0)),
+        Case("tanh", Func::Tanh, Some(Tensor::tanh), (-5.0, 5.0)),
     ]
 }
 
@@ -75,7 +79,7 @@ fn bench_type<T: Float>(c: &mut Criterion, n: usize, label: &str) {
         })
     });
 
-    for (name, f, op, (lo, hi)) in functions::<T>() {
+    for Case(name, f, op, (lo, hi)) in cases::<T>() {
         let x: Vec<T> = (0..n).map(|_| T::of(rng.gen_range(lo..hi))).collect();
         let t = Tensor::from_vec(x.clone(), [n]).unwrap();
         g.bench_function(format!("{name}/ours"), |b| match op {
