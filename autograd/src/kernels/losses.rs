@@ -1,19 +1,19 @@
 //! The sums behind the fused losses (`ops/losses.rs`): one pass over the margins or the
 //! residuals, no temporaries. Each returns the *sum* over the elements; the op divides by
-//! their number.
+//! their number. The transcendental terms go through the vectorized [`vmath`] kernels.
 
-use super::elementwise::softplus;
 use super::softmax::log_sum_exp_of;
+use super::vmath::{self, Func};
 use crate::element::Float;
 
 /// `sum_i ln(1 + exp(-z_i))`, each term computed stably as `softplus(-z_i)`.
 pub fn logistic_sum<T: Float>(z: &[T]) -> T {
-    z.iter().fold(T::zero(), |s, &x| s + softplus(-x))
+    vmath::sum_of(Func::Softplus, z, |x| -x)
 }
 
 /// `sum_i exp(-z_i)`.
 pub fn exp_sum<T: Float>(z: &[T]) -> T {
-    z.iter().fold(T::zero(), |s, &x| s + (-x).exp())
+    vmath::sum_of(Func::Exp, z, |x| -x)
 }
 
 /// `logsumexp(-z) = m + ln sum_i exp(-z_i - m)` with `m = max_i (-z_i)` (0 when infinite):

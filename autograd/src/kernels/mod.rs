@@ -11,3 +11,4 @@ pub mod matmul;
 pub mod parallel;
 pub mod reduce;
 pub mod softmax;
+pub mod vmath;

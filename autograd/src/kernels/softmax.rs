@@ -4,8 +4,9 @@
 //! Each row is shifted by its maximum `m` before exponentiating, so `exp` never overflows:
 //! `logsumexp(x) = m + ln sum_j exp(x_j - m)`. A row whose maximum is infinite is shifted by 0
 //! instead (a row of all `-inf` then has `logsumexp = -inf`, not NaN). Outputs are drawn from
-//! the buffer [`pool`].
+//! the buffer [`pool`]. The exponentials go through the vectorized [`vmath`] kernel.
 
+use super::vmath::{self, Func};
 use crate::element::Float;
 use crate::pool;
 
@@ -32,11 +33,7 @@ fn log_sum_exp<T: Float>(row: &[T]) -> T {
 /// `logsumexp(f(row)) = m + ln sum_j exp(f(row_j) - m)`, `m` the shift of `f(row)`.
 pub fn log_sum_exp_of<T: Float>(row: &[T], f: impl Fn(T) -> T) -> T {
     let m = shift_of(row, &f);
-    m + row
-        .iter()
-        .map(|&x| (f(x) - m).exp())
-        .fold(T::zero(), |s, e| s + e)
-        .ln()
+    m + vmath::sum_of(Func::Exp, row, |x| f(x) - m).ln()
 }
 
 /// `sum_i (logsumexp(x_i) - x_i[labels[i]])` over the rows `x_i` of length `k` of `logits`
@@ -58,8 +55,9 @@ pub fn cross_entropy_grad<T: Float>(logits: &[T], k: usize, labels: &[usize], sc
     for (row, &y) in logits.chunks_exact(k.max(1)).zip(labels) {
         let m = row_shift(row);
         let start = out.len();
-        out.extend(row.iter().map(|&x| (x - m).exp()));
+        out.extend(row.iter().map(|&x| x - m));
         let probs = &mut out[start..];
+        vmath::apply_in_place(Func::Exp, probs);
         let per_unit = scale / probs.iter().fold(T::zero(), |s, &e| s + e);
         probs.iter_mut().for_each(|p| *p = *p * per_unit);
         probs[y] = probs[y] - scale;

@@ -3,7 +3,8 @@
 use crate::backprop::Op;
 use crate::element::Float;
 use crate::error::{ok, Result};
-use crate::kernels::elementwise::{map, sigmoid, softplus, zip_broadcast};
+use crate::kernels::elementwise::{map, zip_broadcast};
+use crate::kernels::vmath::{self, Func};
 use crate::shape::Shape;
 use crate::tensor::Tensor;
 
@@ -38,6 +39,18 @@ macro_rules! unary_ops {
     )*};
 }
 
+/// Unary elementwise ops computed by a vectorized kernel of [`vmath`]: function and recorded op.
+macro_rules! vmath_ops {
+    ($($(#[$doc:meta])* $name:ident, $variant:ident, $f:expr;)*) => {$(
+        $(#[$doc])*
+        ///
+        #[doc = concat!("Vectorized (`kernels::vmath::Func::", stringify!($variant), "`); within a few ulps of libm.")]
+        pub fn $name(&self) -> Tensor<T> {
+            self.unary_vmath($f, Op::$variant)
+        }
+    )*};
+}
+
 impl<T: Float> Tensor<T> {
     fn binary(
         &self,
@@ -63,6 +76,11 @@ impl<T: Float> Tensor<T> {
         Tensor::from_op(data, self.shape().clone(), op(self.clone()))
     }
 
+    fn unary_vmath(&self, f: Func, op: fn(Tensor<T>) -> Op<T>) -> Tensor<T> {
+        let data = self.with_slice(|x| vmath::map(f, x));
+        Tensor::from_op(data, self.shape().clone(), op(self.clone()))
+    }
+
     /// A constant (unrecorded) elementwise function of the values.
     fn constant_map(&self, f: impl Fn(T) -> T) -> Tensor<T> {
         Tensor::from_data(self.with_slice(|x| map(x, f)), self.shape().clone())
@@ -82,25 +100,28 @@ impl<T: Float> Tensor<T> {
     unary_ops! {
         /// `-x`.
         neg, Neg, |x: T| -x;
-        /// `exp(x)`.
-        exp, Exp, |x: T| x.exp();
-        /// Natural logarithm `ln(x)`.
-        log, Log, |x: T| x.ln();
-        /// `ln(1 + x)`, accurate for small `x`.
-        log1p, Log1p, |x: T| x.ln_1p();
         /// `sqrt(x)`.
         sqrt, Sqrt, |x: T| x.sqrt();
         /// `|x|`; its derivative at 0 is taken as 0 (the sign).
         abs, Abs, |x: T| x.abs();
-        /// `tanh(x)`.
-        tanh, Tanh, |x: T| x.tanh();
-        /// The logistic sigmoid `1 / (1 + exp(-x))`, computed without overflow for any `x`.
-        sigmoid, Sigmoid, sigmoid;
         /// `max(x, 0)`; its derivative at 0 is taken as 0.
         relu, Relu, |x: T| if x > T::zero() { x } else { T::zero() };
+    }
+
+    vmath_ops! {
+        /// `exp(x)`.
+        exp, Exp, Func::Exp;
+        /// Natural logarithm `ln(x)`.
+        log, Log, Func::Ln;
+        /// `ln(1 + x)`, accurate for small `x`.
+        log1p, Log1p, Func::Ln1p;
+        /// `tanh(x)`.
+        tanh, Tanh, Func::Tanh;
+        /// The logistic sigmoid `1 / (1 + exp(-x))`, computed without overflow for any `x`.
+        sigmoid, Sigmoid, Func::Sigmoid;
         /// `softplus(x) = ln(1 + exp(x))`, computed stably as `max(x, 0) + ln(1 + exp(-|x|))`,
         /// finite for every finite `x`.
-        softplus, Softplus, softplus;
+        softplus, Softplus, Func::Softplus;
     }
 
     /// `x + c` for a scalar `c`.
