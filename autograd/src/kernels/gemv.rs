@@ -12,20 +12,24 @@ use super::blocked::OutMat;
 use super::matmul::MatRef;
 use crate::element::Float;
 
-/// Whether the AVX2 + FMA forms can run (checked once per call; the result is cached).
-#[cfg(target_arch = "x86_64")]
+/// Whether the AVX2 + FMA forms can run: checked once per product, not per dot product (a
+/// `100 x 2` product makes 100 of them).
 fn avx2() -> bool {
-    std::is_x86_feature_detected!("avx2") && std::is_x86_feature_detected!("fma")
+    #[cfg(target_arch = "x86_64")]
+    return std::is_x86_feature_detected!("avx2") && std::is_x86_feature_detected!("fma");
+    #[cfg(not(target_arch = "x86_64"))]
+    false
 }
 
 /// `sum_i x_i y_i` over two equal-length slices, in eight interleaved partial sums (so the
-/// loop vectorizes; compiled for AVX2 where the CPU has it).
-fn dot<T: Float>(x: &[T], y: &[T]) -> T {
+/// loop vectorizes; the AVX2 build when `simd`, which must come from [`avx2`]).
+fn dot<T: Float>(simd: bool, x: &[T], y: &[T]) -> T {
     #[cfg(target_arch = "x86_64")]
-    if avx2() {
-        // SAFETY: the CPU has AVX2 and FMA.
+    if simd {
+        // SAFETY: `simd` says the CPU has AVX2 and FMA.
         return unsafe { dot_avx2(x, y) };
     }
+    let _ = simd;
     dot_body(x, y)
 }
 
@@ -52,13 +56,15 @@ fn dot_body<T: Float>(x: &[T], y: &[T]) -> T {
     ((acc[0] + acc[4]) + (acc[1] + acc[5])) + ((acc[2] + acc[6]) + (acc[3] + acc[7])) + tail
 }
 
-/// `y += alpha x` over two equal-length slices (compiled for AVX2 where the CPU has it).
-fn axpy<T: Float>(alpha: T, x: &[T], y: &mut [T]) {
+/// `y += alpha x` over two equal-length slices (the AVX2 build when `simd`, which must come
+/// from [`avx2`]).
+fn axpy<T: Float>(simd: bool, alpha: T, x: &[T], y: &mut [T]) {
     #[cfg(target_arch = "x86_64")]
-    if avx2() {
-        // SAFETY: the CPU has AVX2 and FMA.
+    if simd {
+        // SAFETY: `simd` says the CPU has AVX2 and FMA.
         return unsafe { axpy_avx2(alpha, x, y) };
     }
+    let _ = simd;
     axpy_body(alpha, x, y)
 }
 
@@ -99,19 +105,28 @@ fn col<'a, T>(m: &MatRef<'a, T>, j: usize) -> &'a [T] {
 /// `a` or `b`; `a` and `b` must be in bounds with `a.cols == b.rows`.
 pub(crate) unsafe fn gemv<T: Float>(a: MatRef<'_, T>, b: MatRef<'_, T>, c: OutMat<T>) -> bool {
     let (m, k, n) = (a.rows, a.cols, b.cols);
+    let simd = avx2();
     let mut out = vec_out(c, m, n);
     if n == 1 {
         // c_i = <row i of A, b>.
         if a.col_stride == 1 && b.row_stride == 1 {
             let bv = col(&b, 0);
-            for i in 0..m {
-                out.set(i, dot(row(&a, i), bv));
+            if k < 8 {
+                // Rows shorter than one vector: a plain loop beats a call per row.
+                for i in 0..m {
+                    let r = row(&a, i);
+                    out.set(i, r.iter().zip(bv).fold(T::zero(), |s, (&x, &y)| s + x * y));
+                }
+            } else {
+                for i in 0..m {
+                    out.set(i, dot(simd, row(&a, i), bv));
+                }
             }
         } else if a.row_stride == 1 {
             // The columns of A are contiguous: c = sum_p b_p A[:, p].
             out.accumulate(m, |acc| {
                 for p in 0..k {
-                    axpy(at(&b, p, 0), col(&a, p), acc);
+                    axpy(simd, at(&b, p, 0), col(&a, p), acc);
                 }
             });
         } else {
@@ -128,13 +143,13 @@ pub(crate) unsafe fn gemv<T: Float>(a: MatRef<'_, T>, b: MatRef<'_, T>, c: OutMa
         if b.row_stride == 1 && a.col_stride == 1 {
             let av = row(&a, 0);
             for j in 0..n {
-                out.set(j, dot(av, col(&b, j)));
+                out.set(j, dot(simd, av, col(&b, j)));
             }
         } else if b.col_stride == 1 {
             // The rows of B are contiguous: c = sum_p a_p B[p, :].
             out.accumulate(n, |acc| {
                 for p in 0..k {
-                    axpy(at(&a, 0, p), row(&b, p), acc);
+                    axpy(simd, at(&a, 0, p), row(&b, p), acc);
                 }
             });
         } else {
