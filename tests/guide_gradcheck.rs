@@ -35,11 +35,8 @@ impl<T: Float> Module<T> for RmsNorm<T> {
     fn forward(&self, x: &Tensor<T>) -> Tensor<T> {
         rms_norm(x, 1e-6).mul(&self.gain)
     }
-    fn visit_parameters(&self, f: &mut nn::Visitor<T>) {
-        f(nn::Name::new("gain"), &self.gain)
-    }
-    fn parameters_mut(&mut self) -> Vec<(String, &mut Tensor<T>)> {
-        vec![("gain".into(), &mut self.gain)]
+    fn visit_parameters_mut<'s>(&'s mut self, f: &mut nn::VisitorMut<'s, '_, T>) {
+        f(nn::Name::new("gain"), &mut self.gain)
     }
 }
 

@@ -66,7 +66,7 @@ impl<T: Float> Tensor<T> {
         // for one on the right.
         let r = c.rank();
         let dims: Dims = (0..r)
-            .filter(|&i| !(ra == 1 && i == r - 2) && !(rb == 1 && i == r - 1))
+            .filter(|&i| !(ra == 1 && i == r - 2 || rb == 1 && i == r - 1))
             .map(|i| c.dims()[i])
             .collect();
         Ok(c.reshape(Shape(dims)))
