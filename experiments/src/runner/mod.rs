@@ -10,7 +10,7 @@ pub mod report;
 pub mod summary;
 pub mod train;
 
-pub use context::{Config, Ctx, Trace, DEFAULT_SEED};
+pub use context::{Config, Ctx, Trace, DATA_BUDGET, DEFAULT_SEED, PROGRESS_LINE_INTERVAL};
 pub use plot::{Figure, Series};
 pub use summary::{Bound, Claim, Summary};
 pub use train::{EpochBatches, Progress, TrainRng, Trained, Training};
