@@ -88,7 +88,25 @@ pub fn find(name: &str) -> Result<&'static Experiment> {
 /// Runs one experiment: writes `OUT/NAME/summary.json` (plus traces and
 /// figures), removes its checkpoints once done, and prints its verdict line to stderr as it
 /// finishes (so that a long `all` shows progress when its output goes to a file or a pipe).
+///
+/// # Errors
+/// [`Error::Usage`] (exit code 2) when `--data` is given to an experiment that does not take
+/// data (its protocol is defined on its own constructions): a flag an experiment cannot honour
+/// is refused, never ignored.
 pub fn run_experiment(exp: &Experiment, config: &Config) -> Result<Summary> {
+    if let (Some(file), false) = (&config.data, exp.takes_data) {
+        let takers: Vec<&str> = registered()
+            .filter(|e| e.takes_data)
+            .map(|e| e.name)
+            .collect();
+        return Err(Error::Usage(format!(
+            "{} does not take --data (its protocol runs on its own constructions), so {} would \
+             not be tested; the experiments that take data: {}",
+            exp.name,
+            file.display(),
+            takers.join(", ")
+        )));
+    }
     let ctx = Ctx::new(config, exp.name);
     let start = Instant::now();
     let mut summary = (exp.run)(&ctx)?;

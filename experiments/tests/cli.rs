@@ -127,6 +127,29 @@ fn bad(name: &str, experiment: &str, content: Option<&str>, line_text: &str) {
 }
 
 #[test]
+fn data_for_an_experiment_that_takes_none_is_refused() {
+    for experiment in ["relu_1d", "matrix_sensing", "heavy_ball_min_norm"] {
+        bad(
+            &format!("refused-{experiment}"),
+            experiment,
+            Some("x,y\n1,1\n2,-1\n"),
+            "does not take --data",
+        );
+    }
+}
+
+#[test]
+fn non_separable_data_is_a_data_error_for_linear_conv() {
+    // The same point with both labels.
+    bad(
+        "non-separable-conv",
+        "linear_conv",
+        Some("1,2,3,4,5,6,7,8,1\n1,2,3,4,5,6,7,8,-1\n2,1,0,1,2,1,0,1,1\n"),
+        "not linearly separable",
+    );
+}
+
+#[test]
 fn missing_file() {
     bad("missing", "logistic_margin", None, "cannot read");
 }

@@ -275,9 +275,9 @@ pub fn run(ctx: &Ctx) -> Result<Summary> {
     let mut results = Vec::new();
     match &ctx.config.data {
         Some(file) => {
-            let ds = read_csv(file)?;
-            let y = ds.binary_labels()?;
-            results.push(one_seed(ctx, 0, &ds.x, &y, steps, true)?);
+            // Non-separable data is the user's data error (exit 2), not a solver failure.
+            let (x, y) = read_csv(file)?.separable_binary()?;
+            results.push(one_seed(ctx, 0, &x, &y, steps, true)?);
         }
         None => {
             for (k, &seed) in seeds.iter().enumerate() {

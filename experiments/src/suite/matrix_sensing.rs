@@ -277,11 +277,6 @@ pub fn run(ctx: &Ctx) -> Result<Summary> {
     x_star.iter_mut().for_each(|v| *v *= sc);
     s.notes.push(format!("4: n = {n}, r = {r}, m = 3nr = {m}; noise variance 1e-3 (std {:.4}), as the protocol reads the talk's 1e-3", var.sqrt()));
     s.notes.push("4: step eta_p probed over 2^-k (3000 steps from alpha = 1e-3 and 1); main grid at eta_p/4, plus (full only) the same grid at eta_p/16 for the per-step-size curves (report-only, often capped at 1e5 steps before loss 1e-9); step test at alpha = 0.1 with eta_p/2 vs eta_p/8 at matched loss".into());
-    if ctx.config.data.is_some() {
-        s.notes.push(
-            "4: --data is not used (the measurements are synthetic Gaussian matrices)".into(),
-        );
-    }
 
     // ---- X = U U^T, symmetric A_i, min-trace PSD reference.
     let sym = measurements(&mut rng, n, m, true, &x_star, var);
