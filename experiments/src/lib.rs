@@ -30,8 +30,8 @@ use std::time::Instant;
 
 pub use error::{Error, Result};
 pub use runner::{
-    report, Claim, Config, Ctx, EpochBatches, Progress, Summary, Trace, TrainRng, Trained,
-    Training, DEFAULT_SEED,
+    report, Claim, Config, Ctx, EpochBatches, Kind, Param, Params, Progress, Summary, Trace,
+    TrainRng, Trained, Training, DEFAULT_SEED,
 };
 
 /// One experiment of the suite: declared by its own file (`suite/NAME.rs`) as `EXPERIMENT`.
@@ -44,6 +44,9 @@ pub struct Experiment {
     pub claim: &'static str,
     /// Whether `--data FILE` replaces its synthetic data.
     pub takes_data: bool,
+    /// Its tunable parameters with their defaults (`experiments list --params NAME`), which a
+    /// sweep may set per cell; read with [`Ctx::param`]. Empty: nothing tunable yet.
+    pub params: &'static [Param],
     /// Runs it (the summary's metadata fields are filled in by [`run_experiment`]).
     pub run: fn(&Ctx) -> Result<Summary>,
 }
@@ -88,8 +91,8 @@ pub fn find(name: &str) -> Result<&'static Experiment> {
 /// Runs one experiment: writes `OUT/NAME/summary.json` (plus traces and
 /// figures), removes its checkpoints once done, and prints its verdict line to stderr as it
 /// finishes (so that a long `all` shows progress when its output goes to a file or a pipe).
-pub fn run_experiment(exp: &Experiment, config: &Config) -> Result<Summary> {
-    let ctx = Ctx::new(config, exp.name);
+pub fn run_experiment(exp: &'static Experiment, config: &Config) -> Result<Summary> {
+    let ctx = Ctx::new(config, exp);
     let start = Instant::now();
     let mut summary = (exp.run)(&ctx)?;
     summary.experiment = exp.name.into();
@@ -117,7 +120,7 @@ pub fn run_experiment(exp: &Experiment, config: &Config) -> Result<Summary> {
 /// Runs the given experiments and updates their sections of `OUT/REPORT.md`,
 /// keeping those of the other experiments whose `OUT/NAME/summary.json` exists
 /// (what `experiments run NAME...` does).
-pub fn run_selected(exps: &[&Experiment], config: &Config) -> Result<Vec<Summary>> {
+pub fn run_selected(exps: &[&'static Experiment], config: &Config) -> Result<Vec<Summary>> {
     let mut out = Vec::new();
     for exp in exps {
         out.push(run_experiment(exp, config)?);

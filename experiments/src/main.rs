@@ -21,7 +21,11 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// List the experiments and the claim each one checks.
-    List,
+    List {
+        /// Instead, print the tunable parameters of this experiment with their defaults.
+        #[arg(long, value_name = "NAME")]
+        params: Option<String>,
+    },
     /// Run the named experiments (suite or tutorial) and update their sections of OUT/REPORT.md.
     Run {
         /// Experiment names (see `list`).
@@ -70,6 +74,7 @@ impl Common {
             out: self.out,
             threads: self.threads.unwrap_or_else(default_threads).max(1),
             data: self.data,
+            params: Default::default(),
             stop_after: None,
         }
     }
@@ -105,7 +110,11 @@ fn main() -> ExitCode {
 /// Runs a command; `Ok(false)` when some claim failed.
 fn execute(command: Command) -> Result<bool> {
     match command {
-        Command::List => {
+        Command::List { params: Some(name) } => {
+            print_params(find(&name)?);
+            Ok(true)
+        }
+        Command::List { params: None } => {
             print_list(EXPERIMENTS);
             println!("\ntutorials (GUIDE.md; run by name, not by `all`):");
             print_list(TUTORIALS);
@@ -129,6 +138,27 @@ fn execute(command: Command) -> Result<bool> {
             print!("{}", report::verdict_table(&summaries));
             Ok(summaries.iter().all(|s| s.all_hold()))
         }
+    }
+}
+
+/// One line per parameter: name, kind, full and quick defaults, meaning.
+fn print_params(exp: &Experiment) {
+    if exp.params.is_empty() {
+        println!("{} declares no tunable parameters", exp.name);
+    }
+    let show = |v: &[f64]| {
+        let vs: Vec<String> = v.iter().map(|x| x.to_string()).collect();
+        vs.join(",")
+    };
+    for p in exp.params {
+        println!(
+            "{:<10} {:<7} full={:<24} quick={:<20} {}",
+            p.name,
+            format!("{:?}", p.kind).to_lowercase(),
+            show(p.full),
+            show(p.quick),
+            p.doc
+        );
     }
 }
 
