@@ -10,6 +10,7 @@
 //! | [`data`] | data loaders (CSV, IDX/MNIST) and the synthetic data sets of the protocols |
 //! | [`stats`] | the statistics claims are made of (norms, distances, slopes) |
 //! | `suite` | the experiments, one file each, each declaring its registry entry next to its protocol and claims |
+//! | [`sweep`] | sweeps over seeds and parameter grids: specs, shards, the merged report, Slurm job arrays |
 //!
 //! The runner ([`run_experiment`], [`run_selected`], [`run_all`], the `experiments` binary)
 //! runs the experiments in [`EXPERIMENTS`] (and, by name, the [`TUTORIALS`]); each writes
@@ -25,6 +26,7 @@ pub mod reference;
 pub mod runner;
 pub mod stats;
 mod suite;
+pub mod sweep;
 
 use std::time::Instant;
 

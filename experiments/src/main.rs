@@ -1,9 +1,11 @@
-//! The `experiments` binary: `list`, `run NAME...`, `all`.
+//! The `experiments` binary: `list`, `run NAME...`, `all`, `sweep SPEC`, `merge DIR`,
+//! `slurm SPEC`.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand};
+use experiments::sweep::{run::Shard, Spec};
 use experiments::{
     find, report, run_all, run_selected, Config, Experiment, Result, DEFAULT_SEED, EXPERIMENTS,
     TUTORIALS,
@@ -43,6 +45,28 @@ enum Command {
         #[arg(long)]
         readme: Option<PathBuf>,
     },
+    /// Run a sweep (or one shard of it): each cell (experiment x seed x grid point) into its own
+    /// directory, skipping complete cells and resuming interrupted ones.
+    Sweep(SweepArgs),
+}
+
+#[derive(Args)]
+struct SweepArgs {
+    /// The sweep spec (TOML: experiments, seeds, params, grid; see the README).
+    spec: PathBuf,
+    /// Run only the cells i with i mod N = I.
+    #[arg(long, value_name = "I/N", default_value = "0/1")]
+    shard: Shard,
+    /// Cells run side by side, each with threads/jobs threads.
+    #[arg(long, default_value_t = 1)]
+    jobs: usize,
+    /// Threads in all [default: SLURM_CPUS_PER_TASK when set, else the cores this process may
+    /// use]
+    #[arg(long)]
+    threads: Option<usize>,
+    /// The sweep directory [default: results/sweeps/SPEC-STEM]
+    #[arg(long)]
+    out: Option<PathBuf>,
 }
 
 #[derive(Args)]
@@ -120,6 +144,12 @@ fn execute(command: Command) -> Result<bool> {
             print_list(TUTORIALS);
             Ok(true)
         }
+        Command::Sweep(a) => {
+            let spec = Spec::read(&a.spec)?;
+            let out = sweep_dir(&a.spec, a.out);
+            let threads = a.threads.unwrap_or_else(default_threads).max(1);
+            experiments::sweep::run::run_shard(&spec, &out, a.shard, a.jobs, threads)
+        }
         Command::Run { names, common } => {
             let exps = names.iter().map(|n| find(n)).collect::<Result<Vec<_>>>()?;
             let summaries = run_selected(&exps, &common.config())?;
@@ -139,6 +169,14 @@ fn execute(command: Command) -> Result<bool> {
             Ok(summaries.iter().all(|s| s.all_hold()))
         }
     }
+}
+
+/// The sweep directory: `--out`, else `results/sweeps/STEM` of the spec file.
+fn sweep_dir(spec: &Path, out: Option<PathBuf>) -> PathBuf {
+    out.unwrap_or_else(|| {
+        let stem = spec.file_stem().map_or("sweep".into(), |s| s.to_string_lossy());
+        Path::new("results/sweeps").join(stem.as_ref())
+    })
 }
 
 /// One line per parameter: name, kind, full and quick defaults, meaning.
