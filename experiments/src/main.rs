@@ -48,6 +48,12 @@ enum Command {
     /// Run a sweep (or one shard of it): each cell (experiment x seed x grid point) into its own
     /// directory, skipping complete cells and resuming interrupted ones.
     Sweep(SweepArgs),
+    /// Merge the complete cells of a sweep directory into DIR/REPORT.md, DIR/merged.json and
+    /// DIR/figures/ (exit code 1 when cells are missing or failed; the report lists them).
+    Merge {
+        /// The sweep directory (holding sweep.toml and cells/).
+        dir: PathBuf,
+    },
 }
 
 #[derive(Args)]
@@ -150,6 +156,7 @@ fn execute(command: Command) -> Result<bool> {
             let threads = a.threads.unwrap_or_else(default_threads).max(1);
             experiments::sweep::run::run_shard(&spec, &out, a.shard, a.jobs, threads)
         }
+        Command::Merge { dir } => experiments::sweep::merge::merge(&dir),
         Command::Run { names, common } => {
             let exps = names.iter().map(|n| find(n)).collect::<Result<Vec<_>>>()?;
             let summaries = run_selected(&exps, &common.config())?;

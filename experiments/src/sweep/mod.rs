@@ -16,6 +16,7 @@
 //! | `DIR/slurm/` | the batch scripts (`experiments slurm`) |
 //! | `DIR/REPORT.md`, `DIR/merged.json`, `DIR/figures/` | the merged report (`experiments merge DIR`) |
 
+pub mod merge;
 pub mod run;
 pub mod spec;
 
