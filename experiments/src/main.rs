@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand};
+use experiments::sweep::slurm::{self, SlurmOptions};
 use experiments::sweep::{run::Shard, Spec};
 use experiments::{
     find, report, run_all, run_selected, Config, Experiment, Result, DEFAULT_SEED, EXPERIMENTS,
@@ -53,6 +54,30 @@ enum Command {
     Merge {
         /// The sweep directory (holding sweep.toml and cells/).
         dir: PathBuf,
+    },
+    /// Write (and with --submit, submit) a Slurm job array running the sweep's shards and a
+    /// merge job that runs when the array has ended.
+    Slurm {
+        /// The sweep spec.
+        spec: PathBuf,
+        /// Array tasks: task I runs --shard I/N.
+        #[arg(long)]
+        shards: usize,
+        /// Slurm partition.
+        #[arg(long)]
+        partition: Option<String>,
+        /// Time limit of each array task (Slurm syntax, e.g. 2:00:00).
+        #[arg(long)]
+        time: Option<String>,
+        /// CPUs of each array task (the threads of its cells).
+        #[arg(long, default_value_t = 1)]
+        cpus_per_task: usize,
+        /// The sweep directory [default: results/sweeps/SPEC-STEM]
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// Run sbatch on the scripts and print the job ids.
+        #[arg(long)]
+        submit: bool,
     },
 }
 
@@ -155,6 +180,31 @@ fn execute(command: Command) -> Result<bool> {
             let out = sweep_dir(&a.spec, a.out);
             let threads = a.threads.unwrap_or_else(default_threads).max(1);
             experiments::sweep::run::run_shard(&spec, &out, a.shard, a.jobs, threads)
+        }
+        Command::Slurm {
+            spec: file,
+            shards,
+            partition,
+            time,
+            cpus_per_task,
+            out,
+            submit,
+        } => {
+            let spec = Spec::read(&file)?;
+            let dir = sweep_dir(&file, out);
+            let options = SlurmOptions {
+                shards,
+                partition,
+                time,
+                cpus_per_task,
+            };
+            let (array, merge) = slurm::write_scripts(&spec, &dir, &options)?;
+            println!("wrote {} and {}", array.display(), merge.display());
+            if submit {
+                let (a, m) = slurm::submit(&array, &merge)?;
+                println!("submitted array job {a} ({shards} tasks) and merge job {m} (afterany:{a})");
+            }
+            Ok(true)
         }
         Command::Merge { dir } => experiments::sweep::merge::merge(&dir),
         Command::Run { names, common } => {

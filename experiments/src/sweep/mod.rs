@@ -18,6 +18,7 @@
 
 pub mod merge;
 pub mod run;
+pub mod slurm;
 pub mod spec;
 
 use std::path::{Path, PathBuf};
