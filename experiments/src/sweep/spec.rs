@@ -441,7 +441,7 @@ mod tests {
             ("experiments = [\"heavy_ball_min_norm\"]\nseeds = [1]\ncolour = 1\n", 3, "colour"),
         ];
         for (text, line, what) in cases {
-            let e = parse(text).unwrap_err().to_string();
+            let e = parse(text).err().expect("an error").to_string();
             assert!(e.starts_with(&format!("s.toml: line {line}: ")), "{e}");
             assert!(e.contains(what), "{e}");
         }
