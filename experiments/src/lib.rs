@@ -94,7 +94,7 @@ pub fn find(name: &str) -> Result<&'static Experiment> {
 /// figures), removes its checkpoints once done, and prints its verdict line to stderr as it
 /// finishes (so that a long `all` shows progress when its output goes to a file or a pipe).
 pub fn run_experiment(exp: &'static Experiment, config: &Config) -> Result<Summary> {
-    let ctx = Ctx::new(config, exp);
+    let ctx = Ctx::of(config, exp);
     let start = Instant::now();
     let mut summary = (exp.run)(&ctx)?;
     summary.experiment = exp.name.into();

@@ -202,7 +202,9 @@ fn execute(command: Command) -> Result<bool> {
             println!("wrote {} and {}", array.display(), merge.display());
             if submit {
                 let (a, m) = slurm::submit(&array, &merge)?;
-                println!("submitted array job {a} ({shards} tasks) and merge job {m} (afterany:{a})");
+                println!(
+                    "submitted array job {a} ({shards} tasks) and merge job {m} (afterany:{a})"
+                );
             }
             Ok(true)
         }
@@ -231,7 +233,9 @@ fn execute(command: Command) -> Result<bool> {
 /// The sweep directory: `--out`, else `results/sweeps/STEM` of the spec file.
 fn sweep_dir(spec: &Path, out: Option<PathBuf>) -> PathBuf {
     out.unwrap_or_else(|| {
-        let stem = spec.file_stem().map_or("sweep".into(), |s| s.to_string_lossy());
+        let stem = spec
+            .file_stem()
+            .map_or("sweep".into(), |s| s.to_string_lossy());
         Path::new("results/sweeps").join(stem.as_ref())
     })
 }

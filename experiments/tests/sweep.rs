@@ -60,7 +60,12 @@ fn four_shards_merge_to_the_serial_report_and_partial_merges_say_what_is_missing
         .map(|i| {
             Command::new(env!("CARGO_BIN_EXE_experiments"))
                 .args(["sweep", spec().to_str().unwrap(), "--threads", "1"])
-                .args(["--out", sharded.to_str().unwrap(), "--shard", &format!("{i}/4")])
+                .args([
+                    "--out",
+                    sharded.to_str().unwrap(),
+                    "--shard",
+                    &format!("{i}/4"),
+                ])
                 .stdout(Stdio::piped())
                 .stderr(Stdio::null())
                 .spawn()
@@ -95,7 +100,10 @@ fn four_shards_merge_to_the_serial_report_and_partial_merges_say_what_is_missing
     assert!(partial.contains("- 0007-heavy_ball_min_norm-seed2-d=60-n=12"));
     let json: serde_json::Value =
         serde_json::from_slice(&read(sharded.join("merged.json"))).unwrap();
-    assert_eq!(json["missing"][0], "0007-heavy_ball_min_norm-seed2-d=60-n=12");
+    assert_eq!(
+        json["missing"][0],
+        "0007-heavy_ball_min_norm-seed2-d=60-n=12"
+    );
     // Rerunning its shard completes it: the merge equals the serial one again.
     assert!(sweep(&sharded, &["--shard", "3/4"]).contains("1 run, 4 already complete"));
     ok(exe(&["merge", sharded.to_str().unwrap()]));
@@ -126,14 +134,28 @@ fn side_by_side_cells_and_failed_cells() {
     ]);
     assert_eq!(out.status.code(), Some(1));
     let text = String::from_utf8_lossy(&out.stdout);
-    assert!(text.contains("4 cells: 2 run, 0 already complete, 2 failed"), "{text}");
+    assert!(
+        text.contains("4 cells: 2 run, 0 already complete, 2 failed"),
+        "{text}"
+    );
     exe(&["merge", dir.to_str().unwrap()]);
     let report = std::fs::read_to_string(dir.join("REPORT.md")).unwrap();
     assert!(report.contains("## Failed cells"), "{report}");
-    assert!(report.contains("| 0001-heavy_ball_min_norm-seed1-n=50 | heavy_ball_min_norm: expected 0 < n < d"));
+    assert!(report.contains(
+        "| 0001-heavy_ball_min_norm-seed1-n=50 | heavy_ball_min_norm: expected 0 < n < d"
+    ));
     // Another spec in the same directory is refused.
-    std::fs::write(&spec, "experiments = [\"heavy_ball_min_norm\"]\nseeds = [3]\n").unwrap();
-    let out = exe(&["sweep", spec.to_str().unwrap(), "--out", dir.to_str().unwrap()]);
+    std::fs::write(
+        &spec,
+        "experiments = [\"heavy_ball_min_norm\"]\nseeds = [3]\n",
+    )
+    .unwrap();
+    let out = exe(&[
+        "sweep",
+        spec.to_str().unwrap(),
+        "--out",
+        dir.to_str().unwrap(),
+    ]);
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("holds another sweep"));
 }
@@ -151,10 +173,18 @@ fn bad_specs_are_usage_errors_with_file_and_line() {
     for (i, (text, expected)) in cases.iter().enumerate() {
         let file = root.join(format!("bad{i}.toml"));
         std::fs::write(&file, text).unwrap();
-        let out = exe(&["sweep", file.to_str().unwrap(), "--out", root.join("o").to_str().unwrap()]);
+        let out = exe(&[
+            "sweep",
+            file.to_str().unwrap(),
+            "--out",
+            root.join("o").to_str().unwrap(),
+        ]);
         let err = String::from_utf8_lossy(&out.stderr);
         assert_eq!(out.status.code(), Some(2), "{err}");
-        assert!(err.starts_with(&format!("error: {}: ", file.display())), "{err}");
+        assert!(
+            err.starts_with(&format!("error: {}: ", file.display())),
+            "{err}"
+        );
         assert!(err.contains(expected), "expected {expected:?} in {err}");
         assert!(!err.contains("panicked"), "{err}");
     }
@@ -205,5 +235,8 @@ fn slurm_writes_an_array_and_a_merge_job() {
         assert!(array.contains(line), "{line} not in\n{array}");
     }
     let merge = std::fs::read_to_string(root.join("slurm/merge.sbatch")).unwrap();
-    assert!(merge.contains(" merge '") && merge.contains("/logs/merge-%j.out"), "{merge}");
+    assert!(
+        merge.contains(" merge '") && merge.contains("/logs/merge-%j.out"),
+        "{merge}"
+    );
 }

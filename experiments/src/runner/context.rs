@@ -17,8 +17,8 @@ use nn::Module;
 use optim::Optimizer;
 
 use super::checkpoint::Snapshot;
-use super::params::{self, Param, Params};
 use super::io::write_csv;
+use super::params::{self, Param, Params};
 use super::plot::Figure;
 use super::summary::Summary;
 use super::train::{Progress, TrainRng, Trained, Training};
@@ -109,9 +109,8 @@ pub struct Ctx<'a> {
 }
 
 impl<'a> Ctx<'a> {
-    /// The context of experiment `exp`.
-    pub fn new(config: &'a Config, exp: &'static crate::Experiment) -> Self {
-        let name = exp.name;
+    /// The context of a run named `name` that declares no parameters (tests, probes).
+    pub fn new(config: &'a Config, name: &'static str) -> Self {
         let data_hash = config
             .data
             .as_ref()
@@ -120,10 +119,18 @@ impl<'a> Ctx<'a> {
         Self {
             config,
             name,
-            declared: exp.params,
+            declared: &[],
             dir: config.out.join(name),
             data_hash,
             resumed: Mutex::new(Vec::new()),
+        }
+    }
+
+    /// The context of the registered experiment `exp`, with its declared parameters.
+    pub fn of(config: &'a Config, exp: &'static crate::Experiment) -> Self {
+        Self {
+            declared: exp.params,
+            ..Self::new(config, exp.name)
         }
     }
 

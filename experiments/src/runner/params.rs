@@ -42,7 +42,8 @@ pub struct Param {
 impl Param {
     /// Checks that `values` are of this parameter's kind; the error says what was expected.
     pub fn check(&self, values: &[f64]) -> Result<(), String> {
-        let integer = |v: &f64| v.is_finite() && *v >= 0.0 && v.fract() == 0.0 && *v < 2f64.powi(53);
+        let integer =
+            |v: &f64| v.is_finite() && *v >= 0.0 && v.fract() == 0.0 && *v < 2f64.powi(53);
         let (one, ok, what) = match self.kind {
             Kind::Count => (true, values.iter().all(integer), "a non-negative integer"),
             Kind::Counts => (
@@ -50,7 +51,11 @@ impl Param {
                 values.iter().all(integer),
                 "a non-empty list of non-negative integers",
             ),
-            Kind::Real => (true, values.iter().all(|v| v.is_finite()), "a finite number"),
+            Kind::Real => (
+                true,
+                values.iter().all(|v| v.is_finite()),
+                "a finite number",
+            ),
             Kind::Reals => (
                 false,
                 values.iter().all(|v| v.is_finite()),
@@ -78,7 +83,11 @@ impl Param {
 }
 
 /// The declaration named `name` among `declared`, or an error listing the declared names.
-pub fn lookup<'p>(experiment: &str, declared: &'p [Param], name: &str) -> Result<&'p Param, String> {
+pub fn lookup<'p>(
+    experiment: &str,
+    declared: &'p [Param],
+    name: &str,
+) -> Result<&'p Param, String> {
     declared.iter().find(|p| p.name == name).ok_or_else(|| {
         let names: Vec<&str> = declared.iter().map(|p| p.name).collect();
         format!(

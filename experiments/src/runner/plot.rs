@@ -157,11 +157,7 @@ impl Figure {
         Ok(vec![svg_name, png_name])
     }
 
-    fn draw<DB: DrawingBackend>(
-        &self,
-        root: DrawingArea<DB, Shift>,
-        data: &[Curve],
-    ) -> Result<()> {
+    fn draw<DB: DrawingBackend>(&self, root: DrawingArea<DB, Shift>, data: &[Curve]) -> Result<()> {
         let err = |e: &dyn std::fmt::Debug| Error::Other(format!("figure {}: {e:?}", self.stem));
         let (xr, yr) = ranges(data);
         root.fill(&WHITE).map_err(|e| err(&e))?;

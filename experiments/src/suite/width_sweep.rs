@@ -47,7 +47,9 @@ const PARAMS: &[Param] = &[
         name: "widths",
         doc: "hidden units H of the nets, increasing",
         kind: Kind::Counts,
-        full: &[4.0, 8.0, 16.0, 32.0, 64.0, 128.0, 256.0, 512.0, 1024.0, 2048.0],
+        full: &[
+            4.0, 8.0, 16.0, 32.0, 64.0, 128.0, 256.0, 512.0, 1024.0, 2048.0,
+        ],
         quick: &[4.0, 16.0, 64.0, 256.0, 1024.0, 2048.0],
     },
     Param {

@@ -221,7 +221,11 @@ pub fn merge(dir: &Path) -> Result<bool> {
         if spec.quick { "quick defaults (`--quick`)" } else { "full-size defaults" }
     );
     if !spec.params.is_empty() {
-        let _ = writeln!(md, "Parameters in every cell: {}.\n", crate::runner::params::label(&spec.params));
+        let _ = writeln!(
+            md,
+            "Parameters in every cell: {}.\n",
+            crate::runner::params::label(&spec.params)
+        );
     }
     if complete == cells.len() {
         let _ = writeln!(md, "All {} cells complete.\n", cells.len());
@@ -286,7 +290,11 @@ pub fn merge(dir: &Path) -> Result<bool> {
             if g.done.is_empty() {
                 "none".to_string()
             } else {
-                g.done.iter().map(|(s, _)| s.to_string()).collect::<Vec<_>>().join(", ")
+                g.done
+                    .iter()
+                    .map(|(s, _)| s.to_string())
+                    .collect::<Vec<_>>()
+                    .join(", ")
             }
         );
         // Claims, in order of first appearance.
@@ -364,7 +372,9 @@ pub fn merge(dir: &Path) -> Result<bool> {
     }
 
     if !figures.is_empty() {
-        md.push_str("\n## Figures\n\nMean over seeds; the band is the 95% interval of the mean.\n\n");
+        md.push_str(
+            "\n## Figures\n\nMean over seeds; the band is the 95% interval of the mean.\n\n",
+        );
         for f in &figures {
             let _ = writeln!(md, "![{f}](figures/{f}.svg)");
         }
@@ -372,7 +382,12 @@ pub fn merge(dir: &Path) -> Result<bool> {
     if !failed.is_empty() {
         md.push_str("\n## Failed cells\n\n| cell | error |\n|---|---|\n");
         for (c, e) in &failed {
-            let _ = writeln!(md, "| {} | {} |", c.dir_name(), cell_text(&e.replace('\n', " ")));
+            let _ = writeln!(
+                md,
+                "| {} | {} |",
+                c.dir_name(),
+                cell_text(&e.replace('\n', " "))
+            );
         }
     }
     if !missing.is_empty() {
@@ -514,7 +529,11 @@ fn draw_figures(dir: &Path, spec: &Spec, groups: &[Group]) -> Result<Vec<String>
                     })
                     .collect();
                 let p = point_label(g.point);
-                let name = if p.is_empty() { y.clone() } else { format!("{y} {p}") };
+                let name = if p.is_empty() {
+                    y.clone()
+                } else {
+                    format!("{y} {p}")
+                };
                 fig = fig.with(band_series(&name, xs, &spreads));
             }
         }

@@ -51,12 +51,15 @@ pub fn write_scripts(spec: &Spec, dir: &Path, o: &SlurmOptions) -> Result<(PathB
     }
     install_spec(dir, spec)?;
     let dir = dir.canonicalize().map_err(|e| Error::io(dir, e))?;
-    let exe = std::env::current_exe().map_err(|e| Error::Other(format!("this binary's path: {e}")))?;
+    let exe =
+        std::env::current_exe().map_err(|e| Error::Other(format!("this binary's path: {e}")))?;
     let logs = dir.join("logs");
     std::fs::create_dir_all(&logs).map_err(|e| Error::io(&logs, e))?;
     let name = format!(
         "sweep-{}",
-        spec.file.file_stem().map_or("sweep".into(), |s| s.to_string_lossy())
+        spec.file
+            .file_stem()
+            .map_or("sweep".into(), |s| s.to_string_lossy())
     );
     let (exe, d, l) = (
         quote(&exe.display().to_string()),
@@ -104,7 +107,12 @@ fn sbatch(args: &[String], script: &Path) -> Result<String> {
     }
     let text = String::from_utf8_lossy(&out.stdout);
     // `--parsable` prints `ID` or `ID;CLUSTER`.
-    let id = text.trim().split(';').next().unwrap_or_default().to_string();
+    let id = text
+        .trim()
+        .split(';')
+        .next()
+        .unwrap_or_default()
+        .to_string();
     if id.is_empty() || !id.chars().all(|c| c.is_ascii_digit()) {
         return Err(Error::Other(format!(
             "sbatch {}: expected a job id, found {text:?}",

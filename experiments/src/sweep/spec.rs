@@ -237,7 +237,10 @@ impl Spec {
     /// Reads and checks the spec in `file`; errors name the file and line (exit code 2).
     pub fn read(file: &Path) -> Result<Self> {
         let text = std::fs::read_to_string(file).map_err(|e| {
-            Error::Usage(format!("{}: cannot read the sweep spec: {e}", file.display()))
+            Error::Usage(format!(
+                "{}: cannot read the sweep spec: {e}",
+                file.display()
+            ))
         })?;
         Self::parse(file, &text)
     }
@@ -259,7 +262,10 @@ impl Spec {
         for name in raw.experiments.get_ref() {
             let exp = crate::find(name.get_ref()).map_err(|e| at(name.span(), e.to_string()))?;
             if experiments.iter().any(|e: &&Experiment| e.name == exp.name) {
-                return Err(at(name.span(), format!("experiment {} is listed twice", exp.name)));
+                return Err(at(
+                    name.span(),
+                    format!("experiment {} is listed twice", exp.name),
+                ));
             }
             experiments.push(exp);
         }
@@ -273,19 +279,27 @@ impl Spec {
         if seeds.is_empty() {
             return Err(at(raw.seeds.span(), "expected at least one seed".into()));
         }
-        if let Some(s) = seeds.iter().enumerate().find(|(i, s)| seeds[..*i].contains(s)) {
-            return Err(at(raw.seeds.span(), format!("seed {} is listed twice", s.1)));
+        if let Some(s) = seeds
+            .iter()
+            .enumerate()
+            .find(|(i, s)| seeds[..*i].contains(s))
+        {
+            return Err(at(
+                raw.seeds.span(),
+                format!("seed {} is listed twice", s.1),
+            ));
         }
         // Each name must be declared by every experiment, and the values of its kind.
-        let check = |name: &Spanned<String>, values: &[f64], span: std::ops::Range<usize>| -> Result<()> {
-            for exp in &experiments {
-                let p = params::lookup(exp.name, exp.params, name.get_ref())
-                    .map_err(|e| at(name.span(), e))?;
-                p.check(values)
-                    .map_err(|e| at(span.clone(), format!("{}: {e}", exp.name)))?;
-            }
-            Ok(())
-        };
+        let check =
+            |name: &Spanned<String>, values: &[f64], span: std::ops::Range<usize>| -> Result<()> {
+                for exp in &experiments {
+                    let p = params::lookup(exp.name, exp.params, name.get_ref())
+                        .map_err(|e| at(name.span(), e))?;
+                    p.check(values)
+                        .map_err(|e| at(span.clone(), format!("{}: {e}", exp.name)))?;
+                }
+                Ok(())
+            };
         let mut fixed = Params::new();
         for (name, value) in raw.params {
             let span = value.span();
@@ -302,9 +316,16 @@ impl Spec {
                     format!("{} is both in [params] and in [grid]", name.get_ref()),
                 ));
             }
-            let values: Vec<Vec<f64>> = axis.into_inner().into_iter().map(Numbers::into_vec).collect();
+            let values: Vec<Vec<f64>> = axis
+                .into_inner()
+                .into_iter()
+                .map(Numbers::into_vec)
+                .collect();
             if values.is_empty() {
-                return Err(at(span, format!("grid axis {}: expected at least one value", name.get_ref())));
+                return Err(at(
+                    span,
+                    format!("grid axis {}: expected at least one value", name.get_ref()),
+                ));
             }
             for v in &values {
                 check(&name, v, span.clone())?;
@@ -315,7 +336,10 @@ impl Spec {
             if experiments.iter().any(|e| e.name == name) {
                 Ok(())
             } else {
-                Err(at(span, format!("experiment {name:?} is not in this sweep's experiments")))
+                Err(at(
+                    span,
+                    format!("experiment {name:?} is not in this sweep's experiments"),
+                ))
             }
         };
         let mut claims = Vec::new();
@@ -329,7 +353,8 @@ impl Spec {
                 _ => {
                     return Err(at(
                         span,
-                        "a [[claim]] needs exactly one of `above = BOUND` or `below = BOUND`".into(),
+                        "a [[claim]] needs exactly one of `above = BOUND` or `below = BOUND`"
+                            .into(),
                     ))
                 }
             };
@@ -427,18 +452,41 @@ mod tests {
         let cells = spec.cells();
         assert_eq!(cells.len(), 8);
         assert_eq!(cells[1].label(), "heavy_ball_min_norm seed=1 d=40 n=6");
-        assert_eq!(cells[1].dir_name(), "0001-heavy_ball_min_norm-seed1-d=40-n=6");
+        assert_eq!(
+            cells[1].dir_name(),
+            "0001-heavy_ball_min_norm-seed1-d=40-n=6"
+        );
         assert_eq!(cells[7].params["steps"], vec![10.0]);
     }
 
     #[test]
     fn errors_name_the_line() {
         let cases = [
-            ("experiments = [\"heavy_ball_min_norm\"]\nseeds = [1]\n[grid]\nwidth = [1]\n", 4, "no parameter"),
-            ("experiments = [\"heavy_ball_min_norm\"]\nseeds = [1]\n[params]\nn = 2.5\n", 4, "integer"),
-            ("experiments = [\"nope\"]\nseeds = [1]\n", 1, "unknown experiment"),
-            ("experiments = [\"heavy_ball_min_norm\"]\n\nseeds = 3\n", 3, "expected"),
-            ("experiments = [\"heavy_ball_min_norm\"]\nseeds = [1]\ncolour = 1\n", 3, "colour"),
+            (
+                "experiments = [\"heavy_ball_min_norm\"]\nseeds = [1]\n[grid]\nwidth = [1]\n",
+                4,
+                "no parameter",
+            ),
+            (
+                "experiments = [\"heavy_ball_min_norm\"]\nseeds = [1]\n[params]\nn = 2.5\n",
+                4,
+                "integer",
+            ),
+            (
+                "experiments = [\"nope\"]\nseeds = [1]\n",
+                1,
+                "unknown experiment",
+            ),
+            (
+                "experiments = [\"heavy_ball_min_norm\"]\n\nseeds = 3\n",
+                3,
+                "expected",
+            ),
+            (
+                "experiments = [\"heavy_ball_min_norm\"]\nseeds = [1]\ncolour = 1\n",
+                3,
+                "colour",
+            ),
         ];
         for (text, line, what) in cases {
             let e = parse(text).err().expect("an error").to_string();
