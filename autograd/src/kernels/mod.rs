@@ -3,6 +3,7 @@
 
 pub mod blocked;
 pub mod circulant;
+pub mod cpu;
 pub mod elementwise;
 pub mod fft;
 mod gemv;
@@ -10,5 +11,6 @@ pub mod losses;
 pub mod matmul;
 pub mod parallel;
 pub mod reduce;
+pub mod select;
 pub mod softmax;
 pub mod vmath;
