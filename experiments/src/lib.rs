@@ -32,7 +32,7 @@ use std::time::Instant;
 
 pub use error::{Error, Result};
 pub use runner::{
-    report, Claim, Config, Ctx, EpochBatches, Kind, Param, Params, Progress, Summary, Trace,
+    report, Claim, Config, Ctx, EpochBatches, Param, ParamKind, Params, Progress, Summary, Trace,
     TrainRng, Trained, Training, DEFAULT_SEED,
 };
 

@@ -12,7 +12,7 @@ pub mod summary;
 pub mod train;
 
 pub use context::{Config, Ctx, Trace, DEFAULT_SEED};
-pub use params::{Kind, Param, Params};
+pub use params::{Param, ParamKind, Params};
 pub use plot::{Figure, Series};
 pub use summary::{Bound, Claim, Summary};
 pub use train::{EpochBatches, Progress, TrainRng, Trained, Training};

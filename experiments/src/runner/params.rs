@@ -13,7 +13,7 @@ pub type Params = BTreeMap<String, Vec<f64>>;
 
 /// What values a parameter takes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Kind {
+pub enum ParamKind {
     /// One non-negative integer (a size, a step count).
     Count,
     /// A non-empty list of non-negative integers (e.g. widths).
@@ -32,7 +32,7 @@ pub struct Param {
     /// What it is, in words.
     pub doc: &'static str,
     /// The values it takes.
-    pub kind: Kind,
+    pub kind: ParamKind,
     /// The default of a full run.
     pub full: &'static [f64],
     /// The default with `--quick`.
@@ -45,18 +45,18 @@ impl Param {
         let integer =
             |v: &f64| v.is_finite() && *v >= 0.0 && v.fract() == 0.0 && *v < 2f64.powi(53);
         let (one, ok, what) = match self.kind {
-            Kind::Count => (true, values.iter().all(integer), "a non-negative integer"),
-            Kind::Counts => (
+            ParamKind::Count => (true, values.iter().all(integer), "a non-negative integer"),
+            ParamKind::Counts => (
                 false,
                 values.iter().all(integer),
                 "a non-empty list of non-negative integers",
             ),
-            Kind::Real => (
+            ParamKind::Real => (
                 true,
                 values.iter().all(|v| v.is_finite()),
                 "a finite number",
             ),
-            Kind::Reals => (
+            ParamKind::Reals => (
                 false,
                 values.iter().all(|v| v.is_finite()),
                 "a non-empty list of finite numbers",
@@ -120,7 +120,7 @@ mod tests {
     const WIDTHS: Param = Param {
         name: "widths",
         doc: "hidden units",
-        kind: Kind::Counts,
+        kind: ParamKind::Counts,
         full: &[8.0, 16.0],
         quick: &[8.0],
     };
@@ -132,7 +132,7 @@ mod tests {
         assert!(WIDTHS.check(&[4.5]).is_err());
         assert!(WIDTHS.check(&[-1.0]).is_err());
         let alpha = Param {
-            kind: Kind::Real,
+            kind: ParamKind::Real,
             ..WIDTHS
         };
         assert!(alpha.check(&[0.5]).is_ok());

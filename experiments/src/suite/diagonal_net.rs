@@ -31,7 +31,7 @@ use crate::runner::Ctx;
 use crate::runner::{Claim, Summary};
 use crate::runner::{Figure, Series};
 use crate::stats::{log_points, norm1, norm2, rel_dist};
-use crate::{Experiment, Kind, Param, Training};
+use crate::{Experiment, Param, ParamKind, Training};
 
 /// The registry entry (listed by `experiments list`).
 pub const EXPERIMENT: Experiment = Experiment {
@@ -51,21 +51,21 @@ const PARAMS: &[Param] = &[
     Param {
         name: "alphas",
         doc: "init scales alpha (u = v = alpha 1), increasing",
-        kind: Kind::Reals,
+        kind: ParamKind::Reals,
         full: &[1e-3, 3e-3, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0, 30.0],
         quick: &[1e-3, 0.03, 0.3, 3.0, 30.0],
     },
     Param {
         name: "n",
         doc: "samples (synthetic data)",
-        kind: Kind::Count,
+        kind: ParamKind::Count,
         full: &[40.0],
         quick: &[25.0],
     },
     Param {
         name: "d",
         doc: "features (synthetic data)",
-        kind: Kind::Count,
+        kind: ParamKind::Count,
         full: &[100.0],
         quick: &[60.0],
     },

@@ -20,7 +20,7 @@ use crate::reference::{closest_interpolant, min_l2_interpolant, Matrix};
 use crate::runner::{Figure, Series};
 use crate::stats::{log_points, rel_dist};
 use crate::Experiment;
-use crate::{Claim, Ctx, Error, Kind, Param, Result, Summary, Training};
+use crate::{Claim, Ctx, Error, Param, ParamKind, Result, Summary, Training};
 use autograd::{no_grad, Tensor};
 use nn::{Linear, Module};
 use optim::{Sgd, SgdConfig};
@@ -44,21 +44,21 @@ const PARAMS: &[Param] = &[
     Param {
         name: "n",
         doc: "samples (rows of X), fewer than features",
-        kind: Kind::Count,
+        kind: ParamKind::Count,
         full: &[20.0],
         quick: &[10.0],
     },
     Param {
         name: "d",
         doc: "features",
-        kind: Kind::Count,
+        kind: ParamKind::Count,
         full: &[80.0],
         quick: &[40.0],
     },
     Param {
         name: "steps",
         doc: "steps of each run",
-        kind: Kind::Count,
+        kind: ParamKind::Count,
         full: &[20_000.0],
         quick: &[2_000.0],
     },

@@ -28,7 +28,7 @@ use crate::error::Result;
 use crate::runner::{Claim, Summary};
 use crate::runner::{Ctx, Trace};
 use crate::runner::{Figure, Series};
-use crate::{Experiment, Kind, Param};
+use crate::{Experiment, Param, ParamKind};
 
 /// The registry entry (listed by `experiments list`).
 pub const EXPERIMENT: Experiment = Experiment {
@@ -46,7 +46,7 @@ const PARAMS: &[Param] = &[
     Param {
         name: "widths",
         doc: "hidden units H of the nets, increasing",
-        kind: Kind::Counts,
+        kind: ParamKind::Counts,
         full: &[
             4.0, 8.0, 16.0, 32.0, 64.0, 128.0, 256.0, 512.0, 1024.0, 2048.0,
         ],
@@ -55,21 +55,21 @@ const PARAMS: &[Param] = &[
     Param {
         name: "epochs",
         doc: "epochs of each run",
-        kind: Kind::Count,
+        kind: ParamKind::Count,
         full: &[60.0],
         quick: &[30.0],
     },
     Param {
         name: "n_train",
         doc: "training images (a seeded subsample)",
-        kind: Kind::Count,
+        kind: ParamKind::Count,
         full: &[5000.0],
         quick: &[1000.0],
     },
     Param {
         name: "n_test",
         doc: "test images (a seeded subsample)",
-        kind: Kind::Count,
+        kind: ParamKind::Count,
         full: &[10_000.0],
         quick: &[2000.0],
     },
