@@ -121,6 +121,16 @@ pub fn value_at(ts: &[f64], ys: &[f64], at: f64) -> f64 {
     ys[i]
 }
 
+/// A step count as claims name it: `1e6` for a power of ten, the number otherwise.
+pub fn t_name(t: u64) -> String {
+    let p = (t as f64).log10().round();
+    if t > 1 && 10f64.powf(p) as u64 == t {
+        format!("1e{p}")
+    } else {
+        t.to_string()
+    }
+}
+
 /// The spread of a sample over seeds: size, mean, sample standard deviation and the 95%
 /// Student-t interval of the mean (NaN where the sample is too small: `sd` and the interval
 /// need two values).

@@ -32,6 +32,15 @@ pub const MIN_CHECKPOINT_INTERVAL: Duration = Duration::from_millis(500);
 /// The default seed.
 pub const DEFAULT_SEED: u64 = 20180220;
 
+/// The multiply-adds a run over the user's data may spend in its `O(n d)` steps
+/// ([`Ctx::data_steps`]): `2e11`, about 3 minutes of one core at `n d = 10^7` (10^5 rows x 100
+/// features, where a step reads `X` twice from memory); a tenth with `--quick`.
+pub const DATA_BUDGET: f64 = 2e11;
+
+/// When stderr is not a terminal, a run that takes longer than this prints a progress line
+/// (run, step, elapsed time) at most this often.
+pub const PROGRESS_LINE_INTERVAL: Duration = Duration::from_secs(30);
+
 /// How to run experiments (the command-line flags).
 #[derive(Clone, Debug)]
 pub struct Config {
@@ -184,6 +193,21 @@ impl<'a> Ctx<'a> {
         Ok(self.param(name)?.iter().map(|&v| v as usize).collect())
     }
 
+    /// The horizon of a run whose steps cost `O(n d)` on `n x d` data: `steps` (the protocol's
+    /// horizon) on the built-in data; on the user's data (`--data`), `steps` capped so that the
+    /// run spends at most [`DATA_BUDGET`] multiply-adds (`T n d`), a tenth of both with
+    /// `--quick`, and never below `min(1000, cap)` steps. So a run's cost stops growing with
+    /// the data past `n d = DATA_BUDGET / steps`, and the experiment checks its claims at the
+    /// horizon it reached (their decades relative to it), stating it in a note.
+    pub fn data_steps(&self, steps: u64, n: usize, d: usize) -> u64 {
+        if self.config.data.is_none() {
+            return steps;
+        }
+        let (budget, cap) = self.pick((DATA_BUDGET, steps), (DATA_BUDGET / 10.0, steps / 10));
+        let affordable = (budget / (n.max(1) * d.max(1)) as f64) as u64;
+        affordable.clamp(cap.min(1000), cap.max(1))
+    }
+
     /// A deterministic RNG for the named stream, derived from the seed.
     pub fn rng(&self, stream: &str) -> StdRng {
         StdRng::seed_from_u64(self.stream_seed(stream))
@@ -270,6 +294,7 @@ impl<'a> Ctx<'a> {
             let mut saved_at = Instant::now();
             let mut li = log_at.partition_point(|&s| s < t);
             let bar = self.progress(run, steps, t);
+            let (began, mut printed) = (Instant::now(), Instant::now());
             let save =
                 |model: &mut M, opt: &O, rng: &TrainRng, t, rows: &[Vec<f64>], loss, done| {
                     Snapshot::take(&key, t, done, loss, rows, model, opt, rng).save(&path)
@@ -317,6 +342,11 @@ impl<'a> Ctx<'a> {
                 t += 1;
                 if t % 4096 == 0 {
                     bar.set_position(t);
+                    if bar.is_hidden() && printed.elapsed() >= PROGRESS_LINE_INTERVAL {
+                        printed = Instant::now();
+                        let secs = began.elapsed().as_secs_f64();
+                        eprintln!("{}/{run}: step {t} of {steps} ({secs:.0} s)", self.name);
+                    }
                 }
             }
             if rows.last().map(|r| r[0] as u64) != Some(t) {
@@ -407,4 +437,25 @@ fn fnv1a(bytes: &[u8]) -> u64 {
     bytes.iter().fold(0xcbf2_9ce4_8422_2325, |h, &b| {
         (h ^ b as u64).wrapping_mul(0x0100_0000_01b3)
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn data_steps_cap_the_cost_on_user_data_only() {
+        let mut config = Config::default();
+        let steps = |config: &Config, n, d| Ctx::new(config, "t").data_steps(1_000_000, n, d);
+        assert_eq!(steps(&config, 100_000, 100), 1_000_000, "built-in data");
+        config.data = Some(PathBuf::from("/nonexistent.csv"));
+        // 2e11 / (1e5 * 100) = 2e4 steps; a small set keeps the protocol's horizon.
+        assert_eq!(steps(&config, 100_000, 100), 20_000);
+        assert_eq!(steps(&config, 30, 10), 1_000_000);
+        // At least 1000 steps, however large the data.
+        assert_eq!(steps(&config, 10_000_000, 1000), 1000);
+        config.quick = true;
+        assert_eq!(steps(&config, 100_000, 100), 2_000);
+        assert_eq!(steps(&config, 30, 10), 100_000);
+    }
 }

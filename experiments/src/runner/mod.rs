@@ -11,7 +11,7 @@ pub mod report;
 pub mod summary;
 pub mod train;
 
-pub use context::{Config, Ctx, Trace, DEFAULT_SEED};
+pub use context::{Config, Ctx, Trace, DATA_BUDGET, DEFAULT_SEED, PROGRESS_LINE_INTERVAL};
 pub use params::{Param, ParamKind, Params};
 pub use plot::{Figure, Series};
 pub use summary::{Bound, Claim, Summary};

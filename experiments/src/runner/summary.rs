@@ -157,6 +157,19 @@ impl Summary {
         self.claims.push(c);
     }
 
+    /// Records `c` as a claim when `assert`, otherwise its measured value as a report named
+    /// `"CLAIM (not asserted here): METRIC"`: for a claim that holds on an experiment's own
+    /// construction (a monotone error, a tight rate) but is not the theorem's conclusion on
+    /// arbitrary data, such as a user's `--data`.
+    pub fn claim_if(&mut self, assert: bool, c: Claim) {
+        if assert {
+            self.claim(c);
+        } else {
+            let name = format!("{} (not asserted here): {}", c.claim, c.metric);
+            self.report(&name, c.value);
+        }
+    }
+
     /// Records an informational number.
     pub fn report(&mut self, name: &str, value: f64) {
         self.report.insert(name.into(), value);
@@ -171,6 +184,16 @@ impl Summary {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_claim_not_asserted_is_a_report() {
+        let mut s = Summary::default();
+        s.claim_if(true, Claim::below("a", "x", 1.0, 2.0));
+        s.claim_if(false, Claim::below("b", "y", 3.0, 2.0));
+        assert_eq!(s.claims.len(), 1);
+        assert_eq!(s.claims[0].claim, "a");
+        assert_eq!(s.report.get("b (not asserted here): y"), Some(&3.0));
+    }
 
     /// A summary with NaN and infinite values reads back equal (JSON has no literal for them:
     /// `serde_json` would write `null` and fail to read it).

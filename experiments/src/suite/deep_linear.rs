@@ -14,9 +14,13 @@
 //! `logistic_loss` of the margins `y_i f(x_i)`; the reference is `crate::reference::svm_l2`, the
 //! singular vectors `crate::reference::top_singular`.
 //!
+//! With `--data`, the horizon is [`Ctx::data_steps`]; the thresholds and monotonicity (which
+//! hold on the built-in data) are reported, and the claims are that over the run's last two
+//! decades the direction error falls and the rank-one ratio and the alignment rise.
+//!
 //! Cost: a step is `O(n (d w + (L - 2) w^2 + w))` for width `w` (forward and backward through
-//! the layers), with 2e5 steps per depth; the SVM is one QP in `d` variables with `n`
-//! constraints.
+//! the layers), with 2e5 steps per depth (on `--data`, `T n (d w + 3 w^2)` capped); the SVM is
+//! one QP in `d` variables with `n` constraints (a working set of constraints past 2000).
 
 use autograd::{no_grad, Tensor};
 use nn::{DeepLinear, LinearPredictor, Module};
@@ -29,7 +33,7 @@ use crate::runner::io::read_csv;
 use crate::runner::Ctx;
 use crate::runner::{Claim, Summary};
 use crate::runner::{Figure, Series};
-use crate::stats::{log_points, norm2, one_minus_cos, strictly_decreasing, value_at};
+use crate::stats::{log_points, norm2, one_minus_cos, strictly_decreasing, t_name, value_at};
 use crate::{Experiment, Training};
 
 /// The registry entry (listed by `experiments list`).
@@ -115,10 +119,21 @@ pub fn run(ctx: &Ctx) -> Result<Summary> {
     })?;
     let (n, d) = (x.rows, x.cols);
     let width = 10;
-    let steps = ctx.pick(200_000u64, 20_000);
+    let user_data = ctx.config.data.is_some();
+    // A step at depth 4 costs about n (d w + 3 w^2) multiply-adds (forward and backward alike).
+    let steps = ctx.data_steps(
+        ctx.pick(200_000u64, 20_000),
+        n,
+        d * width + 3 * width * width,
+    );
     let eta = ctx.pick(1e-2, 1e-1);
-    let xt = x.to_tensor();
-    let yt = Tensor::from_vec(y.clone(), [n, 1]).expect("shape");
+    if user_data {
+        s.notes.push(format!(
+            "2d on {n} x {d} data: {steps} steps per depth (Ctx::data_steps)"
+        ));
+    }
+    // The net is linear, so its outputs on the signed rows z_n = y_n x_n are the margins.
+    let zt = x.signed_rows(&y).to_tensor();
     let depths = [1usize, 2, 3, 4];
     let logs = log_points(steps, 10);
     let runs = ctx.par_map(&depths, |&depth| {
@@ -134,9 +149,9 @@ pub fn run(ctx: &Ctx) -> Result<Summary> {
                 ..Default::default()
             },
         );
-        let (xr, yr, w_svm) = (&xt, &yt, &svm.w);
+        let (zr, w_svm) = (&zt, &svm.w);
         let training = Training::new(net, opt)
-            .loss(move |m, _rng, _t| m.forward(xr).mul(yr).logistic_loss())
+            .loss(move |m, _rng, _t| m.forward(zr).logistic_loss())
             .log(
                 &["one_minus_cos", "stable_rank_ratio", "alignment"],
                 move |m, _t| {
@@ -189,37 +204,80 @@ pub fn run(ctx: &Ctx) -> Result<Summary> {
         s.array(&format!("beta_L{depth}"), beta);
         ctx.write_trace(&mut s, &format!("2d_depth{depth}"), trace)?;
         if depth == 3 {
-            s.claim(Claim::below(
-                "2d: depth-3 product converges in direction to the l2 SVM",
-                "1 - cos(W3 W2 W1, w_svm)",
-                oc,
-                1e-2,
-            ));
-            s.claim(Claim::above(
-                "2d: depth-3 layers become rank one",
-                "min_i ||W_i||_2 / ||W_i||_F",
-                *ratio,
-                0.99,
-            ));
-            s.claim(Claim::above(
-                "2d: depth-3 adjacent layers align",
-                "min_i |<v_{i+1}, u_i>|",
-                *align,
-                0.99,
-            ));
+            // The thresholds and monotonicity hold on the built-in data at the protocol's
+            // horizon; on the user's data (a horizon set by its size) the conclusions checked
+            // are that the direction error falls, and the rank-one ratio and the alignment
+            // rise, over the run's last two decades.
+            s.claim_if(
+                !user_data,
+                Claim::below(
+                    "2d: depth-3 product converges in direction to the l2 SVM",
+                    "1 - cos(W3 W2 W1, w_svm)",
+                    oc,
+                    1e-2,
+                ),
+            );
+            s.claim_if(
+                !user_data,
+                Claim::above(
+                    "2d: depth-3 layers become rank one",
+                    "min_i ||W_i||_2 / ||W_i||_F",
+                    *ratio,
+                    0.99,
+                ),
+            );
+            s.claim_if(
+                !user_data,
+                Claim::above(
+                    "2d: depth-3 adjacent layers align",
+                    "min_i |<v_{i+1}, u_i>|",
+                    *align,
+                    0.99,
+                ),
+            );
             let ts = trace.t();
             let oc_t = trace.col("one_minus_cos");
-            let checkpoints: Vec<f64> =
-                ctx.pick(vec![1e3, 1e4, 1e5, 2e5], vec![1e2, 1e3, 1e4, 2e4]);
+            let tf = steps as f64;
+            let checkpoints: Vec<f64> = if user_data {
+                vec![tf / 1e3, tf / 1e2, tf / 10.0, tf]
+            } else {
+                ctx.pick(vec![1e3, 1e4, 1e5, 2e5], vec![1e2, 1e3, 1e4, 2e4])
+            };
             let vals: Vec<f64> = checkpoints
                 .iter()
                 .map(|&c| value_at(&ts, &oc_t, c))
                 .collect();
-            s.claim(Claim::is_true(
-                "2d: depth-3 direction error strictly decreasing",
-                &format!("1 - cos at t = {checkpoints:?}: {vals:?}"),
-                strictly_decreasing(&vals),
-            ));
+            s.claim_if(
+                !user_data,
+                Claim::is_true(
+                    "2d: depth-3 direction error strictly decreasing",
+                    &format!("1 - cos at t = {checkpoints:?}: {vals:?}"),
+                    strictly_decreasing(&vals),
+                ),
+            );
+            if user_data {
+                let (early, late) = (tf / 100.0, tf);
+                let at = |col: &str, t: f64| value_at(&ts, &trace.col(col), t);
+                let names = format!("{} / {}", t_name(late as u64), t_name(early as u64));
+                s.claim(Claim::below(
+                    "2d: depth-3 direction error falls over the run's last two decades",
+                    &format!("1 - cos at t = {names}"),
+                    at("one_minus_cos", late) / at("one_minus_cos", early),
+                    1.0,
+                ));
+                s.claim(Claim::above(
+                    "2d: depth-3 layers approach rank one over the last two decades",
+                    &format!("min_i ||W_i||_2 / ||W_i||_F at t = {names}"),
+                    at("stable_rank_ratio", late) / at("stable_rank_ratio", early),
+                    1.0,
+                ));
+                s.claim(Claim::above(
+                    "2d: depth-3 adjacent layers align over the last two decades",
+                    &format!("min_i |<v_(i+1), u_i>| at t = {names}"),
+                    at("alignment", late) / at("alignment", early),
+                    1.0,
+                ));
+            }
         }
     }
     s.array("w_svm", &svm.w);

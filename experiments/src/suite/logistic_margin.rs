@@ -57,7 +57,7 @@ use crate::runner::io::read_csv;
 use crate::runner::{Claim, Ctx, Figure, Series, Summary, Trace, Trained, Training};
 use crate::stats::{
     cv, direction_error, linear_fit, log_points, max_over_min, norm2, one_minus_cos, slope,
-    strictly_decreasing, value_at, window,
+    strictly_decreasing, t_name, value_at, window,
 };
 use crate::Experiment;
 use autograd::{no_grad, Tensor};
@@ -103,19 +103,16 @@ struct Samples {
     x: Matrix,
     /// The signed rows `z_n = y_n x_n` (margins are `z w`).
     z: Matrix,
-    /// `x` as an `[n, d]` tensor.
-    x_t: Tensor<f64>,
-    /// The labels as an `[n, 1]` tensor.
-    y_t: Tensor<f64>,
+    /// `z` as an `[n, d]` tensor: the model's outputs on it are the margins.
+    z_t: Tensor<f64>,
 }
 
 impl Samples {
     fn new(x: Matrix, y: &[f64]) -> Self {
-        let y_t = Tensor::from_vec(y.to_vec(), [y.len(), 1]).expect("one label per row");
+        let z = x.signed_rows(y);
         Samples {
-            z: x.signed_rows(y),
-            x_t: x.to_tensor(),
-            y_t,
+            z_t: z.to_tensor(),
+            z,
             x,
         }
     }
@@ -125,9 +122,11 @@ impl Samples {
         self.x.rows
     }
 
-    /// The margins `y_n <x_n, w>` of the model's outputs, `[n, 1]`.
+    /// The margins `y_n <x_n, w>`, `[n, 1]`: the linear model applied to the signed rows,
+    /// `<z_n, w> = y_n <x_n, w>` (one product fewer per step than multiplying its outputs by
+    /// the labels).
     fn margins(&self, model: &Linear<f64>) -> Tensor<f64> {
-        model.forward(&self.x_t).mul(&self.y_t)
+        model.forward(&self.z_t)
     }
 
     /// `L(w) = sum_n l(y_n <x_n, w>)`: the tensor loss (a mean) times `n`.
@@ -288,6 +287,15 @@ fn at(tr: &Trace, col: &str, ts: &[f64]) -> Vec<f64> {
     ts.iter().map(|&x| value_at(&t, &v, x)).collect()
 }
 
+/// The largest `col(t) ln t` over the logged `t` in `[lo, hi]`.
+fn max_on(tr: &Trace, col: &str, lo: f64, hi: f64) -> f64 {
+    let (t, v) = window(&tr.t(), &tr.col(col), lo, hi);
+    t.iter()
+        .zip(&v)
+        .map(|(t, v)| v * t.ln())
+        .fold(f64::NAN, f64::max)
+}
+
 /// Least-squares slope of `ln col` vs `ln t` on `[lo, hi]`.
 fn loglog_slope(tr: &Trace, col: &str, lo: f64, hi: f64) -> f64 {
     let (t, v) = window(&tr.t(), &tr.col(col), lo, hi);
@@ -433,27 +441,55 @@ fn loss_increases(
     Ok((increases, *loss.last().unwrap_or(&f64::NAN)))
 }
 
+/// Samples up to which 2b cross-checks the SVM by dual coordinate ascent (its sweeps cost
+/// `O(n d)` each and it needs many more of them as `n` grows).
+const DUAL_CD_MAX_ROWS: usize = 2000;
+
 /// 2b (random separable data, logistic GD) and 2c (normalised GD vs GD, exp loss).
+///
+/// The horizon `T` is `1e6` steps on the built-in data and [`Ctx::data_steps`] on the user's;
+/// the claims are checked at `T` and the decades before it. On the user's data the claims that
+/// assert monotonicity or a tight rate (which hold on the built-in construction, not on all
+/// separable data) are reported instead; the theorem's conclusion checked there is that the
+/// direction error `e(t)` falls over the last two decades of the run and that `e(t) ln t`
+/// (bounded by the theorem) does not grow by more than half over them.
 fn part_2b_2c(ctx: &Ctx, x: Matrix, y: &[f64], s: &mut Summary) -> Result<()> {
+    let user_data = ctx.config.data.is_some();
     let sol = svm(&x, y, "2b")?;
-    let cd = svm_l2_dual_cd(&x, y, 1e-12, 1_000_000)
-        .map_err(|e| Error::reference("2b: dual coordinate ascent SVM", e))?;
-    s.report(
-        "2b: rel. diff. of the SVM by QP and by dual coordinate ascent",
-        crate::stats::rel_dist(&cd.w, &sol.w),
-    );
+    if x.rows <= DUAL_CD_MAX_ROWS {
+        let cd = svm_l2_dual_cd(&x, y, 1e-12, 1_000_000)
+            .map_err(|e| Error::reference("2b: dual coordinate ascent SVM", e))?;
+        s.report(
+            "2b: rel. diff. of the SVM by QP and by dual coordinate ascent",
+            crate::stats::rel_dist(&cd.w, &sol.w),
+        );
+    } else {
+        s.notes.push(format!(
+            "2b: {} samples: the SVM's cross-check by dual coordinate ascent runs up to {DUAL_CD_MAX_ROWS}",
+            x.rows
+        ));
+    }
     let data = Samples::new(x, y);
+    let (n, d) = (data.x.rows, data.x.cols);
     let sigma2 = data.x.sigma_max_sq();
     let eta = 1.0 / sigma2;
-    let ngd_steps: u64 = 10_000;
+    let steps = ctx.data_steps(1_000_000, n, d);
+    let ngd_steps = (steps / 100).max(10);
+    if user_data {
+        s.notes.push(format!(
+            "2b, 2c on {n} x {d} data: GD runs T = {steps} steps, normalized GD {ngd_steps} \
+             (a budget of {:.0e} multiply-adds per run, Ctx::data_steps)",
+            crate::runner::DATA_BUDGET * if ctx.quick() { 0.1 } else { 1.0 }
+        ));
+    }
     let jobs = [
         (
             "2b_gd_logistic",
             MarginLoss::Logistic,
             Method::Gd { eta },
-            1_000_000,
+            steps,
         ),
-        ("2c_gd_exp", MarginLoss::Exp, Method::Gd { eta }, 1_000_000),
+        ("2c_gd_exp", MarginLoss::Exp, Method::Gd { eta }, steps),
         (
             "2c_ngd_exp",
             MarginLoss::Exp,
@@ -465,45 +501,91 @@ fn part_2b_2c(ctx: &Ctx, x: Matrix, y: &[f64], s: &mut Summary) -> Result<()> {
         margin_run(ctx, name, &data, loss, method, steps, &sol.w, None)
     })?;
     let (gd, gd_exp, ngd) = (&runs[0].trace, &runs[1].trace, &runs[2].trace);
-    let decades = [1e3, 1e4, 1e5, 1e6];
+    let tf = steps as f64;
+    let (big_t, t_100) = (t_name(steps), t_name(steps / 100));
+    let decades = [tf / 1e3, tf / 1e2, tf / 10.0, tf];
+    let decade_names = format!(
+        "at t = {}, {}, {}, {big_t}",
+        t_name(steps / 1000),
+        t_100,
+        t_name(steps / 10)
+    );
     let omc = at(gd, "one_minus_cos", &decades);
-    s.claim(Claim::below(
-        "2b: logistic GD converges in direction to the SVM",
-        "1 - cos(w(1e6), w_hat)",
-        omc[3],
-        5e-3,
-    ));
-    s.claim(Claim::is_true(
-        "2b: 1 - cos strictly decreasing",
-        "at t = 1e3, 1e4, 1e5, 1e6",
-        strictly_decreasing(&omc),
-    ));
-    let e_log: Vec<f64> = at(gd, "dir_err", &[1e4, 1e5, 1e6])
+    let e_log: Vec<f64> = at(gd, "dir_err", &decades[1..])
         .iter()
-        .zip([1e4f64, 1e5, 1e6])
+        .zip(&decades[1..])
         .map(|(e, t)| e * t.ln())
         .collect();
-    s.claim(Claim::below(
-        "2b: direction error ~ 1/ln t",
-        "CV of e(t) ln t over t = 1e4, 1e5, 1e6",
-        cv(&e_log),
-        0.25,
-    ));
-    let (t, gap) = window(&gd.t(), &gd.col("gap"), 1e3, 1e6);
-    s.claim(Claim::is_true(
-        "2b: margin gap monotone decreasing after 1e3",
-        "gap at every logged t in [1e3, 1e6]",
-        strictly_decreasing(&gap),
-    ));
+    let (t, gap) = window(&gd.t(), &gd.col("gap"), tf / 1e3, tf);
     let gl: Vec<f64> = gap.iter().zip(&t).map(|(g, t)| g * t.ln()).collect();
-    s.claim(Claim::below(
-        "2b: margin gap ~ 1/ln t",
-        "max/min of gap ln t on [1e3, 1e6]",
-        max_over_min(&gl),
-        4.0,
-    ));
+    if user_data {
+        let e = at(gd, "dir_err", &[tf / 100.0, tf]);
+        s.claim(Claim::below(
+            "2b: logistic GD's direction error falls over the run's last two decades",
+            &format!("e({big_t}) / e({t_100})"),
+            e[1] / e[0],
+            1.0,
+        ));
+        s.claim(Claim::at_most(
+            "2b: e(t) ln t (bounded by the theorem) does not grow over the last two decades",
+            &format!("max of e(t) ln t on [{t_100}, {big_t}] / e({t_100}) ln {t_100}"),
+            max_on(gd, "dir_err", tf / 100.0, tf) / e_log[0].max(f64::MIN_POSITIVE),
+            1.5,
+        ));
+        s.report("2b: 1 - cos(w(T), w_hat)", omc[3]);
+    } else {
+        s.claim(Claim::below(
+            "2b: logistic GD converges in direction to the SVM",
+            "1 - cos(w(1e6), w_hat)",
+            omc[3],
+            5e-3,
+        ));
+    }
+    s.claim_if(
+        !user_data,
+        Claim::is_true(
+            "2b: 1 - cos strictly decreasing",
+            &decade_names,
+            strictly_decreasing(&omc),
+        ),
+    );
+    s.claim_if(
+        !user_data,
+        Claim::below(
+            "2b: direction error ~ 1/ln t",
+            &format!(
+                "CV of e(t) ln t over t = {t_100}, {}, {big_t}",
+                t_name(steps / 10)
+            ),
+            cv(&e_log),
+            0.25,
+        ),
+    );
+    s.claim_if(
+        !user_data,
+        Claim::is_true(
+            &format!(
+                "2b: margin gap monotone decreasing after {}",
+                t_name(steps / 1000)
+            ),
+            &format!(
+                "gap at every logged t in [{}, {big_t}]",
+                t_name(steps / 1000)
+            ),
+            strictly_decreasing(&gap),
+        ),
+    );
+    s.claim_if(
+        !user_data,
+        Claim::below(
+            "2b: margin gap ~ 1/ln t",
+            &format!("max/min of gap ln t on [{}, {big_t}]", t_name(steps / 1000)),
+            max_over_min(&gl),
+            4.0,
+        ),
+    );
     // Step sizes around the theorem's limit eta < 2 / (beta sigma^2) = 8 / sigma^2.
-    let line_steps = ctx.pick(100_000, 10_000);
+    let line_steps = ctx.pick(100_000, 10_000).min(steps / 10).max(100);
     let factors = [0.95, 1.9, 2.5];
     let line = ctx.par_map(&factors, |&f| {
         let name = format!("2b_step_{f}x");
@@ -518,40 +600,53 @@ fn part_2b_2c(ctx: &Ctx, x: Matrix, y: &[f64], s: &mut Summary) -> Result<()> {
         s.report(&format!("2b: eta = {f} * 8/sigma^2: final loss"), *last);
     }
     s.notes.push(format!("2b: the step-size line (0.95x, 1.9x, 2.5x of 8/sigma^2) runs {line_steps} steps of logistic GD from 0"));
-    // 2c.
-    let gap_ngd = value_at(&ngd.t(), &ngd.col("gap"), 1e4);
-    let gap_gd = value_at(&gd_exp.t(), &gd_exp.col("gap"), 1e6);
+    // 2c: normalized GD at T/100 against GD at T.
+    let nf = ngd_steps as f64;
+    let (big_n, n_10) = (t_name(ngd_steps), t_name(ngd_steps / 10));
+    let gap_ngd = value_at(&ngd.t(), &ngd.col("gap"), nf);
+    let gap_gd = value_at(&gd_exp.t(), &gd_exp.col("gap"), tf);
+    // The factor 5 is the protocol's, on its construction; on any data the theorems' rates
+    // (ln t / sqrt t against 1 / ln t) say only that normalized GD gets ahead.
     s.claim(Claim::at_most(
-        "2c: normalised GD's margin gap at 1e4 beats fixed-step GD's at 1e6",
-        "gap_NGD(1e4) / gap_GD(1e6)",
+        &format!("2c: normalised GD's margin gap at {big_n} beats fixed-step GD's at {big_t}"),
+        &format!("gap_NGD({big_n}) / gap_GD({big_t})"),
         gap_ngd / gap_gd,
-        0.2,
+        if user_data { 1.0 } else { 0.2 },
     ));
-    let (t, gap) = window(&ngd.t(), &ngd.col("gap"), 1e3, 1e4);
+    let (t, gap) = window(&ngd.t(), &ngd.col("gap"), nf / 10.0, nf);
     let scaled: Vec<f64> = gap
         .iter()
         .zip(&t)
         .map(|(g, t)| g * t.sqrt() / t.ln())
         .collect();
-    s.claim(Claim::below(
-        "2c: NGD margin gap ~ ln t / sqrt t",
-        "max/min of gap sqrt(t)/ln t on [1e3, 1e4]",
-        max_over_min(&scaled),
-        2.0,
-    ));
-    s.claim(Claim::within(
-        "2c: NGD margin gap slope",
-        "slope of ln gap vs ln t on [1e3, 1e4]",
-        loglog_slope(ngd, "gap", 1e3, 1e4),
-        -0.65,
-        -0.35,
-    ));
-    s.claim(Claim::above(
-        "2c: fixed-step GD margin gap is slow (1/ln t)",
-        "slope of ln gap vs ln t on [1e4, 1e6]",
-        loglog_slope(gd_exp, "gap", 1e4, 1e6),
-        -0.25,
-    ));
+    s.claim_if(
+        !user_data,
+        Claim::below(
+            "2c: NGD margin gap ~ ln t / sqrt t",
+            &format!("max/min of gap sqrt(t)/ln t on [{n_10}, {big_n}]"),
+            max_over_min(&scaled),
+            2.0,
+        ),
+    );
+    s.claim_if(
+        !user_data,
+        Claim::within(
+            "2c: NGD margin gap slope",
+            &format!("slope of ln gap vs ln t on [{n_10}, {big_n}]"),
+            loglog_slope(ngd, "gap", nf / 10.0, nf),
+            -0.65,
+            -0.35,
+        ),
+    );
+    s.claim_if(
+        !user_data,
+        Claim::above(
+            "2c: fixed-step GD margin gap is slow (1/ln t)",
+            &format!("slope of ln gap vs ln t on [{t_100}, {big_t}]"),
+            loglog_slope(gd_exp, "gap", tf / 100.0, tf),
+            -0.25,
+        ),
+    );
     for ((name, ..), r) in jobs.iter().zip(&runs) {
         s.array(name, &r.model.weight.to_vec());
         ctx.write_trace(s, name, &r.trace)?;

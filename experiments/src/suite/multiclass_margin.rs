@@ -16,8 +16,13 @@
 //! the tensor op `n * softmax_cross_entropy` (the mean times `n`: the sum, so that the step is
 //! the protocol's), the optimizer `optim::Sgd` (full batch: GD), run by `Ctx::train`.
 //!
+//! On `--data`, the horizon `T` is [`Ctx::data_steps`] (the claims at `T` and the decades before
+//! it); monotonicity, the `2e-2` threshold, the one-vs-rest ratio and the tight rate (which hold
+//! on the blobs) are reported, and the claim is that `1 - cos` falls over the last two decades.
+//!
 //! Cost, for `n` rows, `d` features and `K` classes: `O(n d K)` per step (logits, softmax and
-//! their gradient), 1e6 steps; the reference QP has `n (K - 1)` constraints on `K d` variables.
+//! their gradient), 1e6 steps (on `--data`, `T n d K` capped); the reference QP has `n (K - 1)`
+//! constraints on `K d` variables, solved by a working set of constraints past 2000 of them.
 
 use std::sync::Arc;
 
@@ -27,11 +32,11 @@ use optim::{Sgd, SgdConfig};
 
 use crate::data::synthetic::blobs;
 use crate::error::{Error, Result};
-use crate::reference::{dot, multiclass_svm, svm_l2};
+use crate::reference::{dot, multiclass_svm, svm_l2, Error as ReferenceError};
 use crate::runner::io::read_csv;
 use crate::runner::{Figure, Series};
 use crate::stats::{
-    log_points, max_over_min, one_minus_cos, strictly_decreasing, value_at, window,
+    log_points, max_over_min, one_minus_cos, strictly_decreasing, t_name, value_at, window,
 };
 use crate::{Claim, Ctx, Experiment, Summary, Training};
 
@@ -66,22 +71,23 @@ fn cross_entropy_sum(model: &Linear<f64>, x: &Tensor<f64>, labels: &Arc<[usize]>
 /// Runs protocol 3a (on `--data` when given: class labels 0..K-1 in the last column).
 pub fn run(ctx: &Ctx) -> Result<Summary> {
     let mut s = Summary::default();
-    let (x, labels, k) = match &ctx.config.data {
+    let err = |e| Error::reference("3a: multiclass SVM", e);
+    let (x, labels, k, svm) = match &ctx.config.data {
         Some(file) => {
             let d = read_csv(file)?;
             let (labels, k) = d.class_labels()?;
-            if multiclass_svm(&d.x, &labels, k).is_err() {
-                return Err(d.not_separable());
-            }
-            (d.x, labels, k)
+            let svm = match multiclass_svm(&d.x, &labels, k) {
+                Err(ReferenceError::Infeasible { .. }) => return Err(d.not_separable()),
+                solved => solved.map_err(err)?,
+            };
+            (d.x, labels, k, svm)
         }
         None => {
             let (x, l) = blobs(&mut ctx.rng("3a"), 15, 5, 3);
-            (x, l, 3)
+            let svm = multiclass_svm(&x, &l, 3).map_err(err)?;
+            (x, l, 3, svm)
         }
     };
-    let svm =
-        multiclass_svm(&x, &labels, k).map_err(|e| Error::reference("3a: multiclass SVM", e))?;
     let w_hat = svm.w.data.clone();
 
     // GD on W (k x d) from 0, lr = 1 / sigma_max(X)^2.
@@ -102,23 +108,52 @@ pub fn run(ctx: &Ctx) -> Result<Summary> {
             let loss = no_grad(|| cross_entropy_sum(m, &x_t, &shared_labels).item());
             vec![loss, m.weight.with_slice(|w| one_minus_cos(w, &w_hat))]
         });
-    let steps: u64 = 1_000_000;
+    let user_data = ctx.config.data.is_some();
+    let steps = ctx.data_steps(1_000_000, x.rows, x.cols * k);
+    if user_data {
+        s.notes.push(format!(
+            "3a on {} x {} data, {k} classes: {steps} steps (Ctx::data_steps)",
+            x.rows, x.cols
+        ));
+    }
     let r = ctx.train("3a_gd", training, steps, &log_points(steps, 10))?;
     let w = r.model.weight.to_vec();
     let tr = &r.trace;
-    let (t, omc) = window(&tr.t(), &tr.col("one_minus_cos"), 1e3, 1e6);
-    s.claim(Claim::is_true(
-        "3a: 1 - cos(W(t), W_svm) strictly decreasing",
-        "at every logged t in [1e3, 1e6]",
-        strictly_decreasing(&omc),
-    ));
-    let last = value_at(&t, &omc, 1e6);
-    s.claim(Claim::below(
-        "3a: GD converges in direction to the multiclass SVM",
-        "1 - cos(vec W(1e6), vec W_svm)",
-        last,
-        2e-2,
-    ));
+    let tf = steps as f64;
+    let name = |t: f64| t_name(t as u64);
+    let (t, omc) = window(&tr.t(), &tr.col("one_minus_cos"), tf / 1e3, tf);
+    // Monotonicity, the threshold and the tight rate hold on the built-in blobs; on the user's
+    // data the theorem's conclusion checked is that 1 - cos falls over the last two decades.
+    s.claim_if(
+        !user_data,
+        Claim::is_true(
+            "3a: 1 - cos(W(t), W_svm) strictly decreasing",
+            &format!("at every logged t in [{}, {}]", name(tf / 1e3), name(tf)),
+            strictly_decreasing(&omc),
+        ),
+    );
+    let last = value_at(&t, &omc, tf);
+    s.claim_if(
+        !user_data,
+        Claim::below(
+            "3a: GD converges in direction to the multiclass SVM",
+            &format!("1 - cos(vec W({}), vec W_svm)", name(tf)),
+            last,
+            2e-2,
+        ),
+    );
+    if user_data {
+        s.claim(Claim::below(
+            "3a: GD's 1 - cos(W, W_svm) falls over the run's last two decades",
+            &format!(
+                "(1 - cos at {}) / (1 - cos at {})",
+                name(tf),
+                name(tf / 100.0)
+            ),
+            last / value_at(&t, &omc, tf / 100.0),
+            1.0,
+        ));
+    }
     // One-vs-rest bias-free SVMs, stacked: the alternative the limit must beat.
     let ovr: Option<Vec<f64>> = (0..k)
         .map(|c| {
@@ -133,12 +168,15 @@ pub fn run(ctx: &Ctx) -> Result<Summary> {
     match &ovr {
         Some(w_ovr) => {
             let base = one_minus_cos(w_ovr, &w_hat);
-            s.claim(Claim::at_most(
-                "3a: GD is much closer to the multiclass SVM than one-vs-rest SVMs are",
-                "(1 - cos(W, W_svm)) / (1 - cos(W_OvR, W_svm))",
-                last / base,
-                0.25,
-            ));
+            s.claim_if(
+                !user_data,
+                Claim::at_most(
+                    "3a: GD is much closer to the multiclass SVM than one-vs-rest SVMs are",
+                    "(1 - cos(W, W_svm)) / (1 - cos(W_OvR, W_svm))",
+                    last / base,
+                    0.25,
+                ),
+            );
             s.array("3a_one_vs_rest", w_ovr);
         }
         None => s.notes.push(
@@ -146,16 +184,24 @@ pub fn run(ctx: &Ctx) -> Result<Summary> {
                 .into(),
         ),
     }
-    let scaled: Vec<f64> = [1e4f64, 1e5, 1e6]
+    let scaled: Vec<f64> = [tf / 100.0, tf / 10.0, tf]
         .iter()
         .map(|&t0| value_at(&t, &omc, t0) * t0.ln().powi(2))
         .collect();
-    s.claim(Claim::below(
-        "3a: 1 - cos ~ 1/ln^2 t",
-        "max/min of (1 - cos) ln^2 t at 1e4, 1e5, 1e6",
-        max_over_min(&scaled),
-        2.0,
-    ));
+    s.claim_if(
+        !user_data,
+        Claim::below(
+            "3a: 1 - cos ~ 1/ln^2 t",
+            &format!(
+                "max/min of (1 - cos) ln^2 t at {}, {}, {}",
+                name(tf / 100.0),
+                name(tf / 10.0),
+                name(tf)
+            ),
+            max_over_min(&scaled),
+            2.0,
+        ),
+    );
     if ctx.config.data.is_none() {
         let (xt, _) = blobs(&mut ctx.rng("3a-test"), 5000, 5, 3);
         let agree = (0..xt.rows)

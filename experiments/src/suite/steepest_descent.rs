@@ -4,13 +4,16 @@
 //!
 //! Data: 12 separable Gaussian samples in 8 dimensions (as in 2b; or the `--data` set, binary
 //! labels, separable). The loss is `L(w) = sum_n exp(-y_n <x_n, w>)` and every method takes unit
-//! steps from `w = 0`, `w <- w + eta d` with `eta = 1e-2` for `1e5` steps, where
+//! steps from `w = 0`, `w <- w + eta d` with `eta = 1e-2` for `1e5` steps (on `--data`, as many
+//! as [`Ctx::data_steps`] affords), where
 //! `d = argmin_{||d|| <= 1} <grad L, d>`: for l1 the single coordinate `k = argmax |g_k|` moves
 //! by `-eta sign(g_k)`, for l-inf `d = -sign(g)`, for l2 `d = -g / ||g||_2`. The references are
 //! the max margins `gamma_p* = max_{||w||_p <= 1} min_n y_n <x_n, w>` (two LPs and the SVM QP).
 //! Claims: coordinate descent's l1 margin `min_n y_n <x_n, w> / ||w||_1` is at least
 //! `0.95 gamma_1*`; sign GD's l-inf margin at least `0.95 gamma_inf*`; cross-check: GD's l2 margin
-//! exceeds coordinate descent's, and coordinate descent's l1 margin exceeds GD's.
+//! exceeds coordinate descent's, and coordinate descent's l1 margin exceeds GD's. On `--data`
+//! (a horizon set by the data's size) these are reported, and the claims are that each method's
+//! margin in its own norm rises over the run's last two decades.
 //!
 //! The model is an `nn::Linear` layer `[1, d]` without bias, the optimizer
 //! `optim::NormalizedSteepest`. The step does not depend on the gradient's scale, so the runs
@@ -18,16 +21,18 @@
 //! their iterates are those of `L`. The runner's loop `Ctx::train` steps, logs, checkpoints and
 //! resumes them.
 //!
-//! Cost: a step is one forward and backward pass through `X w`, `O(n d)` for `n` rows and `d`
-//! features (a fixed tape overhead dominates at these sizes), so a run is `O(T n d)` for `T`
-//! steps; the references are LPs and a QP on `n` constraints and `d` (or `2 d`) variables.
+//! Cost: a step is one forward and backward pass through `Z w`, `O(n d)` for `n` rows and `d`
+//! features (a fixed tape overhead dominates at the built-in size), so a run is `O(T n d)` for
+//! `T` steps, with `T n d` capped on the user's data ([`Ctx::data_steps`]); the references are
+//! LPs and a QP on `n` constraints and `d` (or `2 d`) variables, solved by a working set of
+//! constraints past 2000 samples (about 2 s each at `10^5 x 100`).
 
 use crate::data::synthetic::separable_gaussian;
 use crate::error::{Error, Result};
 use crate::reference::{max_margin_l1, max_margin_linf, min_entry, svm_l2, Matrix};
 use crate::runner::io::read_csv;
 use crate::runner::{Claim, Ctx, Figure, Series, Summary, Training};
-use crate::stats::{log_points, norm1, norm2, norm_inf};
+use crate::stats::{log_points, norm1, norm2, norm_inf, t_name, value_at};
 use crate::Experiment;
 use autograd::Tensor;
 use nn::{Linear, Module};
@@ -51,6 +56,15 @@ fn margins(z: &Matrix, w: &[f64]) -> [f64; 3] {
     [m / norm1(w), m / norm2(w), m / norm_inf(w)]
 }
 
+/// The logged column of a run's margin in its own norm over that norm's max margin.
+fn own_ratio(run: &str) -> &'static str {
+    match run {
+        "3b_cd_l1" => "l1_ratio",
+        "3b_gd_l2" => "l2_ratio",
+        _ => "linf_ratio",
+    }
+}
+
 /// Runs protocol 3b (on `--data` when given: binary labels, separable).
 pub fn run(ctx: &Ctx) -> Result<Summary> {
     let mut s = Summary::default();
@@ -69,11 +83,15 @@ pub fn run(ctx: &Ctx) -> Result<Summary> {
             .map_err(err("l-inf max margin"))?
             .objective;
     let z = x.signed_rows(&y);
-    let (x_t, y_t) = (
-        x.to_tensor(),
-        Tensor::from_vec(y.clone(), [y.len(), 1]).expect("one label per row"),
-    );
-    let steps: u64 = 100_000;
+    // The model's outputs on the signed rows z_n = y_n x_n are the margins y_n <x_n, w>.
+    let z_t = z.to_tensor();
+    let steps = ctx.data_steps(100_000, x.rows, x.cols);
+    if ctx.config.data.is_some() {
+        s.notes.push(format!(
+            "3b on {} x {} data: {steps} steps per method (Ctx::data_steps)",
+            x.rows, x.cols
+        ));
+    }
     let eta = 1e-2;
     let norms = [
         ("3b_cd_l1", Norm::L1),
@@ -85,7 +103,7 @@ pub fn run(ctx: &Ctx) -> Result<Summary> {
         let opt = NormalizedSteepest::new(nn::params::tensors(&mut model), norm, eta);
         let training = Training::new(model, opt)
             // ln mean_n exp(-y_n <x_n, w>) = ln L - ln n.
-            .loss(|m, _rng, _t| m.forward(&x_t).mul(&y_t).log_exp_loss())
+            .loss(|m, _rng, _t| m.forward(&z_t).log_exp_loss())
             .log(&["l1_ratio", "l2_ratio", "linf_ratio"], |m, _t| {
                 let [l1, l2, linf] = margins(&z, &m.weight.to_vec());
                 vec![l1 / g1, l2 / g2, linf / ginf]
@@ -95,30 +113,61 @@ pub fn run(ctx: &Ctx) -> Result<Summary> {
     })?;
     let m: Vec<[f64; 3]> = runs.iter().map(|(w, _)| margins(&z, w)).collect();
     let (cd, gd, sign) = (m[0], m[1], m[2]);
-    s.claim(Claim::at_least(
-        "3b: coordinate descent (l1 steepest) reaches the l1 max margin",
-        "l1 margin of CD / gamma_1*",
-        cd[0] / g1,
-        0.95,
-    ));
-    s.claim(Claim::at_least(
-        "3b: sign GD (l-inf steepest) reaches the l-inf max margin",
-        "l-inf margin of sign GD / gamma_inf*",
-        sign[2] / ginf,
-        0.95,
-    ));
-    s.claim(Claim::above(
-        "3b: GD's l2 margin exceeds CD's",
-        "l2 margin: GD - CD",
-        gd[1] - cd[1],
-        0.0,
-    ));
-    s.claim(Claim::above(
-        "3b: CD's l1 margin exceeds GD's",
-        "l1 margin: CD - GD",
-        cd[0] - gd[0],
-        0.0,
-    ));
+    // The thresholds and the cross-norm orderings hold on the built-in data at the protocol's
+    // horizon; on the user's data (a horizon set by its size) they are reported, and the
+    // conclusion checked is that each method's margin in its own norm rises over the run's
+    // last two decades.
+    let user_data = ctx.config.data.is_some();
+    s.claim_if(
+        !user_data,
+        Claim::at_least(
+            "3b: coordinate descent (l1 steepest) reaches the l1 max margin",
+            "l1 margin of CD / gamma_1*",
+            cd[0] / g1,
+            0.95,
+        ),
+    );
+    s.claim_if(
+        !user_data,
+        Claim::at_least(
+            "3b: sign GD (l-inf steepest) reaches the l-inf max margin",
+            "l-inf margin of sign GD / gamma_inf*",
+            sign[2] / ginf,
+            0.95,
+        ),
+    );
+    s.claim_if(
+        !user_data,
+        Claim::above(
+            "3b: GD's l2 margin exceeds CD's",
+            "l2 margin: GD - CD",
+            gd[1] - cd[1],
+            0.0,
+        ),
+    );
+    s.claim_if(
+        !user_data,
+        Claim::above(
+            "3b: CD's l1 margin exceeds GD's",
+            "l1 margin: CD - GD",
+            cd[0] - gd[0],
+            0.0,
+        ),
+    );
+    if user_data {
+        let (late, early) = (steps as f64, steps as f64 / 100.0);
+        let names = format!("t = {} minus t = {}", t_name(steps), t_name(steps / 100));
+        for ((name, _), (_, tr)) in norms.iter().zip(&runs) {
+            let col = own_ratio(name);
+            let (t, v) = (tr.t(), tr.col(col));
+            s.claim(Claim::above(
+                &format!("3b: {name}'s margin in its own norm rises over the last two decades"),
+                &format!("{col} at {names}, difference"),
+                value_at(&t, &v, late) - value_at(&t, &v, early),
+                0.0,
+            ));
+        }
+    }
     s.report("3b: l2 margin of normalised GD / gamma_2*", gd[1] / g2);
     s.report("gamma_1*", g1);
     s.report("gamma_2*", g2);
@@ -134,12 +183,7 @@ pub fn run(ctx: &Ctx) -> Result<Summary> {
     for ((name, _), (w, tr)) in norms.iter().zip(&runs) {
         s.array(name, w);
         ctx.write_trace(&mut s, name, tr)?;
-        let col = match *name {
-            "3b_cd_l1" => "l1_ratio",
-            "3b_gd_l2" => "l2_ratio",
-            _ => "linf_ratio",
-        };
-        fig = fig.with(Series::from_trace(name, tr, col));
+        fig = fig.with(Series::from_trace(name, tr, own_ratio(name)));
     }
     ctx.save_figure(&mut s, &fig)?;
     Ok(s)
