@@ -10,6 +10,7 @@
 //! | [`data`] | data loaders (CSV, IDX/MNIST) and the synthetic data sets of the protocols |
 //! | [`stats`] | the statistics claims are made of (norms, distances, slopes) |
 //! | `suite` | the experiments, one file each, each declaring its registry entry next to its protocol and claims |
+//! | [`sweep`] | sweeps over seeds and parameter grids: specs, shards, the merged report, Slurm job arrays |
 //!
 //! The runner ([`run_experiment`], [`run_selected`], [`run_all`], the `experiments` binary)
 //! runs the experiments in [`EXPERIMENTS`] (and, by name, the [`TUTORIALS`]); each writes
@@ -25,13 +26,14 @@ pub mod reference;
 pub mod runner;
 pub mod stats;
 mod suite;
+pub mod sweep;
 
 use std::time::Instant;
 
 pub use error::{Error, Result};
 pub use runner::{
-    report, Claim, Config, Ctx, EpochBatches, Progress, Summary, Trace, TrainRng, Trained,
-    Training, DEFAULT_SEED,
+    report, Claim, Config, Ctx, EpochBatches, Param, ParamKind, Params, Progress, Summary, Trace,
+    TrainRng, Trained, Training, DEFAULT_SEED,
 };
 
 /// One experiment of the suite: declared by its own file (`suite/NAME.rs`) as `EXPERIMENT`.
@@ -44,6 +46,9 @@ pub struct Experiment {
     pub claim: &'static str,
     /// Whether `--data FILE` replaces its synthetic data.
     pub takes_data: bool,
+    /// Its tunable parameters with their defaults (`experiments list --params NAME`), which a
+    /// sweep may set per cell; read with [`Ctx::param`]. Empty: nothing tunable yet.
+    pub params: &'static [Param],
     /// Runs it (the summary's metadata fields are filled in by [`run_experiment`]).
     pub run: fn(&Ctx) -> Result<Summary>,
 }
@@ -93,7 +98,7 @@ pub fn find(name: &str) -> Result<&'static Experiment> {
 /// [`Error::Usage`] (exit code 2) when `--data` is given to an experiment that does not take
 /// data (its protocol is defined on its own constructions): a flag an experiment cannot honour
 /// is refused, never ignored.
-pub fn run_experiment(exp: &Experiment, config: &Config) -> Result<Summary> {
+pub fn run_experiment(exp: &'static Experiment, config: &Config) -> Result<Summary> {
     if let (Some(file), false) = (&config.data, exp.takes_data) {
         let takers: Vec<&str> = registered()
             .filter(|e| e.takes_data)
@@ -107,7 +112,7 @@ pub fn run_experiment(exp: &Experiment, config: &Config) -> Result<Summary> {
             takers.join(", ")
         )));
     }
-    let ctx = Ctx::new(config, exp.name);
+    let ctx = Ctx::of(config, exp);
     let start = Instant::now();
     let mut summary = (exp.run)(&ctx)?;
     summary.experiment = exp.name.into();
@@ -135,7 +140,7 @@ pub fn run_experiment(exp: &Experiment, config: &Config) -> Result<Summary> {
 /// Runs the given experiments and updates their sections of `OUT/REPORT.md`,
 /// keeping those of the other experiments whose `OUT/NAME/summary.json` exists
 /// (what `experiments run NAME...` does).
-pub fn run_selected(exps: &[&Experiment], config: &Config) -> Result<Vec<Summary>> {
+pub fn run_selected(exps: &[&'static Experiment], config: &Config) -> Result<Vec<Summary>> {
     let mut out = Vec::new();
     for exp in exps {
         out.push(run_experiment(exp, config)?);

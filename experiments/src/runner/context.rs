@@ -18,6 +18,7 @@ use optim::Optimizer;
 
 use super::checkpoint::Snapshot;
 use super::io::write_csv;
+use super::params::{self, Param, Params};
 use super::plot::Figure;
 use super::summary::Summary;
 use super::train::{Progress, TrainRng, Trained, Training};
@@ -53,6 +54,8 @@ pub struct Config {
     pub threads: usize,
     /// A user CSV for experiments that take a data set.
     pub data: Option<PathBuf>,
+    /// Parameter overrides (each declared by the experiment; see [`Ctx::param`]).
+    pub params: Params,
     /// Test hook: every iterative run stops (after checkpointing) when it reaches
     /// this step, returning [`Error::Interrupted`]; rerunning without it resumes.
     pub stop_after: Option<u64>,
@@ -66,6 +69,7 @@ impl Default for Config {
             out: PathBuf::from("results"),
             threads: 1,
             data: None,
+            params: Params::new(),
             stop_after: None,
         }
     }
@@ -105,6 +109,8 @@ pub struct Ctx<'a> {
     pub name: &'static str,
     /// `OUT/NAME`.
     pub dir: PathBuf,
+    /// The parameters the experiment declares.
+    declared: &'static [Param],
     /// A fingerprint of the `--data` file's bytes (part of every run's checkpoint key).
     data_hash: u64,
     /// Runs resumed from a checkpoint, with their step (reported in the summary).
@@ -112,7 +118,7 @@ pub struct Ctx<'a> {
 }
 
 impl<'a> Ctx<'a> {
-    /// The context of experiment `name`.
+    /// The context of a run named `name` that declares no parameters (tests, probes).
     pub fn new(config: &'a Config, name: &'static str) -> Self {
         let data_hash = config
             .data
@@ -122,9 +128,18 @@ impl<'a> Ctx<'a> {
         Self {
             config,
             name,
+            declared: &[],
             dir: config.out.join(name),
             data_hash,
             resumed: Mutex::new(Vec::new()),
+        }
+    }
+
+    /// The context of the registered experiment `exp`, with its declared parameters.
+    pub fn of(config: &'a Config, exp: &'static crate::Experiment) -> Self {
+        Self {
+            declared: exp.params,
+            ..Self::new(config, exp.name)
         }
     }
 
@@ -145,6 +160,37 @@ impl<'a> Ctx<'a> {
         } else {
             full
         }
+    }
+
+    /// The value of the declared parameter `name`: the run's override, else its default (full
+    /// or `--quick`). An undeclared name is an error (declare it in `EXPERIMENT.params`).
+    pub fn param(&self, name: &str) -> Result<Vec<f64>> {
+        let p = params::lookup(self.name, self.declared, name).map_err(Error::Other)?;
+        Ok(match self.config.params.get(name) {
+            Some(v) => v.clone(),
+            None => p.default_values(self.config.quick).to_vec(),
+        })
+    }
+
+    /// A scalar parameter (see [`Ctx::param`]).
+    pub fn param_f64(&self, name: &str) -> Result<f64> {
+        match self.param(name)?[..] {
+            [v] => Ok(v),
+            ref vs => Err(Error::Usage(format!(
+                "{}: parameter {name}: expected one number, found {vs:?}",
+                self.name
+            ))),
+        }
+    }
+
+    /// A count parameter (see [`Ctx::param`]).
+    pub fn param_usize(&self, name: &str) -> Result<usize> {
+        self.param_f64(name).map(|v| v as usize)
+    }
+
+    /// A list-of-counts parameter (see [`Ctx::param`]).
+    pub fn param_usizes(&self, name: &str) -> Result<Vec<usize>> {
+        Ok(self.param(name)?.iter().map(|&v| v as usize).collect())
     }
 
     /// The horizon of a run whose steps cost `O(n d)` on `n x d` data: `steps` (the protocol's
@@ -203,10 +249,13 @@ impl<'a> Ctx<'a> {
                 self.name
             ))
         })?;
-        let key = format!(
+        let mut key = format!(
             "{}/{run}/seed={}/quick={}/steps={steps}/data={:016x}",
             self.name, self.config.seed, self.config.quick, self.data_hash
         );
+        if !self.config.params.is_empty() {
+            key.push_str(&format!("/params={}", params::label(&self.config.params)));
+        }
         let path = self.checkpoint_dir().join(format!("{run}.safetensors"));
         let mut columns = vec!["t".to_string()];
         columns.extend(logged);

@@ -5,12 +5,14 @@
 pub mod checkpoint;
 pub mod context;
 pub mod io;
+pub mod params;
 pub mod plot;
 pub mod report;
 pub mod summary;
 pub mod train;
 
 pub use context::{Config, Ctx, Trace, DATA_BUDGET, DEFAULT_SEED, PROGRESS_LINE_INTERVAL};
+pub use params::{Param, ParamKind, Params};
 pub use plot::{Figure, Series};
 pub use summary::{Bound, Claim, Summary};
 pub use train::{EpochBatches, Progress, TrainRng, Trained, Training};

@@ -27,6 +27,8 @@ pub struct Series {
     pub name: String,
     /// `(x, y)` points in data units (logs are taken by the figure).
     pub points: Vec<(f64, f64)>,
+    /// An error band, `(x, lo, hi)` points in data units, shaded under the curve (empty: none).
+    pub band: Vec<(f64, f64, f64)>,
 }
 
 impl Series {
@@ -35,8 +37,27 @@ impl Series {
         Self {
             name: name.into(),
             points: x.iter().cloned().zip(y.iter().cloned()).collect(),
+            band: Vec::new(),
         }
     }
+
+    /// The curve with an error band from `lo` to `hi` at the points `x`.
+    pub fn with_band(mut self, x: &[f64], lo: &[f64], hi: &[f64]) -> Self {
+        self.band = x
+            .iter()
+            .zip(lo.iter().zip(hi))
+            .map(|(&x, (&l, &h))| (x, l, h))
+            .collect();
+        self
+    }
+}
+
+/// A series in plot coordinates (logs taken, non-finite points dropped): its curve and its
+/// band's outline.
+struct Curve {
+    name: String,
+    points: Vec<(f64, f64)>,
+    band: Vec<(f64, f64)>,
 }
 
 /// A figure with several curves; axes optionally in log10.
@@ -85,19 +106,31 @@ impl Figure {
         self
     }
 
-    fn transformed(&self) -> Vec<(String, Vec<(f64, f64)>)> {
+    fn transformed(&self) -> Vec<Curve> {
         let tx = |v: f64| if self.log_x { v.log10() } else { v };
         let ty = |v: f64| if self.log_y { v.log10() } else { v };
+        let finite = |&(x, y): &(f64, f64)| x.is_finite() && y.is_finite();
         self.series
             .iter()
             .map(|s| {
-                let pts = s
+                let points = s
                     .points
                     .iter()
                     .map(|&(x, y)| (tx(x), ty(y)))
-                    .filter(|(x, y)| x.is_finite() && y.is_finite())
+                    .filter(finite)
                     .collect();
-                (s.name.clone(), pts)
+                let band = s
+                    .band
+                    .iter()
+                    .filter(|&&(x, lo, hi)| finite(&(tx(x), ty(lo))) && finite(&(tx(x), ty(hi))))
+                    .collect::<Vec<_>>();
+                let lower = band.iter().map(|&&(x, lo, _)| (tx(x), ty(lo)));
+                let upper = band.iter().rev().map(|&&(x, _, hi)| (tx(x), ty(hi)));
+                Curve {
+                    name: s.name.clone(),
+                    points,
+                    band: lower.chain(upper).collect(),
+                }
             })
             .collect()
     }
@@ -124,11 +157,7 @@ impl Figure {
         Ok(vec![svg_name, png_name])
     }
 
-    fn draw<DB: DrawingBackend>(
-        &self,
-        root: DrawingArea<DB, Shift>,
-        data: &[(String, Vec<(f64, f64)>)],
-    ) -> Result<()> {
+    fn draw<DB: DrawingBackend>(&self, root: DrawingArea<DB, Shift>, data: &[Curve]) -> Result<()> {
         let err = |e: &dyn std::fmt::Debug| Error::Other(format!("figure {}: {e:?}", self.stem));
         let (xr, yr) = ranges(data);
         root.fill(&WHITE).map_err(|e| err(&e))?;
@@ -156,12 +185,23 @@ impl Figure {
             .label_style(("sans-serif", 14))
             .draw()
             .map_err(|e| err(&e))?;
-        for (i, (name, pts)) in data.iter().enumerate() {
+        for (i, c) in data.iter().enumerate() {
             let color = Palette99::pick(i).to_rgba();
+            if c.band.len() >= 3 {
+                chart
+                    .draw_series(std::iter::once(Polygon::new(
+                        c.band.clone(),
+                        color.mix(0.2).filled(),
+                    )))
+                    .map_err(|e| err(&e))?;
+            }
             chart
-                .draw_series(LineSeries::new(pts.iter().cloned(), color.stroke_width(2)))
+                .draw_series(LineSeries::new(
+                    c.points.iter().cloned(),
+                    color.stroke_width(2),
+                ))
                 .map_err(|e| err(&e))?
-                .label(name.as_str())
+                .label(c.name.as_str())
                 .legend(move |(x, y)| {
                     PathElement::new(vec![(x, y), (x + 20, y)], color.stroke_width(2))
                 });
@@ -178,8 +218,8 @@ impl Figure {
     }
 }
 
-fn ranges(data: &[(String, Vec<(f64, f64)>)]) -> ((f64, f64), (f64, f64)) {
-    let pts = data.iter().flat_map(|(_, p)| p.iter());
+fn ranges(data: &[Curve]) -> ((f64, f64), (f64, f64)) {
+    let pts = data.iter().flat_map(|c| c.points.iter().chain(&c.band));
     let (mut x0, mut x1, mut y0, mut y1) = (f64::MAX, f64::MIN, f64::MAX, f64::MIN);
     for &(x, y) in pts {
         x0 = x0.min(x);

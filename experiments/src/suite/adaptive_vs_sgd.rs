@@ -54,6 +54,7 @@ pub const EXPERIMENT: Experiment = Experiment {
             with zero test error; an MNIST MLP trained to zero training error by SGD+momentum, \
             AdaGrad and Adam (test errors and weight norms reported)",
     takes_data: true,
+    params: &[],
     run,
 };
 

@@ -44,6 +44,7 @@ pub const EXPERIMENT: Experiment = Experiment {
         "deep linear nets (logistic loss, separable data): the product converges in direction to \
             the l2 SVM, layers become rank one and adjacent layers align",
     takes_data: true,
+    params: &[],
     run,
 };
 

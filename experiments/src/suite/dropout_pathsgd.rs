@@ -46,6 +46,7 @@ pub const EXPERIMENT: Experiment = Experiment {
         "Path-SGD is invariant to node rescaling and, from an unbalanced initialization, trains \
             much faster than SGD; with and without dropout on MNIST",
     takes_data: true,
+    params: &[],
     run,
 };
 

@@ -20,7 +20,7 @@ use crate::reference::{closest_interpolant, min_l2_interpolant, Matrix};
 use crate::runner::{Figure, Series};
 use crate::stats::{log_points, rel_dist};
 use crate::Experiment;
-use crate::{Claim, Ctx, Error, Result, Summary, Training};
+use crate::{Claim, Ctx, Error, Param, ParamKind, Result, Summary, Training};
 use autograd::{no_grad, Tensor};
 use nn::{Linear, Module};
 use optim::{Sgd, SgdConfig};
@@ -34,8 +34,35 @@ pub const EXPERIMENT: Experiment = Experiment {
     claim: "underdetermined least squares: heavy-ball SGD from 0 reaches the min-l2 interpolant, \
         from w0 the interpolant closest to w0",
     takes_data: false,
+    params: PARAMS,
     run,
 };
+
+/// The tunable parameters (`experiments list --params heavy_ball_min_norm`), each with its
+/// default at full size and with `--quick`; `run` reads them with `ctx.param_usize(NAME)`.
+const PARAMS: &[Param] = &[
+    Param {
+        name: "n",
+        doc: "samples (rows of X), fewer than features",
+        kind: ParamKind::Count,
+        full: &[20.0],
+        quick: &[10.0],
+    },
+    Param {
+        name: "d",
+        doc: "features",
+        kind: ParamKind::Count,
+        full: &[80.0],
+        quick: &[40.0],
+    },
+    Param {
+        name: "steps",
+        doc: "steps of each run",
+        kind: ParamKind::Count,
+        full: &[20_000.0],
+        quick: &[2_000.0],
+    },
+];
 
 /// A run of `Sgd(lr, momentum 0.9)`, full batch, on `0.5 mean_i (<x_i, w> - y_i)^2` from `w0`,
 /// logging the loss and the relative distance to `reference` (the interpolant it should reach).
@@ -72,7 +99,12 @@ fn heavy_ball<'a>(
 pub fn run(ctx: &Ctx) -> Result<Summary> {
     let mut s = Summary::default();
     // Data: n < d Gaussian samples (seeded from --seed via ctx.rng).
-    let (n, d) = ctx.pick((20, 80), (10, 40));
+    let (n, d) = (ctx.param_usize("n")?, ctx.param_usize("d")?);
+    if n == 0 || n >= d {
+        return Err(Error::Usage(format!(
+            "heavy_ball_min_norm: expected 0 < n < d (underdetermined), found n = {n}, d = {d}"
+        )));
+    }
     let mut rng = ctx.rng("data");
     let mut gauss = |k: usize| -> Vec<f64> { (0..k).map(|_| rng.sample(StandardNormal)).collect() };
     let x = Matrix::new(n, d, gauss(n * d)).map_err(|e| Error::reference("data", e))?;
@@ -87,7 +119,7 @@ pub fn run(ctx: &Ctx) -> Result<Summary> {
     // of the mean squared loss.
     let (xt, yt) = (x.to_tensor(), Tensor::from_vec(y.clone(), [n, 1]).unwrap());
     let lr = n as f64 / x.sigma_max_sq();
-    let steps: u64 = ctx.pick(20_000, 2_000);
+    let steps = ctx.param_usize("steps")? as u64;
     let log_at = log_points(steps, 10);
     let run = |name, w0: &[f64], reference: &[f64]| {
         ctx.train(

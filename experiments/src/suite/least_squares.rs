@@ -66,6 +66,7 @@ pub const EXPERIMENT: Experiment = Experiment {
             descent depends on the step, AdaGrad is min-linf only on sign(X^T y) data, \
             coordinate descent ends near min-l1",
     takes_data: true,
+    params: &[],
     run,
 };
 

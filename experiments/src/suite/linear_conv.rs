@@ -44,6 +44,7 @@ pub const EXPERIMENT: Experiment = Experiment {
     claim: "full-width cyclic linear conv nets: DFT(beta) sparser with depth; L = 2 reaches min ||F beta||_1 \
             s.t. margins >= 1; fully connected nets go to the l2 SVM",
     takes_data: true,
+    params: &[],
     run,
 };
 

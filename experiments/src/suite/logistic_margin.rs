@@ -72,6 +72,7 @@ pub const EXPERIMENT: Experiment = Experiment {
             L2 SVM with loss ~ 1/t, ||w|| ~ ||w_hat|| log t, 1/log t rates; normalized GD is faster; \
             validation loss rises while validation error stays flat",
     takes_data: true,
+    params: &[],
     run,
 };
 

@@ -51,6 +51,7 @@ pub const EXPERIMENT: Experiment = Experiment {
     claim: "matrix sensing with full-dimensional factorizations: X = UU^T approaches the min-trace PSD \
             solution as the init scale shrinks; X = UV^T is biased to low rank, not to min nuclear norm",
     takes_data: false,
+    params: &[],
     run,
 };
 

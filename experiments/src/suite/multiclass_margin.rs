@@ -47,6 +47,7 @@ pub const EXPERIMENT: Experiment = Experiment {
     claim: "softmax cross-entropy GD on separable K-class data converges in direction to the \
             Crammer-Singer multiclass SVM",
     takes_data: true,
+    params: &[],
     run,
 };
 

@@ -38,6 +38,7 @@ pub const EXPERIMENT: Experiment = Experiment {
         "an MNIST MLP trained with SGD+momentum far past zero training error: weight norm grows, \
             training loss -> 0, validation loss rises while validation error falls or stays",
     takes_data: true,
+    params: &[],
     run,
 };
 

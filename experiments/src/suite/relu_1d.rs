@@ -54,6 +54,7 @@ pub const EXPERIMENT: Experiment = Experiment {
     claim: "a wide two-layer ReLU net with small weight decay on 1-D points approaches the interpolant \
             minimizing max(int |f''|, |f'(-inf) + f'(+inf)|): the linear spline",
     takes_data: false,
+    params: &[],
     run,
 };
 

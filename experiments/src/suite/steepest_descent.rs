@@ -46,6 +46,7 @@ pub const EXPERIMENT: Experiment = Experiment {
         "normalized steepest descent w.r.t. l1 (coordinate descent), l2, l-inf (sign GD) on the \
             exp loss reaches that norm's max margin",
     takes_data: true,
+    params: &[],
     run,
 };
 

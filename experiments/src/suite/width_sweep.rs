@@ -28,7 +28,7 @@ use crate::error::Result;
 use crate::runner::{Claim, Summary};
 use crate::runner::{Ctx, Trace};
 use crate::runner::{Figure, Series};
-use crate::Experiment;
+use crate::{Experiment, Param, ParamKind};
 
 /// The registry entry (listed by `experiments list`).
 pub const EXPERIMENT: Experiment = Experiment {
@@ -37,8 +37,43 @@ pub const EXPERIMENT: Experiment = Experiment {
     claim: "two-layer ReLU nets on MNIST: past the width where training error reaches 0, test \
             error keeps falling or stays flat",
     takes_data: true,
+    params: PARAMS,
     run,
 };
+
+/// The tunable parameters (`experiments list --params width_sweep`).
+const PARAMS: &[Param] = &[
+    Param {
+        name: "widths",
+        doc: "hidden units H of the nets, increasing",
+        kind: ParamKind::Counts,
+        full: &[
+            4.0, 8.0, 16.0, 32.0, 64.0, 128.0, 256.0, 512.0, 1024.0, 2048.0,
+        ],
+        quick: &[4.0, 16.0, 64.0, 256.0, 1024.0, 2048.0],
+    },
+    Param {
+        name: "epochs",
+        doc: "epochs of each run",
+        kind: ParamKind::Count,
+        full: &[60.0],
+        quick: &[30.0],
+    },
+    Param {
+        name: "n_train",
+        doc: "training images (a seeded subsample)",
+        kind: ParamKind::Count,
+        full: &[5000.0],
+        quick: &[1000.0],
+    },
+    Param {
+        name: "n_test",
+        doc: "test images (a seeded subsample)",
+        kind: ParamKind::Count,
+        full: &[10_000.0],
+        quick: &[2000.0],
+    },
+];
 
 /// Runs protocol 8a; `--data FILE` replaces MNIST (features used as they are, standardized).
 pub fn run(ctx: &Ctx) -> Result<Summary> {
@@ -52,15 +87,12 @@ pub fn run(ctx: &Ctx) -> Result<Summary> {
             split.source
         );
     }
-    let (n_train, n_test) = ctx.pick((5000, 10_000), (1000, 2000));
+    let (n_train, n_test) = (ctx.param_usize("n_train")?, ctx.param_usize("n_test")?);
     split.train = split.train.subsample(n_train, &mut ctx.rng("train-subset"));
     split.test = split.test.subsample(n_test, &mut ctx.rng("test-subset"));
     split.standardize();
-    let widths: Vec<usize> = ctx.pick(
-        vec![4, 8, 16, 32, 64, 128, 256, 512, 1024, 2048],
-        vec![4, 16, 64, 256, 1024, 2048],
-    );
-    let epochs = ctx.pick(60, 30);
+    let widths = ctx.param_usizes("widths")?;
+    let epochs = ctx.param_usize("epochs")?;
     let fit = Fit {
         train: &split.train,
         test: &split.test,
