@@ -479,12 +479,13 @@ impl<T: Float> Tensor<T> {
     pub fn to_vec(&self) -> Vec<T> {
         let data = self.read();
         let l = self.layout();
+        let mut v = pool::take(self.numel());
         if self.0.contiguous {
-            let mut v = pool::take(self.numel());
             v.extend_from_slice(&data[l.offset..l.offset + self.numel()]);
-            return v;
+        } else {
+            gather_strided(&data, l, &mut v);
         }
-        gather_strided(&data, l)
+        v
     }
 
     /// Calls `f` with the elements as a contiguous slice (copying only if this is a strided view).
