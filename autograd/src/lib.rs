@@ -29,7 +29,7 @@ mod element;
 mod error;
 pub mod gradcheck;
 pub mod kernels;
-mod node_ref;
+mod node;
 mod ops;
 pub mod pool;
 mod shape;

@@ -15,15 +15,14 @@
 //! * Never leaks values: `take` hands out buffers of length 0 (the caller pushes every
 //!   element) and `zeros` fills them; no caller sees what a buffer held before.
 //! * Per thread, no locks: a buffer freed on another thread joins that thread's pool.
-//! * The small reference-counted shell around each buffer (shared by a tensor and its views) is
-//!   recycled too, and so is the heap block of each tensor node, at most [`MAX_SHELLS`] of each
-//!   per thread, so a warm op allocates nothing.
+//! * The small reference-counted shell around each buffer (shared by a tensor and its views)
+//!   and the heap block of each tensor node are recycled too, by the node module's own
+//!   per-thread cache, which follows this pool's bound: with the limit at 0 it keeps nothing,
+//!   and [`clear_pool`] and [`set_pool_limit`] free what it holds too. So a warm op allocates
+//!   nothing.
 
 use crate::element::{per_type, Float};
-use crate::node_ref::Block;
-use crate::tensor::{live, Ids, Storage, UniqueShell};
-use std::cell::RefCell;
-use std::sync::Arc;
+use std::cell::{Cell, RefCell};
 
 /// The default bound on the bytes a thread keeps pooled, per element type: 64 MiB.
 pub const DEFAULT_POOL_LIMIT: usize = 64 << 20;
@@ -39,18 +38,10 @@ pub struct PoolStats {
     pub pooled_bytes: usize,
 }
 
-/// The most storage shells (about 50 bytes each), and the most node blocks (about 250 bytes
-/// each), a thread keeps per element type.
-pub const MAX_SHELLS: usize = 1 << 16;
-
-/// Free buffers of one element type, by capacity bucket, and free storage shells.
+/// Free buffers of one element type, by capacity bucket.
 struct Buckets<T: Float> {
     free: Vec<Vec<Vec<T>>>,
     bytes: usize,
-    /// Uniquely owned shells holding an empty `Vec`.
-    shells: Vec<UniqueShell<T>>,
-    /// Empty heap blocks of tensor nodes.
-    blocks: Vec<Block<T>>,
 }
 
 impl<T: Float> Default for Buckets<T> {
@@ -58,8 +49,6 @@ impl<T: Float> Default for Buckets<T> {
         Buckets {
             free: (0..usize::BITS).map(|_| Vec::new()).collect(),
             bytes: 0,
-            shells: Vec::new(),
-            blocks: Vec::new(),
         }
     }
 }
@@ -80,8 +69,6 @@ impl<T: Float> Buckets<T> {
     fn clear(&mut self) {
         self.free.iter_mut().for_each(Vec::clear);
         self.bytes = 0;
-        self.shells.clear();
-        self.blocks.clear();
     }
 }
 
@@ -95,10 +82,6 @@ struct Pool {
 struct Common {
     limit: usize,
     stats: PoolStats,
-    /// The thread's node ids and live-node count are kept here rather than in thread-locals
-    /// of their own: making or dropping a node then visits one thread-local, not three.
-    ids: Ids,
-    live: live::Counter,
 }
 
 thread_local! {
@@ -108,14 +91,16 @@ thread_local! {
         common: Common {
             limit: DEFAULT_POOL_LIMIT,
             stats: PoolStats::default(),
-            ids: Ids::default(),
-            live: live::Counter::register(),
         },
     });
+    /// How many times this thread's pool has been cleared (its bound set): a plain cell, so
+    /// that reading it costs one load.
+    static EPOCH: Cell<u64> = const { Cell::new(0) };
 }
 
 /// Runs `f` on this thread's buckets for `T` and the common part; `None` during thread
 /// teardown, when the pool is already gone.
+#[inline(always)]
 fn with_buckets<T: Float, R>(f: impl FnOnce(&mut Buckets<T>, &mut Common) -> R) -> Option<R> {
     POOL.try_with(|p| {
         let p = &mut *p.try_borrow_mut().ok()?;
@@ -179,67 +164,18 @@ pub(crate) fn filled<T: Float>(n: usize, value: T) -> Vec<T> {
 }
 
 /// Gives a buffer back to this thread's pool, or to the allocator if the pool is full.
+#[inline]
 pub(crate) fn recycle<T: Float>(v: Vec<T>) {
     if v.capacity() > 0 {
         with_buckets::<T, _>(|b, c| b.keep(v, c.limit));
     }
 }
 
-/// What a new node gets from the pool: see [`take_node_parts`].
-pub(crate) struct NodeParts<T: Float> {
-    /// A storage shell holding an empty `Vec`, no other owner.
-    pub shell: Option<UniqueShell<T>>,
-    /// An empty heap block for the node.
-    pub block: Option<Block<T>>,
-    /// The node's process-wide unique id.
-    pub id: usize,
-}
-
-/// The parts of a new node, in one visit to the thread-local pool (each visit costs a TLS
-/// lookup and a `RefCell` borrow, and a node used to make five): an empty heap block for the
-/// node and, if `with_shell`, a storage shell (holding an empty `Vec`, no other owner), either
-/// `None` when the pool has none; and the node's id. Counts the node as alive.
-pub(crate) fn take_node_parts<T: Float>(with_shell: bool) -> NodeParts<T> {
-    with_buckets::<T, _>(|b, c| {
-        c.live.add(1);
-        NodeParts {
-            shell: if with_shell { b.shells.pop() } else { None },
-            block: b.blocks.pop(),
-            id: c.ids.next_id(),
-        }
-    })
-    .unwrap_or_else(|| {
-        live::add_retired(1);
-        NodeParts {
-            shell: None,
-            block: None,
-            id: Ids::default().next_id(),
-        }
-    })
-}
-
-/// Takes the parts of a dead node, in one visit: its block, and its storage, whose buffer and
-/// shell come back to the pool if no other tensor shares them (otherwise the last sharer frees
-/// them later). What does not fit within the pool's bounds goes back to the allocator. Counts
-/// the node as dead.
-pub(crate) fn recycle_node_parts<T: Float>(storage: Arc<Storage<T>>, block: Block<T>) {
-    let emptied = UniqueShell::empty(storage);
-    let recycled = with_buckets::<T, _>(|b, c| {
-        c.live.add(-1);
-        let limit = c.limit;
-        if let Some((buffer, shell)) = emptied {
-            b.keep(buffer, limit);
-            if limit > 0 && b.shells.len() < MAX_SHELLS {
-                b.shells.push(shell);
-            }
-        }
-        if limit > 0 && b.blocks.len() < MAX_SHELLS {
-            b.blocks.push(block);
-        }
-    });
-    if recycled.is_none() {
-        live::add_retired(-1);
-    }
+/// This thread's pool's epoch: it changes whenever the pool is cleared or its bound set, so
+/// that the node cache, which follows the pool, can tell.
+#[inline]
+pub(crate) fn epoch() -> u64 {
+    EPOCH.with(Cell::get)
 }
 
 /// This thread's pool counters.
@@ -266,7 +202,8 @@ pub fn set_pool_limit(bytes: usize) {
         p.common.limit = bytes;
         p.f32.clear();
         p.f64.clear();
-    })
+    });
+    EPOCH.with(|e| e.set(e.get() + 1));
 }
 
 /// Frees every buffer this thread's pool holds (the limit stays).
