@@ -29,6 +29,8 @@ mod element;
 mod error;
 pub mod gradcheck;
 pub mod kernels;
+#[cfg(test)]
+mod layering;
 mod node;
 mod ops;
 pub mod pool;
