@@ -17,7 +17,11 @@ fn imports() -> BTreeMap<String, BTreeSet<String>> {
             files.extend(std::fs::read_dir(&path).unwrap().map(|e| e.unwrap().path()));
             continue;
         }
-        let rel = path.strip_prefix(&src).unwrap().to_string_lossy().replace('\\', "/");
+        let rel = path
+            .strip_prefix(&src)
+            .unwrap()
+            .to_string_lossy()
+            .replace('\\', "/");
         if !rel.ends_with(".rs") || rel == "lib.rs" || rel == "layering.rs" {
             continue;
         }
@@ -106,5 +110,9 @@ fn the_only_import_circle_is_tensor_and_backprop() {
             }
         }
     }
-    assert_eq!(circles, [("backprop", "tensor")], "modules that import each other");
+    assert_eq!(
+        circles,
+        [("backprop", "tensor")],
+        "modules that import each other"
+    );
 }

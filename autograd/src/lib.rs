@@ -7,8 +7,9 @@
 //!   [`BackwardOptions::create_graph`] the backward pass is itself recorded (gradients of
 //!   gradients). Each op's backward rule is written once, in `backprop.rs`.
 //! * [`gradcheck`]: finite-difference checks of gradients, as a public API for users' tests.
-//! * [`kernels`]: GEMM, elementwise and reduction loops on plain buffers.
 //! * [`pool`]: the per-thread pool that recycles tensor buffers across training steps.
+//! * [`set_num_threads`]: how many cores (1 or 2) the kernels may use.
+//! * [`bench`]: the kernels under the API, for the benches only (not a stable API).
 //!
 //! ```
 //! use autograd::Tensor;
@@ -25,10 +26,11 @@
 #![deny(missing_docs)]
 
 mod backprop;
+pub mod bench;
 mod element;
 mod error;
 pub mod gradcheck;
-pub mod kernels;
+mod kernels;
 #[cfg(test)]
 mod layering;
 mod node;
@@ -40,6 +42,7 @@ mod tensor;
 pub use backprop::{grad, BackwardOptions};
 pub use element::Float;
 pub use error::{Error, Result};
+pub use kernels::parallel::{num_threads, set_num_threads};
 pub use pool::{clear_pool, pool_limit, pool_stats, set_pool_limit, PoolStats};
 pub use shape::{for_each_offset, for_each_run, Dims, Layout, Shape};
 pub use tensor::{is_grad_enabled, live_tensors, no_grad, set_grad_enabled, Tensor};

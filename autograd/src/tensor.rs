@@ -304,7 +304,11 @@ impl<T: Float> Tensor<T> {
     }
 
     pub(crate) fn history(&self) -> std::sync::MutexGuard<'_, Recorded<T>> {
-        self.0.record.history.lock().unwrap_or_else(|e| e.into_inner())
+        self.0
+            .record
+            .history
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
     }
 
     /// Where the elements sit in the storage (shape, strides, offset).

@@ -1,7 +1,7 @@
-//! Register-blocked direct kernels for cyclic correlation, O(B d^2): the small-`d` path behind
-//! [`fft::cyclic_corr`](super::fft::cyclic_corr) and its two adjoints.
+//! The direct path of the [cyclic kernels](super), register-blocked, O(B d^2): [`corr`],
+//! [`conv`] and [`corr_weight`], on two tiled loops.
 //!
-//! Both kernels are GEMM micro-kernels in disguise:
+//! Both loops are GEMM micro-kernels in disguise:
 //!
 //! - [`conv_rows`]: `out[b, i] = sum_m a[b, m] c[(i - m) mod d]` is `A C` with the circulant
 //!   matrix `C[m, i] = c[(i - m) mod d]`. Row `m` of `C`, columns `i0..i0 + NR`, is the
@@ -27,9 +27,39 @@
 //! a scalar instruction or the (slow) software `fma` of a CPU without FMA. The tile shape
 //! depends on `d` and the element type only.
 
+use super::{check_filtered, check_weight};
+use crate::element::Float;
 use std::mem::size_of;
 
-use num_traits::Float;
+/// [`corr`](super::corr) by [`conv_rows`] with the reversed filter `w_rev[t] = w[(-t) mod d]`:
+/// `out[b, i] = sum_{m<d} x[b, m] w[(m - i) mod d]`, summed in decreasing `m`, since
+/// `w[(m - i) mod d] = w_rev[(i - m) mod d]`.
+///
+/// Panics on the length mismatches of [`corr`](super::corr).
+pub fn corr<T: Float>(x: &[T], w: &[T], d: usize, out: &mut [T]) {
+    check_filtered("direct::corr", ("x", x.len()), w.len(), out.len(), d);
+    let w_rev: Vec<T> = (0..d).map(|t| w[(d - t) % d]).collect();
+    conv_rows(x, &w_rev, d, out);
+}
+
+/// [`conv`](super::conv) by [`conv_rows`]: `out[b, j] = sum_{i<d} g[b, i] w[(j - i) mod d]`,
+/// summed in decreasing `i`.
+///
+/// Panics on the length mismatches of [`conv`](super::conv).
+pub fn conv<T: Float>(g: &[T], w: &[T], d: usize, out: &mut [T]) {
+    check_filtered("direct::conv", ("g", g.len()), w.len(), out.len(), d);
+    conv_rows(g, w, d, out);
+}
+
+/// [`corr_weight`](super::corr_weight) by [`corr_sum`]:
+/// `out[k] = sum_{i<d} M[i, (i + k) mod d]` with `M[i, m] = sum_b g[b, i] x[b, m]` (each
+/// `M[i, m]` summed in increasing `b`, then added into `out` tile by tile).
+///
+/// Panics on the length mismatches of [`corr_weight`](super::corr_weight).
+pub fn corr_weight<T: Float>(g: &[T], x: &[T], d: usize, out: &mut [T]) {
+    check_weight("direct::corr_weight", g.len(), x.len(), out.len(), d);
+    corr_sum(g, x, d, out);
+}
 
 /// Bytes of one vector register (AVX2: 256 bits).
 const VECTOR_BYTES: usize = 32;
@@ -102,13 +132,13 @@ impl Shape {
 /// overwritten.
 ///
 /// Panics if `a.len()` is not a multiple of `d`, `c.len() != d` or `out.len() != a.len()`
-/// (caller bugs: the public kernels check lengths first, with their own names).
-pub fn conv_rows<T: Float + 'static>(a: &[T], c: &[T], d: usize, out: &mut [T]) {
+/// (caller bugs: [`corr`], [`conv`] and [`corr_weight`] check lengths first, with their names).
+fn conv_rows<T: Float>(a: &[T], c: &[T], d: usize, out: &mut [T]) {
     conv_rows_on(has_avx2_fma(), a, c, d, out);
 }
 
 /// [`conv_rows`] by the `avx2` tile if `simd`, else by the portable one.
-fn conv_rows_on<T: Float + 'static>(simd: bool, a: &[T], c: &[T], d: usize, out: &mut [T]) {
+fn conv_rows_on<T: Float>(simd: bool, a: &[T], c: &[T], d: usize, out: &mut [T]) {
     assert!(d > 0 && a.len() % d == 0 && c.len() == d && out.len() == a.len());
     let shape = Shape::for_len(d, lanes::<T>(), false);
     let (mr, nv) = shape.dims();
@@ -170,12 +200,12 @@ fn conv_rows_on<T: Float + 'static>(simd: bool, a: &[T], c: &[T], d: usize, out:
 /// `out[(m - i) mod d]`. `out` is overwritten.
 ///
 /// Panics if `g.len()` is not a multiple of `d`, `x.len() != g.len()` or `out.len() != d`.
-pub fn corr_sum<T: Float + 'static>(g: &[T], x: &[T], d: usize, out: &mut [T]) {
+fn corr_sum<T: Float>(g: &[T], x: &[T], d: usize, out: &mut [T]) {
     corr_sum_on(has_avx2_fma(), g, x, d, out);
 }
 
 /// [`corr_sum`] by the `avx2` tile if `simd`, else by the portable one.
-fn corr_sum_on<T: Float + 'static>(simd: bool, g: &[T], x: &[T], d: usize, out: &mut [T]) {
+fn corr_sum_on<T: Float>(simd: bool, g: &[T], x: &[T], d: usize, out: &mut [T]) {
     assert!(d > 0 && g.len() % d == 0 && x.len() == g.len() && out.len() == d);
     let shape = Shape::for_len(d, lanes::<T>(), true);
     let (mr, nv) = shape.dims();
@@ -293,14 +323,7 @@ impl Tile {
 /// Runs `tile` with the register tile `shape`, by the `avx2` module if `simd`.
 ///
 /// Panics if the tile would touch an index outside `a`, `b` or `out`.
-fn run_tile<T: Float + 'static>(
-    shape: Shape,
-    simd: bool,
-    tile: &Tile,
-    a: &[T],
-    b: &[T],
-    out: &mut [T],
-) {
+fn run_tile<T: Float>(shape: Shape, simd: bool, tile: &Tile, a: &[T], b: &[T], out: &mut [T]) {
     let (mr, nv) = shape.dims();
     let nr = nv * lanes::<T>();
     if tile.blocks == 0 {
@@ -482,7 +505,7 @@ mod tests {
     /// For every `d` to 70 (every tile shape and column remainder of both types) and batches
     /// that leave the direct blocks empty, or full with tails of every length: the kernel
     /// matches its formula to `tol`, and the portable tile gives the `avx2` tile's bits.
-    fn check_kernel<T: Float + 'static + std::fmt::Debug>(
+    fn check_kernel<T: Float + std::fmt::Debug>(
         kernel: Kernel<T>,
         reference: fn(&[f64], &[f64], usize) -> Vec<f64>,
         second_is_filter: bool,
