@@ -22,6 +22,28 @@
 //! // At w = 0: grad = -(1/2) sum_i sigmoid(0) y_i x_i = -(1/4)(x_1 - x_2).
 //! assert_eq!(w.grad().unwrap().to_vec(), vec![-0.5, -0.375]);
 //! ```
+//!
+//! # Layout
+//!
+//! From the top down; each module imports only from those below it, except `tensor.rs` and
+//! `backprop.rs`, which need each other (a test, `layering.rs`, checks the import graph):
+//!
+//! * `tensor.rs`: the public [`Tensor`] API (constructors, views, reads, gradients, grad mode)
+//!   and what the tape keeps in a node; `backprop.rs`: the closed `Op` enum, the backward walk
+//!   and each op's backward rule, once, in one exhaustive `match`; `ops/`: the ops, each a
+//!   kernel call on a pooled buffer plus its `Op` record; `gradcheck.rs`.
+//! * `node.rs`: the memory behind a tensor: its node in a counted heap block, the storage it
+//!   shares with its views, node ids, the live count, and the per-thread cache of what dead
+//!   nodes leave (generic over what the tape records: it knows no tape).
+//! * `pool.rs`: the per-thread buffer pool, plain vectors by capacity per element type.
+//! * `kernels/`: loops on plain buffers that write into a buffer their caller gives them and
+//!   know only element and shape types: GEMM (`matmul`, `blocked`, `gemv`, `parallel`),
+//!   elementwise maps, vectorised functions (`vmath`), reductions, softmax and losses, the FFT
+//!   and the real DFT (`fft`), and the cyclic kernels (`cyclic/`: the dispatch named after the
+//!   ops, the `crossover` cost model, the `direct` and `spectral` paths). Private to the crate;
+//!   the benches time them through [`bench`].
+//! * `shape.rs`, `element.rs`, `error.rs`: shapes, layouts and strides; the element types;
+//!   errors.
 
 #![deny(missing_docs)]
 
@@ -43,6 +65,8 @@ pub use backprop::{grad, BackwardOptions};
 pub use element::Float;
 pub use error::{Error, Result};
 pub use kernels::parallel::{num_threads, set_num_threads};
-pub use pool::{clear_pool, pool_limit, pool_stats, set_pool_limit, PoolStats};
+pub use pool::{pool_limit, pool_stats, PoolStats};
 pub use shape::{for_each_offset, for_each_run, Dims, Layout, Shape};
-pub use tensor::{is_grad_enabled, live_tensors, no_grad, set_grad_enabled, Tensor};
+pub use tensor::{
+    clear_pool, is_grad_enabled, live_tensors, no_grad, set_grad_enabled, set_pool_limit, Tensor,
+};

@@ -15,8 +15,8 @@
 //!
 //! Making a node visits the cache once (its block, its shell, its id, the live count), and so
 //! does a node's death. The cache keeps at most [`MAX_CACHED`] shells per element type and
-//! blocks per size, and follows the pool's bound: it keeps nothing while the pool's limit is 0,
-//! and frees what it holds when the pool is cleared (at the next node death on the thread).
+//! blocks per size, and is set with the pool ([`set_cache`], called by
+//! [`set_pool_limit`](crate::set_pool_limit)): it keeps nothing while the pool's limit is 0.
 //!
 //! A node is generic over `R`, what the tape records for it (the tensor's history and
 //! gradient): this module knows nothing of the tape. So that the cache can hold blocks without
@@ -419,30 +419,8 @@ struct Common {
     /// of their own: making or dropping a node then visits one thread-local, not three.
     ids: Ids,
     live: live::Counter,
-    /// The pool's [epoch](pool::epoch) this cache follows, and whether that pool keeps anything.
-    epoch: u64,
+    /// Whether the cache keeps anything (the pool's limit is not 0).
     keeps: bool,
-}
-
-impl Cache {
-    /// Frees what the cache holds and follows the pool's bound, if the pool was cleared or its
-    /// bound set since the last call.
-    #[inline]
-    fn follow_pool(&mut self) {
-        let epoch = pool::epoch();
-        if epoch != self.common.epoch {
-            self.resync(epoch);
-        }
-    }
-
-    #[cold]
-    fn resync(&mut self, epoch: u64) {
-        self.f32.clear();
-        self.f64.clear();
-        self.common.blocks.clear();
-        self.common.epoch = epoch;
-        self.common.keeps = pool::pool_limit() > 0;
-    }
 }
 
 thread_local! {
@@ -453,25 +431,32 @@ thread_local! {
             blocks: FreeBlocks(std::array::from_fn(|_| Vec::new())),
             ids: Ids::default(),
             live: live::Counter::register(),
-            epoch: 0,
             keeps: true,
         },
     });
 }
 
-/// Runs `f` on this thread's cache for `T`, after [following the pool](Cache::follow_pool) if
-/// `follow`; `None` during thread teardown, when the cache is already gone.
+/// Empties this thread's cache, which from now on keeps what dead nodes leave if `keeps`
+/// (else frees it).
+pub(crate) fn set_cache(keeps: bool) {
+    CACHE.with(|c| {
+        let mut c = c.borrow_mut();
+        c.f32.clear();
+        c.f64.clear();
+        c.common.blocks.clear();
+        c.common.keeps = keeps;
+    });
+}
+
+/// Runs `f` on this thread's cache for `T`; `None` during thread teardown, when the cache is
+/// already gone.
 #[inline(always)]
 fn with_cache<T: Float, X>(
-    follow: bool,
     f: impl FnOnce(&mut Vec<UniqueShell<T>>, &mut Common) -> X,
 ) -> Option<X> {
     CACHE
         .try_with(|c| {
             let c = &mut *c.try_borrow_mut().ok()?;
-            if follow {
-                c.follow_pool();
-            }
             let shells = per_type::<Vec<UniqueShell<T>>>(&mut c.f32, &mut c.f64)?;
             Some(f(shells, &mut c.common))
         })
@@ -494,7 +479,7 @@ struct Parts<T: Float, R> {
 /// `with_shell`, a storage shell (holding an empty `Vec`, no other owner), either `None` when
 /// the cache has none; and the node's id. Counts the node as alive.
 fn take_parts<T: Float, R>(with_shell: bool) -> Parts<T, R> {
-    with_cache::<T, _>(false, |shells, c| {
+    with_cache::<T, _>(|shells, c| {
         c.live.add(1);
         Parts {
             shell: if with_shell { shells.pop() } else { None },
@@ -518,26 +503,28 @@ fn take_parts<T: Float, R>(with_shell: bool) -> Parts<T, R> {
 /// freed. Counts the node as dead.
 #[inline(never)] // out of `NodeRef::drop`, which recurses through the graph: a small frame there
 fn recycle_parts<T: Float, R>(storage: Arc<Storage<T>>, block: Block<T, R>) {
-    let (buffer, shell) = match UniqueShell::empty(storage) {
-        Some((buffer, shell)) => (Some(buffer), Some(shell)),
-        None => (None, None),
-    };
-    // Following the pool here only: a stale cache may still hand out what it holds.
-    let recycled = with_cache::<T, _>(true, |shells, c| {
-        c.live.add(-1);
-        if c.keeps {
-            if let Some(shell) = shell {
-                if shells.len() < MAX_CACHED {
-                    shells.push(shell);
+    let recycled = match UniqueShell::empty(storage) {
+        Some((buffer, shell)) => {
+            let recycled = with_cache::<T, _>(|shells, c| {
+                c.live.add(-1);
+                if c.keeps {
+                    if shells.len() < MAX_CACHED {
+                        shells.push(shell);
+                    }
+                    c.blocks.push(block);
                 }
-            }
-            c.blocks.push(block);
+            });
+            pool::recycle(buffer);
+            recycled
         }
-    });
+        None => with_cache::<T, _>(|_, c| {
+            c.live.add(-1);
+            if c.keeps {
+                c.blocks.push(block);
+            }
+        }),
+    };
     if recycled.is_none() {
         live::add_retired(-1);
-    }
-    if let Some(buffer) = buffer {
-        pool::recycle(buffer);
     }
 }

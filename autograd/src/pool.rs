@@ -11,18 +11,19 @@
 //!   same bucket (pages past `n` of a large buffer are never touched, so never resident).
 //! * Bounded: each thread keeps at most [`pool_limit`] bytes per element type (default
 //!   [`DEFAULT_POOL_LIMIT`]); a buffer that would exceed it goes back to the allocator.
-//!   [`set_pool_limit`]`(0)` disables pooling on this thread, [`clear_pool`] frees what it holds.
+//!   [`set_pool_limit`](crate::set_pool_limit)`(0)` disables pooling on this thread,
+//!   [`clear_pool`](crate::clear_pool) frees what it holds.
 //! * Never leaks values: `take` hands out buffers of length 0 (the caller pushes every
 //!   element) and `zeros` fills them; no caller sees what a buffer held before.
 //! * Per thread, no locks: a buffer freed on another thread joins that thread's pool.
 //! * The small reference-counted shell around each buffer (shared by a tensor and its views)
 //!   and the heap block of each tensor node are recycled too, by the node module's own
-//!   per-thread cache, which follows this pool's bound: with the limit at 0 it keeps nothing,
-//!   and [`clear_pool`] and [`set_pool_limit`] free what it holds too. So a warm op allocates
+//!   per-thread cache, which [`set_pool_limit`](crate::set_pool_limit) and
+//!   [`clear_pool`](crate::clear_pool) set and clear with this pool. So a warm op allocates
 //!   nothing.
 
 use crate::element::{per_type, Float};
-use std::cell::{Cell, RefCell};
+use std::cell::RefCell;
 
 /// The default bound on the bytes a thread keeps pooled, per element type: 64 MiB.
 pub const DEFAULT_POOL_LIMIT: usize = 64 << 20;
@@ -40,20 +41,17 @@ pub struct PoolStats {
 
 /// Free buffers of one element type, by capacity bucket.
 struct Buckets<T: Float> {
-    free: Vec<Vec<Vec<T>>>,
+    free: [Vec<Vec<T>>; usize::BITS as usize],
     bytes: usize,
 }
 
-impl<T: Float> Default for Buckets<T> {
-    fn default() -> Self {
-        Buckets {
-            free: (0..usize::BITS).map(|_| Vec::new()).collect(),
-            bytes: 0,
-        }
-    }
-}
-
 impl<T: Float> Buckets<T> {
+    /// No buffers (a constant, so that the thread-local needs no lazy initialisation).
+    const EMPTY: Self = Buckets {
+        free: [const { Vec::new() }; usize::BITS as usize],
+        bytes: 0,
+    };
+
     /// Keeps `v`, emptied, if the pool stays within `limit` bytes; otherwise it is freed.
     #[inline] // on every node's drop
     fn keep(&mut self, mut v: Vec<T>, limit: usize) {
@@ -85,17 +83,20 @@ struct Common {
 }
 
 thread_local! {
-    static POOL: RefCell<Pool> = RefCell::new(Pool {
-        f32: Buckets::default(),
-        f64: Buckets::default(),
-        common: Common {
-            limit: DEFAULT_POOL_LIMIT,
-            stats: PoolStats::default(),
-        },
-    });
-    /// How many times this thread's pool has been cleared (its bound set): a plain cell, so
-    /// that reading it costs one load.
-    static EPOCH: Cell<u64> = const { Cell::new(0) };
+    static POOL: RefCell<Pool> = const {
+        RefCell::new(Pool {
+            f32: Buckets::EMPTY,
+            f64: Buckets::EMPTY,
+            common: Common {
+                limit: DEFAULT_POOL_LIMIT,
+                stats: PoolStats {
+                    reused: 0,
+                    fresh: 0,
+                    pooled_bytes: 0,
+                },
+            },
+        })
+    };
 }
 
 /// Runs `f` on this thread's buckets for `T` and the common part; `None` during thread
@@ -164,18 +165,11 @@ pub(crate) fn filled<T: Float>(n: usize, value: T) -> Vec<T> {
 }
 
 /// Gives a buffer back to this thread's pool, or to the allocator if the pool is full.
-#[inline]
+#[inline(always)] // on every node's death
 pub(crate) fn recycle<T: Float>(v: Vec<T>) {
     if v.capacity() > 0 {
         with_buckets::<T, _>(|b, c| b.keep(v, c.limit));
     }
-}
-
-/// This thread's pool's epoch: it changes whenever the pool is cleared or its bound set, so
-/// that the node cache, which follows the pool, can tell.
-#[inline]
-pub(crate) fn epoch() -> u64 {
-    EPOCH.with(Cell::get)
 }
 
 /// This thread's pool counters.
@@ -195,20 +189,15 @@ pub fn pool_limit() -> usize {
 }
 
 /// Sets this thread's bound on pooled bytes per element type (0 disables pooling), freeing
-/// what the pool holds now.
-pub fn set_pool_limit(bytes: usize) {
+/// the buffers the pool holds now (the public form, which also sets the node cache, is
+/// [`set_pool_limit`](crate::set_pool_limit)).
+pub(crate) fn set_limit(bytes: usize) {
     POOL.with(|p| {
         let mut p = p.borrow_mut();
         p.common.limit = bytes;
         p.f32.clear();
         p.f64.clear();
     });
-    EPOCH.with(|e| e.set(e.get() + 1));
-}
-
-/// Frees every buffer this thread's pool holds (the limit stays).
-pub fn clear_pool() {
-    set_pool_limit(pool_limit())
 }
 
 #[cfg(test)]
@@ -230,7 +219,7 @@ mod tests {
 
     #[test]
     fn a_recycled_buffer_is_reused_and_comes_back_empty() {
-        clear_pool();
+        set_limit(pool_limit());
         let mut v = take::<f32>(1000);
         v.extend((0..1000).map(|i| i as f32 + 1.0));
         let ptr = v.as_ptr();
@@ -251,24 +240,24 @@ mod tests {
     #[test]
     fn the_pool_stays_within_its_limit() {
         let limit = pool_limit();
-        set_pool_limit(10 * 1024 * 8);
+        set_limit(10 * 1024 * 8);
         for _ in 0..50 {
             recycle(Vec::<f64>::with_capacity(1024));
         }
         assert_eq!(pool_stats().pooled_bytes, 10 * 1024 * 8);
-        set_pool_limit(0);
+        set_limit(0);
         recycle(Vec::<f64>::with_capacity(1024));
         assert_eq!(pool_stats().pooled_bytes, 0, "limit 0 disables pooling");
-        set_pool_limit(limit);
+        set_limit(limit);
     }
 
     #[test]
     fn types_have_separate_buckets() {
-        clear_pool();
+        set_limit(pool_limit());
         recycle(Vec::<f64>::with_capacity(64));
         let f = take::<f32>(64);
         assert!(f.capacity() >= 64);
         assert_eq!(pool_stats().pooled_bytes, 64 * 8, "the f64 buffer stays");
-        clear_pool();
+        set_limit(pool_limit());
     }
 }

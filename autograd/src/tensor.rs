@@ -47,6 +47,20 @@ pub fn live_tensors() -> usize {
     node::live_nodes()
 }
 
+/// Sets this thread's bound on pooled bytes per element type (0 disables pooling: buffers,
+/// storage shells and node blocks then go back to the allocator), freeing what the
+/// [pool](crate::pool) and the node cache hold now.
+pub fn set_pool_limit(bytes: usize) {
+    pool::set_limit(bytes);
+    node::set_cache(bytes > 0);
+}
+
+/// Frees every buffer this thread's [pool](crate::pool) holds, and its cached node blocks and
+/// storage shells (the limit stays).
+pub fn clear_pool() {
+    set_pool_limit(pool::pool_limit())
+}
+
 /// Tensors cross threads (experiments run in parallel): checked at compile time.
 const _: fn() = || {
     fn send_and_sync<X: Send + Sync>() {}
