@@ -25,7 +25,7 @@ use mlp::MlpStep;
 static GLOBAL: Counting = Counting;
 
 /// The figures of one pool setting: per op of the chain, and per MLP step.
-fn measure(model: &MlpStep) -> [f64; 4] {
+fn measure(model: &mut MlpStep) -> [f64; 4] {
     let x = Tensor::<f32>::ones([16]);
     let w = Tensor::<f32>::ones([16]).requires_grad();
     let ops = CHAIN as f64;
@@ -42,7 +42,7 @@ fn measure(model: &MlpStep) -> [f64; 4] {
 }
 
 /// Prints the call sites of the allocations of one warm step, `frames` frames each.
-fn trace(model: &MlpStep, frames: usize) {
+fn trace(model: &mut MlpStep, frames: usize) {
     for _ in 0..3 {
         model.step();
     }
@@ -55,14 +55,14 @@ fn trace(model: &MlpStep, frames: usize) {
 }
 
 fn main() {
-    let model = MlpStep::new();
+    let mut model = MlpStep::new();
     if let Ok(frames) = std::env::var("ALLOCS_TRACE") {
-        return trace(&model, frames.parse().unwrap_or(3));
+        return trace(&mut model, frames.parse().unwrap_or(3));
     }
     let default_limit = pool_limit();
-    let pooled = measure(&model);
+    let pooled = measure(&mut model);
     set_pool_limit(0);
-    let unpooled = measure(&model);
+    let unpooled = measure(&mut model);
     set_pool_limit(default_limit);
     println!("heap allocations (alloc + realloc calls), warm:");
     println!("{:<40} {:>10} {:>10}", "", "pool on", "pool off");

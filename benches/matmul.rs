@@ -1,6 +1,7 @@
 //! Matrix products through `Tensor::matmul` against `matrixmultiply` called directly on the
-//! same buffers, f32 and f64, n = 64 .. 1024; and the backward of a matmul (both input
-//! gradients) against its forward.
+//! same buffers, f32 and f64, n = 64 .. 1024; the backward of a matmul (both input gradients)
+//! against its forward; the kernels' crossovers; and the path of CPUs without AVX2/FMA
+//! (`matrixmultiply` against our portable micro-kernel, group `gemm_portable_f32`).
 //!
 //! `cargo bench --bench matmul`.
 
@@ -177,6 +178,22 @@ fn crossovers(c: &mut Criterion) {
     );
 }
 
+/// The path of CPUs without AVX2 and FMA: `matrixmultiply` (which `Kernel::choose` takes there,
+/// or anywhere with `AUTOGRAD_FORCE_PORTABLE=1`) against the portable micro-kernel our packed
+/// GEMM would run there (`Kernel::Portable`), on the MLP shapes and three squares. On this CPU
+/// `matrixmultiply` runs its own AVX2 kernels; set `MATMUL_NUM_THREADS=1` to keep it on one
+/// thread like the other.
+fn portable(c: &mut Criterion) {
+    let mlp = MLP_SHAPES.map(|(name, m, k, n, ta, tb)| (name.to_string(), m, k, n, ta, tb));
+    let squares = [64, 256, 512].map(|n| (format!("square{n}"), n, n, n, false, false));
+    crossover(
+        c,
+        "gemm_portable_f32",
+        mlp.into_iter().chain(squares),
+        [Kernel::Portable, Kernel::MatrixMultiply],
+    );
+}
+
 fn bench(c: &mut Criterion) {
     // The ceiling every GFLOP/s figure below is read against (criterion's "elem/s" = flop/s).
     println!(
@@ -185,6 +202,7 @@ fn bench(c: &mut Criterion) {
     );
     mlp_shapes(c);
     crossovers(c);
+    portable(c);
     let sizes = [64, 128, 256, 512, 1024];
     forward::<f32>(c, &sizes);
     forward::<f64>(c, &sizes);

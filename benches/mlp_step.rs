@@ -43,7 +43,7 @@ fn threads_label() -> String {
 
 /// The step with the buffer pool on (the default), and off to show what it saves.
 fn autograd_step(c: &mut Criterion, group: &str) {
-    let model = MlpStep::new();
+    let mut model = MlpStep::new();
     let mut g = c.benchmark_group(group);
     g.throughput(Throughput::Elements(1));
     g.bench_function("autograd_step", |b| b.iter(|| black_box(model.step())));

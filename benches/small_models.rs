@@ -28,7 +28,7 @@ use rand::{Rng, SeedableRng};
 /// The runner's default step (`experiments::Training::loss`): clear the gradients, compute the
 /// loss, back-propagate, step with the loss value.
 fn step<T: Float, M: Module<T>, O: Optimizer<T>>(
-    model: &M,
+    model: &mut M,
     opt: &mut O,
     loss: impl Fn(&M) -> Tensor<T>,
 ) -> f64 {
@@ -85,11 +85,11 @@ fn logistic(c: &mut Criterion, rng: &mut StdRng) {
     };
     let (xt, yt) = (tensor(&x, &[n, d]), tensor(&y, &[n, 1]));
     let mut g = c.benchmark_group("logistic_n100_d2");
-    let model = Linear::from_tensors(Tensor::zeros([1, d]).requires_grad(), None);
-    let mut opt = sgd(nn::params::tensors(&model), 1e-3);
+    let mut model = Linear::from_tensors(Tensor::zeros([1, d]).requires_grad(), None);
+    let mut opt = sgd(nn::params::tensors(&mut model), 1e-3);
     g.bench_function("framework", |b| {
         b.iter(|| {
-            black_box(step(&model, &mut opt, |m| {
+            black_box(step(&mut model, &mut opt, |m| {
                 m.forward(&xt).mul(&yt).logistic_loss().mul_scalar(n as f64)
             }))
         })
@@ -112,11 +112,11 @@ fn least_squares(c: &mut Criterion, rng: &mut StdRng) {
     };
     let (xt, yt) = (tensor(&x, &[n, d]), tensor(&y, &[n, 1]));
     let mut g = c.benchmark_group("least_squares_20x50");
-    let model = Linear::from_tensors(Tensor::zeros([1, d]).requires_grad(), None);
-    let mut opt = sgd(nn::params::tensors(&model), 1e-3);
+    let mut model = Linear::from_tensors(Tensor::zeros([1, d]).requires_grad(), None);
+    let mut opt = sgd(nn::params::tensors(&mut model), 1e-3);
     g.bench_function("framework", |b| {
         b.iter(|| {
-            black_box(step(&model, &mut opt, |m| {
+            black_box(step(&mut model, &mut opt, |m| {
                 m.forward(&xt).squared_loss(&yt).mul_scalar(n as f64)
             }))
         })
@@ -143,10 +143,14 @@ fn diagonal(c: &mut Criterion, rng: &mut StdRng) {
     };
     let (xt, yt) = (tensor(&x, &[n, d]), tensor(&y, &[n, 1]));
     let mut g = c.benchmark_group("diagonal_net_20x50");
-    let model = DiagonalNet::<f64>::new(d, 0.1);
-    let mut opt = sgd(nn::params::tensors(&model), 1e-3);
+    let mut model = DiagonalNet::<f64>::new(d, 0.1);
+    let mut opt = sgd(nn::params::tensors(&mut model), 1e-3);
     g.bench_function("framework", |b| {
-        b.iter(|| black_box(step(&model, &mut opt, |m| m.forward(&xt).squared_loss(&yt))))
+        b.iter(|| {
+            black_box(step(&mut model, &mut opt, |m| {
+                m.forward(&xt).squared_loss(&yt)
+            }))
+        })
     });
     let mut theta = vec![0.1; 2 * d];
     g.bench_function("hand", |b| {
@@ -176,12 +180,16 @@ fn sensing(c: &mut Criterion, rng: &mut StdRng) {
     let (at, yt) = (tensor(&a, &[m, n, n]), tensor(&y, &[m, 1]));
     let u0: Vec<f64> = gaussian(rng, n * n).iter().map(|v| 1e-2 * v).collect();
     let mut g = c.benchmark_group("sensing_uut_n30_m180");
-    let model = SymmetricFactorization {
+    let mut model = SymmetricFactorization {
         u: tensor(&u0, &[n, n]).requires_grad(),
     };
-    let mut opt = sgd(nn::params::tensors(&model), 1e-4);
+    let mut opt = sgd(nn::params::tensors(&mut model), 1e-4);
     g.bench_function("framework", |b| {
-        b.iter(|| black_box(step(&model, &mut opt, |f| f.forward(&at).squared_loss(&yt))))
+        b.iter(|| {
+            black_box(step(&mut model, &mut opt, |f| {
+                f.forward(&at).squared_loss(&yt)
+            }))
+        })
     });
     let mut u = u0.clone();
     g.bench_function("hand", |b| {
@@ -199,14 +207,14 @@ fn conv(c: &mut Criterion, rng: &mut StdRng) {
     let (xt, yt) = (tensor(&x, &[n, d]), tensor(&y, &[n, 1]));
     let theta0: Vec<f64> = gaussian(rng, 2 * d).iter().map(|v| 0.1 * v).collect();
     let mut g = c.benchmark_group("conv_depth2_d50_n30");
-    let model = LinearConvNet::from_tensors(
+    let mut model = LinearConvNet::from_tensors(
         vec![tensor(&theta0[..d], &[d]).requires_grad()],
         tensor(&theta0[d..], &[1, d]).requires_grad(),
     );
-    let mut opt = NormalizedGd::new(nn::params::tensors(&model), 1e-4);
+    let mut opt = NormalizedGd::new(nn::params::tensors(&mut model), 1e-4);
     g.bench_function("framework", |b| {
         b.iter(|| {
-            black_box(step(&model, &mut opt, |m| {
+            black_box(step(&mut model, &mut opt, |m| {
                 m.forward(&xt).mul(&yt).log_exp_loss()
             }))
         })

@@ -1,8 +1,6 @@
 //! The cyclic-correlation layer and the real DFT: values against the explicit formulas
-//! (naive loops), and gradients of first and second order at lengths 1 to 256.
-
-// `&[x.clone()]` reads better than `std::slice::from_ref(&x)` in these tables of checks.
-#![allow(clippy::cloned_ref_to_slice_refs)]
+//! (naive loops), and gradients of first and second order at lengths 1 to 256, with full-width
+//! and shorter filters.
 
 use autograd::gradcheck::{gradcheck, gradgradcheck, Tolerances};
 use autograd::Tensor;
@@ -84,32 +82,28 @@ fn gradients_at_every_length() {
         for (name, report) in [
             (
                 "cyclic_corr",
-                gradcheck(|v| v[0].cyclic_corr(&v[1]), &[x.clone(), w.clone()], tol),
+                gradcheck(|v| v[0].cyclic_corr(&v[1]), &[&x, &w], tol),
             ),
             (
                 "cyclic_conv",
-                gradcheck(|v| v[0].cyclic_conv(&v[1]), &[g.clone(), w.clone()], tol),
+                gradcheck(|v| v[0].cyclic_conv(&v[1]), &[&g, &w], tol),
             ),
             (
                 "cyclic_corr_weight",
-                gradcheck(
-                    |v| v[0].cyclic_corr_weight(&v[1]),
-                    &[g.clone(), x.clone()],
-                    tol,
-                ),
+                gradcheck(|v| v[0].cyclic_corr_weight(&v[1]), &[&g, &x], tol),
             ),
-            ("dft", gradcheck(|v| v[0].dft(), &[x.clone()], tol)),
+            ("dft", gradcheck(|v| v[0].dft(), &[&x], tol)),
             (
                 "dft_adjoint",
                 gradcheck(
                     |v| v[0].reshape([d, 2]).dft_adjoint(),
-                    &[randn(&[2 * d], 8)],
+                    &[&randn(&[2 * d], 8)],
                     tol,
                 ),
             ),
             (
                 "dft_modulus",
-                gradcheck(|v| v[0].dft_modulus().sum_all(), &[x.clone()], tol),
+                gradcheck(|v| v[0].dft_modulus().sum_all(), &[&x], tol),
             ),
         ] {
             assert!(report.passed(), "{name} at D = {d}: {report}");
@@ -128,15 +122,11 @@ fn gradients_through_the_direct_kernels_blocks_and_tails() {
         for (name, report) in [
             (
                 "cyclic_corr",
-                gradcheck(|v| v[0].cyclic_corr(&v[1]), &[x.clone(), w.clone()], tol),
+                gradcheck(|v| v[0].cyclic_corr(&v[1]), &[&x, &w], tol),
             ),
             (
                 "cyclic_corr_weight",
-                gradcheck(
-                    |v| v[0].cyclic_corr_weight(&v[1]),
-                    &[g.clone(), x.clone()],
-                    tol,
-                ),
+                gradcheck(|v| v[0].cyclic_corr_weight(&v[1]), &[&g, &x], tol),
             ),
         ] {
             assert!(report.passed(), "{name} at B = {b}, D = {d}: {report}");
@@ -157,11 +147,11 @@ fn second_order_gradients() {
                 .tanh()
                 .sum_all()
         };
-        let r = gradgradcheck(net, &[x.clone(), w.clone()], tol, 1);
+        let r = gradgradcheck(net, &[&x, &w], tol, 1);
         assert!(r.passed(), "depth-2 conv net at D = {d}: {r}");
         let r = gradgradcheck(
             |v| v[0].dft_modulus().pow_scalar(1.5).sum_all(),
-            &[x.clone()],
+            &[&x],
             tol,
             2,
         );
@@ -169,11 +159,80 @@ fn second_order_gradients() {
     }
 }
 
+/// Filters shorter than the signal, `K < D`: the formulas with the sums over `k < K`, at
+/// lengths on both sides of the FFT crossover.
+#[test]
+fn short_filters_are_the_formula() {
+    for d in LENGTHS {
+        for k in [1, d.div_ceil(2), d.saturating_sub(1).max(1)] {
+            let (x, w, g) = (randn(&[3, d], 21), randn(&[k], 22), randn(&[3, d], 23));
+            let (xv, wv, gv) = (x.to_vec(), w.to_vec(), g.to_vec());
+            let (h, conv) = (x.cyclic_corr(&w).to_vec(), g.cyclic_conv(&w).to_vec());
+            let scale = 1e-12 * (d as f64);
+            for b in 0..3 {
+                for i in 0..d {
+                    let corr: f64 = (0..k).map(|t| wv[t] * xv[b * d + (i + t) % d]).sum();
+                    let cv: f64 = (0..k).map(|t| gv[b * d + (i + d - t) % d] * wv[t]).sum();
+                    assert!((h[b * d + i] - corr).abs() < scale, "corr D={d} K={k}");
+                    assert!((conv[b * d + i] - cv).abs() < scale, "conv D={d} K={k}");
+                }
+            }
+        }
+    }
+}
+
+/// The gradients with short filters, first and second order, at lengths on both sides of the
+/// crossover and with large inputs: the filter's gradient is the first `K` entries of the
+/// full-width one.
+#[test]
+fn short_filter_gradients_to_second_order() {
+    let tol = Tolerances::default();
+    for (d, k) in [(2, 1), (7, 3), (12, 5), (100, 9), (256, 17)] {
+        let (x, w, g) = (randn(&[2, d], 24), randn(&[k], 25), randn(&[2, d], 26));
+        for (name, report) in [
+            (
+                "cyclic_corr",
+                gradcheck(|v| v[0].cyclic_corr(&v[1]), &[&x, &w], tol),
+            ),
+            (
+                "cyclic_conv",
+                gradcheck(|v| v[0].cyclic_conv(&v[1]), &[&g, &w], tol),
+            ),
+            (
+                "cyclic_corr large",
+                gradcheck(|v| v[0].mul_scalar(1e3).cyclic_corr(&v[1]), &[&x, &w], tol),
+            ),
+        ] {
+            assert!(report.passed(), "{name} at D = {d}, K = {k}: {report}");
+        }
+        if d <= 12 {
+            let net = |v: &[T]| {
+                v[0].cyclic_corr(&v[1])
+                    .cyclic_conv(&v[1])
+                    .sum(&[1], false)
+                    .tanh()
+                    .sum_all()
+            };
+            let r = gradgradcheck(net, &[&x, &w], tol, 3);
+            assert!(r.passed(), "corr then conv, D = {d}, K = {k}: {r}");
+            let r = gradgradcheck(|v| v[0].cyclic_conv(&v[1]), &[&g, &w], tol, 4);
+            assert!(r.passed(), "cyclic_conv, D = {d}, K = {k}: {r}");
+        }
+    }
+    // A short filter is the full-width one with zeros beyond K.
+    let (x, w) = (randn(&[3, 10], 27), randn(&[4], 28));
+    let padded = Tensor::concat(&[&w, &T::zeros([6])], 0);
+    assert_eq!(x.cyclic_corr(&w).to_vec(), x.cyclic_corr(&padded).to_vec());
+}
+
 #[test]
 fn shape_errors() {
     let x = T::zeros([2, 4]);
-    let e = x.try_cyclic_corr(&T::zeros([3])).unwrap_err().to_string();
-    assert_eq!(e, "cyclic_corr: [2, 4] and [3]: the filter must be [D]");
+    let e = x.try_cyclic_corr(&T::zeros([5])).unwrap_err().to_string();
+    assert_eq!(
+        e,
+        "cyclic_corr: [2, 4] and [5]: the filter must be [K] with K <= D"
+    );
     let e = T::zeros([2]).try_dft_adjoint().unwrap_err().to_string();
     assert_eq!(e, "dft_adjoint: expects [.., D, 2], got [2]");
 }

@@ -5,9 +5,6 @@
 //!
 //! prints the failing reports that the guide explains.
 
-// `&[x.clone()]` reads better than `std::slice::from_ref(&x)` in a guide.
-#![allow(clippy::cloned_ref_to_slice_refs)]
-
 use autograd::gradcheck::{check_direction, gradcheck, gradgradcheck, Tolerances};
 use autograd::{Float, Tensor};
 use nn::check::{check_direction_module, gradcheck_module};
@@ -38,11 +35,8 @@ impl<T: Float> Module<T> for RmsNorm<T> {
     fn forward(&self, x: &Tensor<T>) -> Tensor<T> {
         rms_norm(x, 1e-6).mul(&self.gain)
     }
-    fn visit_parameters(&self, f: &mut nn::Visitor<T>) {
-        f(nn::Name::new("gain"), &self.gain)
-    }
-    fn parameters_mut(&mut self) -> Vec<(String, &mut Tensor<T>)> {
-        vec![("gain".into(), &mut self.gain)]
+    fn visit_parameters_mut<'s>(&'s mut self, f: &mut nn::VisitorMut<'s, '_, T>) {
+        f(nn::Name::new("gain"), &mut self.gain)
     }
 }
 
@@ -55,15 +49,11 @@ fn input() -> Tensor<f64> {
 fn op_passes_gradcheck_and_gradgradcheck() {
     let x = input();
     // Every derivative d out[i] / d x[j]: 6 x 6 = 36 comparisons.
-    let report = gradcheck(
-        |v| rms_norm(&v[0], 1e-6),
-        &[x.clone()],
-        Tolerances::default(),
-    );
+    let report = gradcheck(|v| rms_norm(&v[0], 1e-6), &[&x], Tolerances::default());
     assert!(report.passed(), "{report}");
     assert_eq!(report.checked, 36);
     // Second derivatives, through a recorded backward pass (Hessian-vector products).
-    let report = gradgradcheck(|v| rms_norm(&v[0], 1e-6), &[x], Tolerances::default(), 0);
+    let report = gradgradcheck(|v| rms_norm(&v[0], 1e-6), &[&x], Tolerances::default(), 0);
     assert!(report.passed(), "{report}");
 }
 
@@ -94,7 +84,7 @@ fn detached_normalizer_fails_with_a_readable_report() {
     // ...but a wrong backward, which the full check pins down to one derivative.
     let report = gradcheck(
         |v| rms_norm_detached(&v[0], 1e-6),
-        &[x.clone()],
+        &[&x],
         Tolerances::default(),
     );
     println!("{report}");
@@ -108,7 +98,7 @@ fn detached_normalizer_fails_with_a_readable_report() {
     // The directional check fails too, with one number per side.
     let report = check_direction(
         |v| rms_norm_detached(&v[0], 1e-6),
-        &[x],
+        &[&x],
         Tolerances::default(),
         7,
     );

@@ -36,7 +36,7 @@ fn assert_no_allocation<R>(what: &str, mut step: impl FnMut() -> R) {
 fn optimizer_step(make: impl FnOnce(Vec<Tensor<f64>>) -> Box<dyn Optimizer<f64>>) -> impl FnMut() {
     let mut rng = StdRng::seed_from_u64(1);
     let init = Init::KaimingUniform { scale: 1.0 };
-    let mlp = Mlp::<f64>::new(&[6, 8, 3], Activation::Relu, true, init, &mut rng);
+    let mut mlp = Mlp::<f64>::new(&[6, 8, 3], Activation::Relu, true, init, &mut rng);
     let x = Tensor::<f64>::normal([5, 6], 0.0, 1.0, &mut rng);
     let labels: Arc<[usize]> = (0..5).map(|_| rng.gen_range(0..3)).collect();
     let mut opt = make(mlp.parameters().into_iter().map(|(_, p)| p).collect());
@@ -50,7 +50,7 @@ fn optimizer_step(make: impl FnOnce(Vec<Tensor<f64>>) -> Box<dyn Optimizer<f64>>
 
 #[test]
 fn warm_training_steps_allocate_nothing() {
-    let model = MlpStep::new();
+    let mut model = MlpStep::new();
     assert_no_allocation("MLP step with a hand-written SGD update", || model.step());
     assert_no_allocation(
         "MLP step with optim::Sgd (momentum)",

@@ -37,6 +37,14 @@ pub(crate) enum Op<T: Float> {
     AddScalar(Tensor<T>),
     MulScalar(Tensor<T>, T),
     PowScalar(Tensor<T>, T),
+    /// `x^y` with a tensor exponent.
+    Pow(Tensor<T>, Tensor<T>),
+    Maximum(Tensor<T>, Tensor<T>),
+    Minimum(Tensor<T>, Tensor<T>),
+    /// `cond ? a : b`: the condition (a constant, not an input) and the two branches.
+    Where(Tensor<T>, Tensor<T>, Tensor<T>),
+    /// `min(max(x, lo), hi)`.
+    Clamp(Tensor<T>, T, T),
     Neg(Tensor<T>),
     Exp(Tensor<T>),
     Log(Tensor<T>),
@@ -60,6 +68,7 @@ pub(crate) enum Op<T: Float> {
     IndexAdd(Tensor<T>, usize, Arc<[usize]>),
     Sum(Tensor<T>, Dims),
     Max(Tensor<T>, Dims),
+    Min(Tensor<T>, Dims),
     CyclicCorr(Tensor<T>, Tensor<T>),
     CyclicConv(Tensor<T>, Tensor<T>),
     CyclicCorrWeight(Tensor<T>, Tensor<T>),
@@ -106,6 +115,10 @@ impl<T: Float> Op<T> {
             | Sub(a, b)
             | Mul(a, b)
             | Div(a, b)
+            | Pow(a, b)
+            | Maximum(a, b)
+            | Minimum(a, b)
+            | Where(_, a, b)
             | Matmul(a, b)
             | CyclicCorr(a, b)
             | CyclicConv(a, b)
@@ -119,6 +132,7 @@ impl<T: Float> Op<T> {
             AddScalar(x)
             | MulScalar(x, _)
             | PowScalar(x, _)
+            | Clamp(x, ..)
             | Neg(x)
             | Exp(x)
             | Log(x)
@@ -138,6 +152,7 @@ impl<T: Float> Op<T> {
             | IndexAdd(x, ..)
             | Sum(x, _)
             | Max(x, _)
+            | Min(x, _)
             | Dft(x)
             | DftAdjoint(x)
             | LogisticLoss(x)
@@ -177,6 +192,39 @@ impl<T: Float> Op<T> {
             PowScalar(x, p) => smallvec![need(x, || g
                 .mul(&x.pow_scalar(*p - T::one()))
                 .mul_scalar(*p))],
+            // d x^y = y x^(y-1) dx + x^y ln(x) dy. The logarithm is taken of x with its zeros
+            // replaced by 1, so that at x = 0 the y-gradient is 0 (exact for y > 0) rather than
+            // 0 * -inf; the replacement is a `where`, so higher orders see x itself elsewhere.
+            Pow(x, y) => smallvec![
+                need(x, || g
+                    .mul(y)
+                    .mul(&x.pow(&y.sub_scalar(T::one())))
+                    .sum_to(x.shape())),
+                need(y, || {
+                    let at_zero = x.eq_mask(&Tensor::scalar(T::zero()));
+                    let ln_x = at_zero.where_cond(&Tensor::scalar(T::one()), x).log();
+                    g.mul(out).mul(&ln_x).sum_to(y.shape())
+                })
+            ],
+            // The larger (smaller) input gets the gradient, each half of it at ties.
+            Maximum(a, b) | Minimum(a, b) => {
+                let share_a = a.extremum_share(b, matches!(self, Maximum(..)));
+                smallvec![
+                    need(a, || g.mul(&share_a).sum_to(a.shape())),
+                    need(b, || g
+                        .mul(&share_a.neg().add_scalar(T::one()))
+                        .sum_to(b.shape()))
+                ]
+            }
+            Where(cond, a, b) => {
+                let zero = Tensor::scalar(T::zero());
+                smallvec![
+                    need(a, || cond.where_cond(g, &zero).sum_to(a.shape())),
+                    need(b, || cond.where_cond(&zero, g).sum_to(b.shape()))
+                ]
+            }
+            // Passes where lo <= x <= hi, boundaries included; the mask is flat in x.
+            Clamp(x, lo, hi) => smallvec![need(x, || g.mul(&x.in_range_mask(*lo, *hi)))],
             Neg(x) => smallvec![need(x, || g.neg())],
             Exp(x) => smallvec![need(x, || g.mul(out))],
             Log(x) => smallvec![need(x, || g.div(x))],
@@ -250,22 +298,22 @@ impl<T: Float> Op<T> {
             }
             IndexAdd(x, axis, idx) => smallvec![need(x, || g.index_select(*axis, idx))],
             Sum(x, axes) => smallvec![need(x, || g.reshape(keep(x, axes)).broadcast_to(x.dims()))],
-            // The gradient goes to the maximal elements, shared equally among ties.
-            Max(x, axes) => smallvec![need(x, || {
-                let at_max = x.eq_mask(&out.reshape(keep(x, axes)));
-                let ties = at_max.sum(axes, true);
-                g.reshape(keep(x, axes)).mul(&at_max).div(&ties)
+            // The gradient goes to the maximal (minimal) elements, shared equally among ties.
+            Max(x, axes) | Min(x, axes) => smallvec![need(x, || {
+                let at_extremum = x.eq_mask(&out.reshape(keep(x, axes)));
+                let ties = at_extremum.sum(axes, true);
+                g.reshape(keep(x, axes)).mul(&at_extremum).div(&ties)
             })],
             // The three cyclic products are each other's adjoints (see ops/cyclic.rs):
             // corr(x, w) -> dx = conv(G, w), dw = corr_weight(G, x).
             CyclicCorr(x, w) => smallvec![
                 need(x, || g.cyclic_conv(w)),
-                need(w, || g.cyclic_corr_weight(x))
+                need(w, || filter_grad(g.cyclic_corr_weight(x), w))
             ],
             // conv(h, w) -> dh = corr(G, w), dw = corr_weight(h, G).
             CyclicConv(h, w) => smallvec![
                 need(h, || g.cyclic_corr(w)),
-                need(w, || h.cyclic_corr_weight(g))
+                need(w, || filter_grad(h.cyclic_corr_weight(g), w))
             ],
             // corr_weight(h, x) -> dh = corr(x, G), dx = conv(h, G).
             CyclicCorrWeight(h, x) => {
@@ -326,6 +374,16 @@ impl<T: Float> Op<T> {
 /// The number of elements of `x`, as `T` (the `n` of a mean).
 fn count<T: Float>(x: &Tensor<T>) -> T {
     T::of(x.numel() as f64)
+}
+
+/// The gradient of a cyclic filter `w` `[K]` from the full-width one `[D]`: its first `K`
+/// entries (the padding beyond `K` is not a parameter).
+fn filter_grad<T: Float>(full: Tensor<T>, w: &Tensor<T>) -> Tensor<T> {
+    if full.numel() == w.numel() {
+        full
+    } else {
+        full.narrow(0, 0, w.numel())
+    }
 }
 
 /// `x`'s shape with `axes` set to 1.

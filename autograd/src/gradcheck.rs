@@ -9,12 +9,13 @@
 //! use autograd::gradcheck::{gradcheck, Tolerances};
 //! use autograd::Tensor;
 //! let x = Tensor::<f64>::from_vec(vec![0.3, -1.2, 2.0], [3]).unwrap();
-//! let report = gradcheck(|v| v[0].tanh().mul(&v[0]).sum_all(), &[x], Tolerances::default());
+//! let report = gradcheck(|v| v[0].tanh().mul(&v[0]).sum_all(), &[&x], Tolerances::default());
 //! assert!(report.passed(), "{report}");
 //! ```
 //!
 //! A failing report names the worst element: which input, its index, the output element, the
-//! analytic and numeric derivatives, and the absolute and relative errors.
+//! analytic and numeric derivatives, and the absolute and relative errors. A second-order report
+//! ([`gradgradcheck`]) says so and prints the random cotangent it differentiated along.
 
 use crate::backprop::grad;
 use crate::tensor::{no_grad, Tensor};
@@ -82,7 +83,8 @@ impl Comparison {
     }
 }
 
-/// The result of [`gradcheck`]: how many derivatives were compared, and the worst one.
+/// The result of [`gradcheck`] (or [`gradgradcheck`]): how many derivatives were compared, and
+/// the worst one.
 #[derive(Clone, Debug)]
 pub struct Report {
     /// Tolerances used.
@@ -94,6 +96,39 @@ pub struct Report {
     pub worst: Option<Comparison>,
     /// A non-finite value met in the function or its gradient, described.
     pub non_finite: Option<String>,
+    /// Set by [`gradgradcheck`]: the report is of second derivatives, along this cotangent.
+    pub second_order: Option<SecondOrder>,
+}
+
+/// What makes a [`Report`] second order: [`gradgradcheck`] compared the first derivatives of
+/// the gradient map `x -> d <c, f(x)> / dx` for this random cotangent `c`. The map's output is
+/// the inputs' gradients flattened and concatenated, so its element `j` is the derivative with
+/// respect to one input element (see [`gradient_element`](SecondOrder::gradient_element)).
+#[derive(Clone, Debug, PartialEq)]
+pub struct SecondOrder {
+    /// The seed `c` was drawn from.
+    pub seed: u64,
+    /// The shape of `c` (that of `f`'s output).
+    pub shape: Vec<usize>,
+    /// `c`, row-major: independent standard normal draws.
+    pub cotangent: Vec<f64>,
+    /// The shapes of the inputs, whose gradients make up the map's output.
+    pub inputs: Vec<Vec<usize>>,
+}
+
+impl SecondOrder {
+    /// Element `j` of the gradient map's output as `(input, index)`: it is
+    /// `d <c, f> / d inputs[input][index]`.
+    pub fn gradient_element(&self, mut j: usize) -> Option<(usize, Vec<usize>)> {
+        for (input, dims) in self.inputs.iter().enumerate() {
+            let n: usize = dims.iter().product();
+            if j < n {
+                return Some((input, unravel(j, dims)));
+            }
+            j -= n;
+        }
+        None
+    }
 }
 
 impl Report {
@@ -115,14 +150,21 @@ impl Report {
     }
 }
 
+/// First order: `gradcheck passed: 36 derivatives compared; worst: input 0 index [1, 0] ...`.
+/// Second order: `gradgradcheck (second order, the gradient map x -> d<c, f(x)>/dx) passed:
+/// ...`, the worst output element also named as the gradient element it is, and the cotangent
+/// `c` printed at the end (its first 16 values).
 impl fmt::Display for Report {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let verdict = if self.passed() { "passed" } else { "FAILED" };
-        write!(
-            f,
-            "gradcheck {verdict}: {} derivatives compared",
-            self.checked
-        )?;
+        match &self.second_order {
+            None => write!(f, "gradcheck {verdict}")?,
+            Some(_) => write!(
+                f,
+                "gradgradcheck (second order, the gradient map x -> d<c, f(x)>/dx) {verdict}"
+            )?,
+        }
+        write!(f, ": {} derivatives compared", self.checked)?;
         if let Some(msg) = &self.non_finite {
             write!(f, "; non-finite value: {msg}")?;
         }
@@ -130,12 +172,20 @@ impl fmt::Display for Report {
             let t = &self.tolerances;
             write!(
                 f,
-                "; worst: input {} index {:?} (value {:e}), output {:?}: analytic {:e}, numeric {:e}, \
-                 abs err {:.3e}, rel err {:.3e} (eps {:e}, atol {:e}, rtol {:e})",
-                w.input,
-                w.index,
-                w.value,
-                w.output_index,
+                "; worst: input {} index {:?} (value {:e}), output {:?}",
+                w.input, w.index, w.value, w.output_index,
+            )?;
+            let gradient_element = self
+                .second_order
+                .as_ref()
+                .and_then(|s| s.gradient_element(*w.output_index.first()?));
+            if let Some((input, index)) = gradient_element {
+                write!(f, " (= d<c, f>/d input {input} index {index:?})")?;
+            }
+            write!(
+                f,
+                ": analytic {:e}, numeric {:e}, abs err {:.3e}, rel err {:.3e} \
+                 (eps {:e}, atol {:e}, rtol {:e})",
                 w.analytic,
                 w.numeric,
                 w.abs_err(),
@@ -145,12 +195,28 @@ impl fmt::Display for Report {
                 t.rtol
             )?;
         }
+        if let Some(s) = &self.second_order {
+            const SHOWN: usize = 16;
+            write!(
+                f,
+                "; cotangent c (standard normal, seed {}, shape {:?}) = [",
+                s.seed, s.shape
+            )?;
+            for (i, c) in s.cotangent.iter().take(SHOWN).enumerate() {
+                let sep = if i > 0 { ", " } else { "" };
+                write!(f, "{sep}{c:.6}")?;
+            }
+            if s.cotangent.len() > SHOWN {
+                write!(f, ", ... ({} more)", s.cotangent.len() - SHOWN)?;
+            }
+            write!(f, "]")?;
+        }
         Ok(())
     }
 }
 
 /// Fresh leaves holding the given values, requiring gradients.
-fn leaves(values: &[Vec<f64>], like: &[Tensor<f64>]) -> Vec<Tensor<f64>> {
+fn leaves(values: &[Vec<f64>], like: &[&Tensor<f64>]) -> Vec<Tensor<f64>> {
     values
         .iter()
         .zip(like)
@@ -169,12 +235,15 @@ fn unravel(mut i: usize, dims: &[usize]) -> Vec<usize> {
 }
 
 /// Compares the full Jacobian of `f` at `inputs` from reverse mode (one backward pass per
-/// output element) with central differences (two evaluations per input element).
+/// output element) with central differences (two evaluations per input element):
+/// `d f(x)[j] / d inputs[i][e]` against `(f(x + eps u) - f(x - eps u))[j] / (2 eps)`, `u` the
+/// unit vector of element `e` of input `i`.
 ///
-/// `f` receives leaves holding the inputs' values; it may return a tensor of any shape.
+/// `f` receives fresh leaves holding the inputs' values (the inputs themselves are only read);
+/// it may return a tensor of any shape. The natural call is `gradcheck(f, &[&x, &w], tol)`.
 pub fn gradcheck(
     f: impl Fn(&[Tensor<f64>]) -> Tensor<f64>,
-    inputs: &[Tensor<f64>],
+    inputs: &[&Tensor<f64>],
     tol: Tolerances,
 ) -> Report {
     let values: Vec<Vec<f64>> = inputs.iter().map(|t| t.to_vec()).collect();
@@ -183,6 +252,7 @@ pub fn gradcheck(
         checked: 0,
         worst: None,
         non_finite: None,
+        second_order: None,
     };
 
     // Numeric Jacobian columns: numeric[input][element] = d output / d element (all outputs).
@@ -313,7 +383,7 @@ impl fmt::Display for DirectionReport {
 /// `<c, f>`. Costs one backward and two forward passes however many parameters there are.
 pub fn check_direction(
     f: impl Fn(&[Tensor<f64>]) -> Tensor<f64>,
-    inputs: &[Tensor<f64>],
+    inputs: &[&Tensor<f64>],
     tol: Tolerances,
     seed: u64,
 ) -> DirectionReport {
@@ -359,12 +429,14 @@ pub fn check_direction(
 }
 
 /// Second-order check: [`gradcheck`] applied to the gradient map `x -> d <c, f(x)> / dx` (with a
-/// fixed random cotangent `c` from `seed`), whose backward runs through a recorded
-/// (`create_graph`) backward pass. Checks Hessian-vector products and every rule's own
-/// differentiability.
+/// fixed random cotangent `c`, standard normal draws from `seed`), whose backward runs through a
+/// recorded (`create_graph`) backward pass: compares the Hessian-vector products
+/// `sum_j c_j d^2 f_j / dx dx` with central differences of the gradient, and checks every rule's
+/// own differentiability. The report says it is second order and prints `c`
+/// ([`Report::second_order`]).
 pub fn gradgradcheck(
     f: impl Fn(&[Tensor<f64>]) -> Tensor<f64>,
-    inputs: &[Tensor<f64>],
+    inputs: &[&Tensor<f64>],
     tol: Tolerances,
     seed: u64,
 ) -> Report {
@@ -377,7 +449,13 @@ pub fn gradgradcheck(
         .clone()
     });
     let c = Tensor::normal(out_shape, 0.0, 1.0, &mut StdRng::seed_from_u64(seed));
-    gradcheck(
+    let second_order = SecondOrder {
+        seed,
+        shape: c.dims().to_vec(),
+        cotangent: c.to_vec(),
+        inputs: inputs.iter().map(|x| x.dims().to_vec()).collect(),
+    };
+    let mut report = gradcheck(
         |xs| {
             let s = f(xs).mul(&c).sum_all();
             if !s.requires_grad_flag() {
@@ -395,5 +473,7 @@ pub fn gradgradcheck(
         },
         inputs,
         tol,
-    )
+    );
+    report.second_order = Some(second_order);
+    report
 }

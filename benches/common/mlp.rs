@@ -39,7 +39,7 @@ impl MlpStep {
 
     /// Forward, `backward`, and the SGD update (`lr` 0.01) done by hand with `update`; returns
     /// the loss.
-    pub fn step(&self) -> f32 {
+    pub fn step(&mut self) -> f32 {
         let lr = 0.01f32;
         let loss = self
             .mlp

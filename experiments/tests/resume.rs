@@ -166,9 +166,9 @@ fn tiny_training<'a>(
     x: &'a Tensor<f64>,
     blow_up_at: u64,
 ) -> Training<'a, f64, Linear<f64>, Sgd<f64>> {
-    let model = Linear::from_tensors(Tensor::<f64>::zeros([1, 2]).requires_grad(), None);
+    let mut model = Linear::from_tensors(Tensor::<f64>::zeros([1, 2]).requires_grad(), None);
     let opt = Sgd::new(
-        nn::params::tensors(&model),
+        nn::params::tensors(&mut model),
         SgdConfig {
             lr: 0.1,
             ..Default::default()
@@ -220,8 +220,8 @@ fn a_checkpoint_of_another_run_length_or_model_is_not_resumed() {
         .unwrap();
     assert_eq!(longer.resumed_from, None, "another length is another run");
     // Same key, another model (three weights): ignored with a note, the run starts over.
-    let model = Linear::from_tensors(Tensor::<f64>::zeros([1, 3]).requires_grad(), None);
-    let opt = Sgd::new(nn::params::tensors(&model), SgdConfig::default());
+    let mut model = Linear::from_tensors(Tensor::<f64>::zeros([1, 3]).requires_grad(), None);
+    let opt = Sgd::new(nn::params::tensors(&mut model), SgdConfig::default());
     let x3 = Tensor::from_vec(vec![1.0, 2.0, 3.0], [1, 3]).unwrap();
     let other = Training::new(model, opt).loss(|m, _, _| m.forward(&x3).sum_all());
     let r = ctx.train("r", other, 60, &[0]).unwrap();

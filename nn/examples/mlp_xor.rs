@@ -33,14 +33,14 @@ fn main() {
     let mut rng = StdRng::seed_from_u64(0);
     let (x, y) = data(400, &mut rng);
     let (xt, yt) = data(2000, &mut rng);
-    let mlp = Mlp::<f32>::new(
+    let mut mlp = Mlp::<f32>::new(
         &[2, 64, 64, 2],
         Activation::Relu,
         true,
         Init::KaimingNormal { scale: 1.0 },
         &mut rng,
     );
-    println!("MLP 2-64-64-2, {} parameters", nn::params::count(&mlp));
+    println!("MLP 2-64-64-2, {} parameters", nn::params::count(&mut mlp));
     let lr = 0.1f32;
     for step in 0..=2000 {
         let loss = mlp.forward(&x).softmax_cross_entropy(&y);
@@ -56,7 +56,7 @@ fn main() {
                 loss.item(),
                 train,
                 test,
-                nn::params::l2_norm(&mlp)
+                nn::params::l2_norm(&mut mlp)
             );
         }
         loss.backward();

@@ -12,7 +12,7 @@ use std::cell::RefCell;
 fn with_module<M: Module<f64> + ?Sized, R>(
     m: &mut M,
     x: &Tensor<f64>,
-    check: impl FnOnce(&dyn Fn(&[Tensor<f64>]) -> Tensor<f64>, &[Tensor<f64>]) -> R,
+    check: impl FnOnce(&dyn Fn(&[Tensor<f64>]) -> Tensor<f64>, &[&Tensor<f64>]) -> R,
 ) -> R {
     let originals: Vec<Tensor<f64>> = m.parameters().into_iter().map(|(_, p)| p).collect();
     let mut inputs = vec![x.detach()];
@@ -24,7 +24,7 @@ fn with_module<M: Module<f64> + ?Sized, R>(
             params::replace(&mut **m, &v[1..]).expect("same parameter shapes");
             m.forward(&v[0])
         };
-        check(&f, &inputs)
+        check(&f, &inputs.iter().collect::<Vec<_>>())
     };
     // Put the module's own parameter tensors (with their gradients) back.
     params::replace(m, &originals).expect("same parameter shapes");

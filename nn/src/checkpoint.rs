@@ -97,7 +97,7 @@ fn format_error(path: &Path, e: safetensors::SafeTensorError) -> Error {
 }
 
 /// Saves every parameter of `module` to `path` (atomically).
-pub fn save<T: Float, M: Module<T> + ?Sized>(module: &M, path: impl AsRef<Path>) -> Result<()> {
+pub fn save<T: Float, M: Module<T> + ?Sized>(module: &mut M, path: impl AsRef<Path>) -> Result<()> {
     save_tensors(&module.parameters(), path)
 }
 
@@ -108,7 +108,7 @@ pub fn save<T: Float, M: Module<T> + ?Sized>(module: &M, path: impl AsRef<Path>)
 /// ([`Error::MissingTensor`]), holds one with another shape ([`Error::ShapeMismatch`]) or dtype
 /// ([`Error::DtypeMismatch`]), or holds a tensor the module does not have
 /// ([`Error::UnexpectedTensor`]).
-pub fn load<T: Float, M: Module<T> + ?Sized>(module: &M, path: impl AsRef<Path>) -> Result<()> {
+pub fn load<T: Float, M: Module<T> + ?Sized>(module: &mut M, path: impl AsRef<Path>) -> Result<()> {
     let path = path.as_ref();
     let buffer = fs::read(path).map_err(io(path))?;
     let file = SafeTensors::deserialize(&buffer).map_err(|e| format_error(path, e))?;

@@ -1,10 +1,12 @@
 //! Neural-network modules on [`autograd`] tensors: layers, multi-layer networks, and the models
 //! of the implicit-bias theory with their end-to-end linear predictors.
 //!
-//! * [`Module`]: `forward`, named parameters ([`visit_parameters`](Module::visit_parameters),
-//!   which allocates nothing, and [`parameters`](Module::parameters)), train/eval mode;
-//!   [`Sequential`] composes boxed modules.
-//! * Layers: [`Linear`], [`Conv2d`] (im2col from differentiable autograd ops), [`CyclicConv`],
+//! * [`Module`]: `forward`, named parameters (listed once, by
+//!   [`visit_parameters_mut`](Module::visit_parameters_mut); read by
+//!   [`visit_parameters`](Module::visit_parameters), which allocates nothing, and
+//!   [`parameters`](Module::parameters)), train/eval mode; [`Sequential`] composes boxed modules.
+//! * Layers: [`Linear`], [`Conv2d`] (im2col from differentiable autograd ops), [`CyclicConv`]
+//!   (single- or multi-channel cyclic correlation),
 //!   [`Relu`], [`Activation`], [`Softmax`], [`LogSoftmax`], [`Flatten`], [`Dropout`].
 //! * Models: [`DeepLinear`], [`LinearConvNet`], [`DiagonalNet`] (each a [`LinearPredictor`] with
 //!   `beta()`), [`MatrixFactorization`] and [`SymmetricFactorization`] (`matrix()`),
@@ -19,7 +21,7 @@
 //! use rand::{rngs::StdRng, SeedableRng};
 //!
 //! let mut rng = StdRng::seed_from_u64(0);
-//! let mlp = Mlp::<f64>::new(&[2, 8, 2], Activation::Relu, true, Init::KaimingNormal { scale: 1.0 }, &mut rng);
+//! let mut mlp = Mlp::<f64>::new(&[2, 8, 2], Activation::Relu, true, Init::KaimingNormal { scale: 1.0 }, &mut rng);
 //! let x = Tensor::from_vec(vec![0.0, 1.0, 1.0, 0.0], [2, 2]).unwrap();
 //! let loss = mlp.forward(&x).softmax_cross_entropy(&[1, 1]);
 //! loss.backward();
@@ -55,4 +57,4 @@ pub use models::linear_conv::LinearConvNet;
 pub use models::mlp::Mlp;
 pub use models::two_layer::TwoLayerRelu;
 pub use models::LinearPredictor;
-pub use module::{list_parameters_mut, prefixed, visit_list, Module, Name, Sequential, Visitor};
+pub use module::{visit_list, Module, Name, Sequential, Visitor, VisitorMut};

@@ -9,7 +9,7 @@ use std::fmt;
 /// Held on the stack as a linked list, head first: a container names a child's parameter by
 /// putting its own segment in front of the name the child gave
 /// ([`under`](Name::under), [`under_index`](Name::under_index)), so that
-/// [`Module::visit_parameters`] builds no `String` and a training loop that visits the
+/// [`Module::visit_parameters_mut`] builds no `String` and a training loop that visits the
 /// parameters every step allocates nothing. `to_string()` gives the dotted form.
 #[derive(Clone, Copy, Debug)]
 pub struct Name<'a> {
@@ -71,14 +71,29 @@ impl fmt::Display for Name<'_> {
 /// What [`Module::visit_parameters`] calls on each parameter.
 pub type Visitor<'f, T> = dyn FnMut(Name<'_>, &Tensor<T>) + 'f;
 
+/// What [`Module::visit_parameters_mut`] calls on each parameter: its name and its slot, borrowed
+/// for as long as the module (`'s`), so that [`parameters_mut`](Module::parameters_mut) can
+/// collect the slots.
+pub type VisitorMut<'s, 'f, T> = dyn FnMut(Name<'_>, &'s mut Tensor<T>) + 'f;
+
 /// A differentiable function with named parameters: a layer, a model, or a composition.
 ///
-/// Only [`forward`](Module::forward) is required. A module with parameters also visits them, in a
-/// stable order, in [`visit_parameters`](Module::visit_parameters) (from which
-/// [`parameters`](Module::parameters) is built) and lists them as mutable slots in
-/// [`parameters_mut`](Module::parameters_mut) — the same names in the same order. A module whose
-/// forward depends on the mode (e.g. [`Dropout`](crate::Dropout)) or that contains such modules
-/// overrides [`train`](Module::train) and [`is_training`](Module::is_training).
+/// [`forward`](Module::forward) is required, and a module with parameters lists them once, in
+/// [`visit_parameters_mut`](Module::visit_parameters_mut): every other view of the parameters
+/// ([`visit_parameters`](Module::visit_parameters), [`parameters`](Module::parameters),
+/// [`parameters_mut`](Module::parameters_mut), [`zero_grad`](Module::zero_grad), the functions
+/// of [`params`](crate::params) and [`checkpoint`](crate::checkpoint)) is derived from it, so the
+/// names and their order cannot disagree. A module whose forward depends on the mode (e.g.
+/// [`Dropout`](crate::Dropout)) or that contains such modules overrides
+/// [`train`](Module::train) and [`is_training`](Module::is_training).
+///
+/// Why the one visit is mutable and the derived ones need `&mut self` too: Rust cannot derive a
+/// visit through `&self` from one through `&mut self` (nor the reverse) without a second list
+/// by hand, a clone of the module per visit (allocating), or a macro. Slots are needed to swap
+/// parameter tensors ([`params::replace`](crate::params::replace), the module gradient checks);
+/// reading through `&mut` costs nothing, and since the tensors are shared handles, the usual
+/// pattern — [`params::tensors`](crate::params::tensors) once, an optimizer updating those
+/// handles every step — needs the mutable borrow only at setup.
 ///
 /// A new module takes a few lines, e.g. a learned scalar gain `y = g x`:
 ///
@@ -94,48 +109,52 @@ pub type Visitor<'f, T> = dyn FnMut(Name<'_>, &Tensor<T>) + 'f;
 ///     fn forward(&self, x: &Tensor<T>) -> Tensor<T> {
 ///         x.mul(&self.g)
 ///     }
-///     fn visit_parameters(&self, f: &mut nn::Visitor<T>) {
-///         f(nn::Name::new("g"), &self.g)
-///     }
-///     fn parameters_mut(&mut self) -> Vec<(String, &mut Tensor<T>)> {
-///         vec![("g".into(), &mut self.g)]
+///     fn visit_parameters_mut<'s>(&'s mut self, f: &mut nn::VisitorMut<'s, '_, T>) {
+///         f(nn::Name::new("g"), &mut self.g)
 ///     }
 /// }
 ///
-/// let gain = Gain { g: Tensor::<f64>::full([1], 3.0).requires_grad() };
+/// let mut gain = Gain { g: Tensor::<f64>::full([1], 3.0).requires_grad() };
 /// let x = Tensor::from_vec(vec![1.0, 2.0], [2]).unwrap();
 /// let y = gain.forward(&x);
 /// assert_eq!(y.to_vec(), vec![3.0, 6.0]);
 /// y.sum_all().backward(); // d/dg sum_i g x_i = sum_i x_i
 /// assert_eq!(gain.g.grad().unwrap().to_vec(), vec![3.0]);
-/// assert_eq!(nn::params::count(&gain), 1);
+/// assert_eq!(nn::params::count(&mut gain), 1);
 /// ```
 pub trait Module<T: Float> {
     /// Applies the module to a batch `x` (the first dimension indexes examples unless the module
     /// says otherwise).
     fn forward(&self, x: &Tensor<T>) -> Tensor<T>;
 
-    /// Calls `f` on each parameter with its name (`"weight"`, `"0.bias"`, `"layers.2.weight"`...)
-    /// in a stable order. Allocates nothing, unlike [`parameters`](Module::parameters): this is
-    /// what a training loop that visits the parameters every step should call. A module with
-    /// parameters implements this (the default has none); containers call their children's
-    /// with the names put [`under`](Name::under) their own.
-    fn visit_parameters(&self, _f: &mut Visitor<T>) {}
+    /// The one parameter primitive: calls `f` on each parameter's name (`"weight"`,
+    /// `"0.bias"`, `"layers.2.weight"`...) and slot, in a stable order. A module with parameters
+    /// implements this (the default has none); containers call their children's with the names
+    /// put [`under`](Name::under) their own (see [`visit_list`]). Allocates nothing.
+    fn visit_parameters_mut<'s>(&'s mut self, _f: &mut VisitorMut<'s, '_, T>) {}
 
-    /// The parameters with their names, as [`visit_parameters`](Module::visit_parameters)
-    /// visits them, collected (a `String` and a `Tensor` clone each). The tensors share storage
-    /// and gradients with the module's own. Built on `visit_parameters`: implement that one.
-    fn parameters(&self) -> Vec<(String, Tensor<T>)> {
+    /// Calls `f` on each parameter with its name, as
+    /// [`visit_parameters_mut`](Module::visit_parameters_mut) visits them, read-only. Allocates
+    /// nothing, unlike [`parameters`](Module::parameters): this is what a training loop that
+    /// visits the parameters every step should call.
+    fn visit_parameters(&mut self, f: &mut Visitor<T>) {
+        self.visit_parameters_mut(&mut |name, p| f(name, p));
+    }
+
+    /// The parameters with their names, collected (a `String` and a `Tensor` clone each). The
+    /// tensors share storage and gradients with the module's own.
+    fn parameters(&mut self) -> Vec<(String, Tensor<T>)> {
         let mut all = Vec::new();
-        self.visit_parameters(&mut |name, p| all.push((name.to_string(), p.clone())));
+        self.visit_parameters_mut(&mut |name, p| all.push((name.to_string(), p.clone())));
         all
     }
 
-    /// The parameter slots, with the same names in the same order as
-    /// [`parameters`](Module::parameters); used to swap parameter tensors (e.g.
-    /// [`params::replace`](crate::params::replace) for gradient checks).
+    /// The parameter slots with their names, in the same order; used to swap parameter
+    /// tensors (e.g. [`params::replace`](crate::params::replace) for gradient checks).
     fn parameters_mut(&mut self) -> Vec<(String, &mut Tensor<T>)> {
-        Vec::new()
+        let mut all = Vec::new();
+        self.visit_parameters_mut(&mut |name, p| all.push((name.to_string(), p)));
+        all
     }
 
     /// Switches between training (`true`) and evaluation (`false`) mode. The default does
@@ -149,8 +168,8 @@ pub trait Module<T: Float> {
     }
 
     /// Clears the accumulated gradient of every parameter.
-    fn zero_grad(&self) {
-        self.visit_parameters(&mut |_, p| p.zero_grad());
+    fn zero_grad(&mut self) {
+        self.visit_parameters_mut(&mut |_, p| p.zero_grad());
     }
 }
 
@@ -158,11 +177,8 @@ impl<T: Float, M: Module<T> + ?Sized> Module<T> for Box<M> {
     fn forward(&self, x: &Tensor<T>) -> Tensor<T> {
         (**self).forward(x)
     }
-    fn visit_parameters(&self, f: &mut Visitor<T>) {
-        (**self).visit_parameters(f)
-    }
-    fn parameters_mut(&mut self) -> Vec<(String, &mut Tensor<T>)> {
-        (**self).parameters_mut()
+    fn visit_parameters_mut<'s>(&'s mut self, f: &mut VisitorMut<'s, '_, T>) {
+        (**self).visit_parameters_mut(f)
     }
     fn train(&mut self, training: bool) {
         (**self).train(training)
@@ -172,19 +188,15 @@ impl<T: Float, M: Module<T> + ?Sized> Module<T> for Box<M> {
     }
 }
 
-/// Prefixes each name with `prefix.` (names of a child module inside a container).
-pub fn prefixed<P>(prefix: &str, params: Vec<(String, P)>) -> Vec<(String, P)> {
-    params
-        .into_iter()
-        .map(|(n, p)| (format!("{prefix}.{n}"), p))
-        .collect()
-}
-
 /// Visits the parameters of a list of modules, the `i`-th module's named `"i.<name>"` (with
 /// `field = None`) or `"{field}.i.<name>"` (e.g. `Some("layers")` for `"layers.0.weight"`).
-pub fn visit_list<T: Float, M: Module<T>>(field: Option<&str>, ms: &[M], f: &mut Visitor<T>) {
-    for (i, m) in ms.iter().enumerate() {
-        m.visit_parameters(&mut |name, p| {
+pub fn visit_list<'s, T: Float, M: Module<T>>(
+    field: Option<&str>,
+    ms: &'s mut [M],
+    f: &mut VisitorMut<'s, '_, T>,
+) {
+    for (i, m) in ms.iter_mut().enumerate() {
+        m.visit_parameters_mut(&mut |name, p| {
             let indexed = name.under_index(i);
             match field {
                 Some(field) => f(indexed.under(field), p),
@@ -192,20 +204,6 @@ pub fn visit_list<T: Float, M: Module<T>>(field: Option<&str>, ms: &[M], f: &mut
             }
         });
     }
-}
-
-/// The parameter slots of a list of modules, named as by [`visit_list`] with
-/// `field = prefix` without its dot (pass `prefix = ""` for `"0.weight"`, `"layers."` for
-/// `"layers.0.weight"`).
-pub fn list_parameters_mut<'a, T: Float, M: Module<T>>(
-    prefix: &str,
-    ms: &'a mut [M],
-) -> Vec<(String, &'a mut Tensor<T>)> {
-    let mut all = Vec::new();
-    for (i, m) in ms.iter_mut().enumerate() {
-        all.extend(prefixed(&format!("{prefix}{i}"), m.parameters_mut()));
-    }
-    all
 }
 
 /// Modules applied one after another: `y = f_k(... f_2(f_1(x)))`. The parameters of the `i`-th
@@ -216,7 +214,7 @@ pub fn list_parameters_mut<'a, T: Float, M: Module<T>>(
 /// use nn::{Init, Linear, Module, Relu, Sequential};
 /// use rand::{rngs::StdRng, SeedableRng};
 /// let mut rng = StdRng::seed_from_u64(0);
-/// let net = Sequential::<f32>::new()
+/// let mut net = Sequential::<f32>::new()
 ///     .push(Linear::new(4, 8, true, Init::KaimingUniform { scale: 1.0 }, &mut rng))
 ///     .push(Relu)
 ///     .push(Linear::new(8, 2, true, Init::KaimingUniform { scale: 1.0 }, &mut rng));
@@ -270,6 +268,14 @@ impl<T: Float> Sequential<T> {
     pub fn get(&self, i: usize) -> Option<&dyn Module<T>> {
         self.modules.get(i).map(|m| &**m)
     }
+
+    /// The `i`-th module, mutably (to visit its parameters).
+    pub fn get_mut(&mut self, i: usize) -> Option<&mut dyn Module<T>> {
+        match self.modules.get_mut(i) {
+            Some(m) => Some(&mut **m),
+            None => None,
+        }
+    }
 }
 
 impl<T: Float> Module<T> for Sequential<T> {
@@ -281,12 +287,8 @@ impl<T: Float> Module<T> for Sequential<T> {
         h
     }
 
-    fn visit_parameters(&self, f: &mut Visitor<T>) {
-        visit_list(None, &self.modules, f)
-    }
-
-    fn parameters_mut(&mut self) -> Vec<(String, &mut Tensor<T>)> {
-        list_parameters_mut("", &mut self.modules)
+    fn visit_parameters_mut<'s>(&'s mut self, f: &mut VisitorMut<'s, '_, T>) {
+        visit_list(None, &mut self.modules, f)
     }
 
     fn train(&mut self, training: bool) {

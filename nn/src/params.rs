@@ -1,19 +1,22 @@
 //! Whole-model parameter utilities: counting, norms, flattening to one vector and assigning from
 //! one, and swapping the parameter tensors.
 //!
-//! The flat order is that of [`Module::parameters`], each tensor row-major.
+//! The flat order is that of [`Module::visit_parameters_mut`], each tensor row-major. Each
+//! function takes the module by `&mut` because the parameters are listed by that one visit (see
+//! [`Module`]); none of them changes the module except [`assign_flat`] (the values) and
+//! [`replace`] (the tensors).
 
 use crate::error::{Error, Result};
 use crate::module::Module;
 use autograd::{no_grad, Float, Tensor};
 
 /// Total number of scalar parameters.
-pub fn count<T: Float, M: Module<T> + ?Sized>(m: &M) -> usize {
+pub fn count<T: Float, M: Module<T> + ?Sized>(m: &mut M) -> usize {
     m.parameters().iter().map(|(_, p)| p.numel()).sum()
 }
 
 /// `||theta||_2`, the l2 norm of all parameters as one vector, in f64.
-pub fn l2_norm<T: Float, M: Module<T> + ?Sized>(m: &M) -> f64 {
+pub fn l2_norm<T: Float, M: Module<T> + ?Sized>(m: &mut M) -> f64 {
     m.parameters()
         .iter()
         .map(|(_, p)| sum_squares(p))
@@ -22,7 +25,7 @@ pub fn l2_norm<T: Float, M: Module<T> + ?Sized>(m: &M) -> f64 {
 }
 
 /// The l2 norm of each parameter tensor, with its name.
-pub fn tensor_norms<T: Float, M: Module<T> + ?Sized>(m: &M) -> Vec<(String, f64)> {
+pub fn tensor_norms<T: Float, M: Module<T> + ?Sized>(m: &mut M) -> Vec<(String, f64)> {
     m.parameters()
         .iter()
         .map(|(n, p)| (n.clone(), sum_squares(p).sqrt()))
@@ -32,7 +35,7 @@ pub fn tensor_norms<T: Float, M: Module<T> + ?Sized>(m: &M) -> Vec<(String, f64)
 /// The l2 norm of each layer's parameters together, in order of first appearance. A layer is a
 /// parameter name without its last component: `"layers.2.weight"` and `"layers.2.bias"` make
 /// layer `"layers.2"`; a top-level name such as `"u"` is its own layer.
-pub fn layer_norms<T: Float, M: Module<T> + ?Sized>(m: &M) -> Vec<(String, f64)> {
+pub fn layer_norms<T: Float, M: Module<T> + ?Sized>(m: &mut M) -> Vec<(String, f64)> {
     let mut layers: Vec<(String, f64)> = Vec::new();
     for (name, p) in m.parameters() {
         let layer = name.rsplit_once('.').map_or(name.as_str(), |(l, _)| l);
@@ -50,16 +53,16 @@ fn sum_squares<T: Float>(p: &Tensor<T>) -> f64 {
 }
 
 /// The parameter tensors in [`Module::visit_parameters`] order, without their names: what an
-/// optimizer is built on (`Sgd::new(nn::params::tensors(&model), cfg)`). The tensors share storage
-/// and gradients with the module's own.
-pub fn tensors<T: Float, M: Module<T> + ?Sized>(m: &M) -> Vec<Tensor<T>> {
+/// optimizer is built on (`Sgd::new(nn::params::tensors(&mut model), cfg)`). The tensors share
+/// storage and gradients with the module's own.
+pub fn tensors<T: Float, M: Module<T> + ?Sized>(m: &mut M) -> Vec<Tensor<T>> {
     let mut all = Vec::new();
     m.visit_parameters(&mut |_, p| all.push(p.clone()));
     all
 }
 
 /// All parameters concatenated into one vector.
-pub fn flatten<T: Float, M: Module<T> + ?Sized>(m: &M) -> Vec<T> {
+pub fn flatten<T: Float, M: Module<T> + ?Sized>(m: &mut M) -> Vec<T> {
     let mut out = Vec::with_capacity(count(m));
     for (_, p) in m.parameters() {
         p.with_slice(|v| out.extend_from_slice(v));
@@ -68,14 +71,14 @@ pub fn flatten<T: Float, M: Module<T> + ?Sized>(m: &M) -> Vec<T> {
 }
 
 /// All parameters as one constant tensor of shape `[count]`.
-pub fn flatten_tensor<T: Float, M: Module<T> + ?Sized>(m: &M) -> Tensor<T> {
+pub fn flatten_tensor<T: Float, M: Module<T> + ?Sized>(m: &mut M) -> Tensor<T> {
     let v = flatten(m);
     let n = v.len();
     Tensor::from_vec(v, [n]).expect("length matches")
 }
 
 /// All gradients concatenated like [`flatten`] (zeros for a parameter without a gradient).
-pub fn flatten_grads<T: Float, M: Module<T> + ?Sized>(m: &M) -> Vec<T> {
+pub fn flatten_grads<T: Float, M: Module<T> + ?Sized>(m: &mut M) -> Vec<T> {
     let mut out = Vec::with_capacity(count(m));
     for (_, p) in m.parameters() {
         match p.grad() {
@@ -88,7 +91,7 @@ pub fn flatten_grads<T: Float, M: Module<T> + ?Sized>(m: &M) -> Vec<T> {
 
 /// Overwrites all parameters in place from one vector laid out as by [`flatten`] (records
 /// nothing). Fails, changing nothing, if `values.len()` differs from [`count`].
-pub fn assign_flat<T: Float, M: Module<T> + ?Sized>(m: &M, values: &[T]) -> Result<()> {
+pub fn assign_flat<T: Float, M: Module<T> + ?Sized>(m: &mut M, values: &[T]) -> Result<()> {
     let expected = count(m);
     if values.len() != expected {
         return Err(Error::LengthMismatch {
@@ -139,7 +142,7 @@ pub fn replace<T: Float, M: Module<T> + ?Sized>(
 }
 
 /// The squared l2 norm `sum_p ||p||^2` as a recorded scalar (for weight-decay penalties).
-pub fn squared_norm<T: Float, M: Module<T> + ?Sized>(m: &M) -> Tensor<T> {
+pub fn squared_norm<T: Float, M: Module<T> + ?Sized>(m: &mut M) -> Tensor<T> {
     m.parameters()
         .iter()
         .map(|(_, p)| p.square().sum_all())

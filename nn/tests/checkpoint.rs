@@ -27,7 +27,7 @@ fn net<T: Float>(seed: u64) -> Sequential<T> {
         )
 }
 
-fn bits<T: Float>(m: &dyn Module<T>) -> Vec<u64> {
+fn bits<T: Float>(m: &mut dyn Module<T>) -> Vec<u64> {
     nn::params::flatten(m)
         .iter()
         .map(|v| v.f64().to_bits())
@@ -36,17 +36,17 @@ fn bits<T: Float>(m: &dyn Module<T>) -> Vec<u64> {
 
 fn round_trip<T: Float>(name: &str) {
     let path = tmp(name);
-    let a = net::<T>(1);
-    let b = net::<T>(2);
-    assert_ne!(bits(&a), bits(&b));
-    save(&a, &path).unwrap();
+    let mut a = net::<T>(1);
+    let mut b = net::<T>(2);
+    assert_ne!(bits(&mut a), bits(&mut b));
+    save(&mut a, &path).unwrap();
     assert!(
         !PathBuf::from(format!("{}.tmp", path.display())).exists(),
         "temporary file left behind"
     );
     let ids: Vec<usize> = b.parameters().iter().map(|(_, p)| p.id()).collect();
-    load(&b, &path).unwrap();
-    assert_eq!(bits(&a), bits(&b));
+    load(&mut b, &path).unwrap();
+    assert_eq!(bits(&mut a), bits(&mut b));
     // loaded in place: same tensors, so optimizers holding them see the values
     assert_eq!(
         ids,
@@ -88,40 +88,40 @@ fn round_trip_is_bit_exact_f64() {
 #[test]
 fn overwriting_a_checkpoint_replaces_it() {
     let path = tmp("overwrite.safetensors");
-    save(&net::<f64>(1), &path).unwrap();
-    let b = net::<f64>(2);
-    save(&b, &path).unwrap();
-    let c = net::<f64>(3);
-    load(&c, &path).unwrap();
-    assert_eq!(bits(&b), bits(&c));
+    save(&mut net::<f64>(1), &path).unwrap();
+    let mut b = net::<f64>(2);
+    save(&mut b, &path).unwrap();
+    let mut c = net::<f64>(3);
+    load(&mut c, &path).unwrap();
+    assert_eq!(bits(&mut b), bits(&mut c));
 }
 
 #[test]
 fn missing_tensor_is_named() {
     let path = tmp("missing.safetensors");
-    let a = net::<f64>(1);
+    let mut a = net::<f64>(1);
     let mut params = a.parameters();
     params.remove(3); // "2.bias"
     save_tensors(&params, &path).unwrap();
-    let b = net::<f64>(2);
-    let before = bits(&b);
-    let err = load(&b, &path).unwrap_err();
+    let mut b = net::<f64>(2);
+    let before = bits(&mut b);
+    let err = load(&mut b, &path).unwrap_err();
     assert!(
         matches!(&err, Error::MissingTensor { name } if name == "2.bias"),
         "{err:?}"
     );
     assert!(err.to_string().contains("\"2.bias\""), "{err}");
-    assert_eq!(bits(&b), before, "a failed load must change nothing");
+    assert_eq!(bits(&mut b), before, "a failed load must change nothing");
 }
 
 #[test]
 fn wrong_shape_is_named_with_expected_and_found() {
     let path = tmp("shape.safetensors");
-    let a = net::<f64>(1);
+    let mut a = net::<f64>(1);
     let mut params = a.parameters();
     params[2].1 = Tensor::zeros([3, 31]); // "2.weight" is [3, 32]
     save_tensors(&params, &path).unwrap();
-    let err = load(&net::<f64>(2), &path).unwrap_err();
+    let err = load(&mut net::<f64>(2), &path).unwrap_err();
     match &err {
         Error::ShapeMismatch {
             name,
@@ -145,8 +145,8 @@ fn wrong_shape_is_named_with_expected_and_found() {
 #[test]
 fn wrong_dtype_is_named_with_expected_and_found() {
     let path = tmp("dtype.safetensors");
-    save(&net::<f32>(1), &path).unwrap();
-    let err = load(&net::<f64>(2), &path).unwrap_err();
+    save(&mut net::<f32>(1), &path).unwrap();
+    let err = load(&mut net::<f64>(2), &path).unwrap_err();
     match &err {
         Error::DtypeMismatch {
             name,
@@ -170,11 +170,11 @@ fn wrong_dtype_is_named_with_expected_and_found() {
 #[test]
 fn extra_tensor_and_bad_file_are_errors() {
     let path = tmp("extra.safetensors");
-    let a = net::<f64>(1);
+    let mut a = net::<f64>(1);
     let mut params = a.parameters();
     params.push(("9.weight".into(), Tensor::zeros([1])));
     save_tensors(&params, &path).unwrap();
-    let err = load(&net::<f64>(2), &path).unwrap_err();
+    let err = load(&mut net::<f64>(2), &path).unwrap_err();
     assert!(
         matches!(&err, Error::UnexpectedTensor { name } if name == "9.weight"),
         "{err:?}"
@@ -182,10 +182,10 @@ fn extra_tensor_and_bad_file_are_errors() {
     let junk = tmp("junk.safetensors");
     std::fs::write(&junk, b"not a checkpoint").unwrap();
     assert!(matches!(
-        load(&net::<f64>(2), &junk),
+        load(&mut net::<f64>(2), &junk),
         Err(Error::Format { .. })
     ));
-    let err = load(&net::<f64>(2), tmp("does-not-exist.safetensors")).unwrap_err();
+    let err = load(&mut net::<f64>(2), tmp("does-not-exist.safetensors")).unwrap_err();
     assert!(
         matches!(&err, Error::Io { .. }) && err.to_string().contains("does-not-exist"),
         "{err}"
@@ -195,27 +195,27 @@ fn extra_tensor_and_bad_file_are_errors() {
 #[test]
 fn parameter_utilities() {
     // W = [[3, 4]] (norm 5), b = [12] (norm 12): total sqrt(25 + 144) = 13
-    let lin = Linear::from_tensors(
+    let mut lin = Linear::from_tensors(
         Tensor::<f64>::from_vec(vec![3.0, 4.0], [1, 2]).unwrap(),
         Some(Tensor::from_vec(vec![12.0], [1]).unwrap()),
     );
-    assert_eq!(nn::params::count(&lin), 3);
-    assert_eq!(nn::params::l2_norm(&lin), 13.0);
+    assert_eq!(nn::params::count(&mut lin), 3);
+    assert_eq!(nn::params::l2_norm(&mut lin), 13.0);
     assert_eq!(
-        nn::params::tensor_norms(&lin),
+        nn::params::tensor_norms(&mut lin),
         vec![("weight".to_string(), 5.0), ("bias".to_string(), 12.0)]
     );
     assert_eq!(
-        nn::params::layer_norms(&lin),
+        nn::params::layer_norms(&mut lin),
         vec![("weight".to_string(), 5.0), ("bias".to_string(), 12.0)]
     );
-    assert_eq!(nn::params::flatten(&lin), vec![3.0, 4.0, 12.0]);
-    assert_eq!(nn::params::flatten_tensor(&lin).dims(), &[3]);
-    assert_eq!(nn::params::squared_norm(&lin).item(), 169.0);
-    nn::params::assign_flat(&lin, &[1.0, 2.0, 3.0]).unwrap();
+    assert_eq!(nn::params::flatten(&mut lin), vec![3.0, 4.0, 12.0]);
+    assert_eq!(nn::params::flatten_tensor(&mut lin).dims(), &[3]);
+    assert_eq!(nn::params::squared_norm(&mut lin).item(), 169.0);
+    nn::params::assign_flat(&mut lin, &[1.0, 2.0, 3.0]).unwrap();
     assert_eq!(lin.weight.to_vec(), vec![1.0, 2.0]);
     assert_eq!(lin.bias.as_ref().unwrap().to_vec(), vec![3.0]);
-    let err = nn::params::assign_flat(&lin, &[1.0, 2.0]).unwrap_err();
+    let err = nn::params::assign_flat(&mut lin, &[1.0, 2.0]).unwrap_err();
     assert!(
         matches!(
             err,
@@ -239,28 +239,31 @@ fn parameter_utilities() {
 
     // per-layer norms group weight and bias: layer 0 has W (1, 2), b (2, 0) -> 3;
     // layer 2 has W (4, 0), b (0) -> 4
-    let mlp = Mlp::<f64>::new(
+    let mut mlp = Mlp::<f64>::new(
         &[1, 2, 1],
         Activation::Relu,
         true,
         Init::Constant { value: 0.0 },
         &mut StdRng::seed_from_u64(0),
     );
-    let n = nn::params::count(&mlp);
+    let n = nn::params::count(&mut mlp);
     assert_eq!(n, 2 + 2 + 2 + 1);
-    nn::params::assign_flat(&mlp, &[1.0, 2.0, 2.0, 0.0, 4.0, 0.0, 0.0]).unwrap();
+    nn::params::assign_flat(&mut mlp, &[1.0, 2.0, 2.0, 0.0, 4.0, 0.0, 0.0]).unwrap();
     assert_eq!(
-        nn::params::layer_norms(&mlp),
+        nn::params::layer_norms(&mut mlp),
         vec![("layers.0".to_string(), 3.0), ("layers.2".to_string(), 4.0)]
     );
 
     // gradients flatten in the same order; zero_grad clears them
-    let d = DiagonalNet::<f64>::new(2, 1.0);
+    let mut d = DiagonalNet::<f64>::new(2, 1.0);
     d.forward(&Tensor::from_vec(vec![1.0, 2.0], [1, 2]).unwrap())
         .sum_all()
         .backward();
-    assert_eq!(nn::params::flatten_grads(&d), vec![2.0, 4.0, -2.0, -4.0]);
+    assert_eq!(
+        nn::params::flatten_grads(&mut d),
+        vec![2.0, 4.0, -2.0, -4.0]
+    );
     d.zero_grad();
     assert!(d.u.grad().is_none() && d.v.grad().is_none());
-    assert_eq!(nn::params::flatten_grads(&d), vec![0.0; 4]);
+    assert_eq!(nn::params::flatten_grads(&mut d), vec![0.0; 4]);
 }

@@ -1,7 +1,7 @@
 //! Finite-difference gradient checks (f64) through every module, with respect to the input and
 //! every parameter.
 
-use autograd::gradcheck::Tolerances;
+use autograd::gradcheck::{gradcheck, gradgradcheck, Tolerances};
 use autograd::Tensor;
 use nn::check::{check_direction_module, gradcheck_module};
 use nn::{
@@ -90,6 +90,41 @@ fn cyclic_conv() {
         CyclicConv::new(6, normal(1.0), &mut rng(12)),
         &x(&[3, 6], 13),
     );
+    // A filter shorter than the signal.
+    full(
+        CyclicConv::from_tensor(x(&[3], 14).requires_grad()),
+        &x(&[3, 6], 13),
+    );
+}
+
+/// The multi-channel layer on `[batch, C_in, D]` with filters `[C_out, C_in, K]`: full checks
+/// with respect to the input and the filters, at full width and with short filters, lengths
+/// on both sides of the FFT's minimum; second derivatives of `(x, w) -> layer(x)`; and large
+/// inputs.
+#[test]
+fn multi_channel_cyclic_conv() {
+    let tol = Tolerances::default();
+    for (i, (batch, c_in, c_out, k, d)) in [
+        (2, 2, 3, 4, 4),
+        (2, 3, 2, 2, 5),
+        (1, 1, 1, 1, 1),
+        (2, 2, 2, 3, 7),
+        (3, 1, 2, 3, 3),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let seed = 50 + 3 * i as u64;
+        let layer = CyclicConv::channels(c_in, c_out, k, normal(1.0), &mut rng(seed));
+        let input = x(&[batch, c_in, d], seed + 1);
+        full(layer, &input);
+        let w = x(&[c_out, c_in, k], seed + 2);
+        let f = |v: &[Tensor<f64>]| CyclicConv::from_tensor(v[1].clone()).forward(&v[0]);
+        let report = gradgradcheck(f, &[&input, &w], tol, seed);
+        assert!(report.passed(), "{report}");
+        let report = gradcheck(f, &[&input.mul_scalar(1e3), &w], tol);
+        assert!(report.passed(), "large inputs: {report}");
+    }
 }
 
 #[test]

@@ -24,7 +24,7 @@ fn linear_forward_by_hand() {
     // W = [[1, 2], [3, 4], [5, 6]] (out 3, in 2), b = [0.5, -1, 2]
     let w = t(&[1., 2., 3., 4., 5., 6.], &[3, 2]);
     let b = t(&[0.5, -1., 2.], &[3]);
-    let lin = Linear::from_tensors(w.clone(), Some(b));
+    let mut lin = Linear::from_tensors(w.clone(), Some(b));
     let x = t(&[1., -1., 2., 0.5], &[2, 2]);
     // row 1: x = (1, -1): (1-2, 3-4, 5-6) + b = (-1+0.5, -1-1, -1+2)
     // row 2: x = (2, 0.5): (2+1, 6+2, 10+3) + b = (3.5, 7, 15)
@@ -32,7 +32,7 @@ fn linear_forward_by_hand() {
         lin.forward(&x).to_vec(),
         vec![-0.5, -2.0, 1.0, 3.5, 7.0, 15.0]
     );
-    let nobias = Linear::from_tensors(w, None);
+    let mut nobias = Linear::from_tensors(w, None);
     assert_eq!(
         nobias.forward(&x).to_vec(),
         vec![-1.0, -1.0, -1.0, 3.0, 8.0, 13.0]
@@ -206,6 +206,55 @@ fn cyclic_corr_matches_the_formula() {
         layer.forward(&t(&[1., 0., 0.], &[1, 3])).to_vec(),
         vec![1., 3., 2.]
     );
+}
+
+#[test]
+fn multi_channel_cyclic_conv_matches_the_formula() {
+    // h[b, o, d] = sum_i sum_{k<K} w[o, i, k] x[b, i, (d + k) mod D], by a naive loop, at
+    // full width and with short filters, at lengths on both sides of the FFT's minimum.
+    let mut rng = StdRng::seed_from_u64(12);
+    for (batch, c_in, c_out, k, d) in [
+        (2, 3, 2, 4, 4),
+        (3, 2, 4, 2, 7),
+        (1, 1, 1, 1, 1),
+        (2, 2, 3, 5, 16),
+    ] {
+        let x = Tensor::<f64>::normal([batch, c_in, d], 0.0, 1.0, &mut rng);
+        let w = Tensor::<f64>::normal([c_out, c_in, k], 0.0, 1.0, &mut rng);
+        let h = CyclicConv::from_tensor(w.clone()).forward(&x);
+        assert_eq!(h.dims(), &[batch, c_out, d]);
+        for b in 0..batch {
+            for o in 0..c_out {
+                for dd in 0..d {
+                    let want: f64 = (0..c_in)
+                        .flat_map(|i| (0..k).map(move |kk| (i, kk)))
+                        .map(|(i, kk)| w.at(&[o, i, kk]) * x.at(&[b, i, (dd + kk) % d]))
+                        .sum();
+                    let got = h.at(&[b, o, dd]);
+                    assert!(
+                        (got - want).abs() < 1e-12,
+                        "h[{b}, {o}, {dd}]: {got} vs {want}"
+                    );
+                }
+            }
+        }
+    }
+    // One channel each way is the single-channel layer with a [K] filter.
+    let x = Tensor::<f64>::normal([3, 1, 6], 0.0, 1.0, &mut rng);
+    let w = Tensor::<f64>::normal([1, 1, 4], 0.0, 1.0, &mut rng);
+    let single = CyclicConv::from_tensor(w.reshape([4])).forward(&x.reshape([3, 6]));
+    let multi = CyclicConv::from_tensor(w).forward(&x);
+    close(&multi.to_vec(), &single.to_vec(), 1e-12);
+    // A new layer's filters have the requested shape.
+    let layer = CyclicConv::<f32>::channels(3, 5, 2, Init::Normal { std: 1.0 }, &mut rng);
+    assert_eq!(layer.weight.dims(), &[5, 3, 2]);
+}
+
+#[test]
+#[should_panic(expected = "CyclicConv: filters [2, 3, 2] do not fit an input [1, 2, 4]")]
+fn multi_channel_cyclic_conv_checks_the_channels() {
+    let layer = CyclicConv::from_tensor(Tensor::<f64>::zeros([2, 3, 2]));
+    layer.forward(&Tensor::zeros([1, 2, 4]));
 }
 
 #[test]

@@ -67,7 +67,7 @@ fn linear_conv_net_beta_by_hand() {
 fn linear_conv_net_beta_is_the_map_on_basis_vectors() {
     let mut rng = StdRng::seed_from_u64(2);
     for depth in [1, 2, 3, 5] {
-        let net = LinearConvNet::<f64>::new(7, depth, Init::Normal { std: 1.0 }, &mut rng);
+        let mut net = LinearConvNet::<f64>::new(7, depth, Init::Normal { std: 1.0 }, &mut rng);
         assert_eq!(net.parameters().len(), depth);
         let out = net.forward(&Tensor::eye(7));
         close(&out.to_vec(), &net.beta().to_vec(), 1e-10);
@@ -135,7 +135,7 @@ fn matrix_factorization_by_hand() {
 #[test]
 fn two_layer_relu_by_hand() {
     // 1-D: w = (1, -1), b = (0, 1), a = (2, 3): f(x) = 2 relu(x) + 3 relu(1 - x)
-    let net = TwoLayerRelu::from_tensors(
+    let mut net = TwoLayerRelu::from_tensors(
         t(&[1., -1.], &[2, 1]),
         Some(t(&[0., 1.], &[2])),
         t(&[2., 3.], &[2]),
@@ -150,7 +150,7 @@ fn two_layer_relu_by_hand() {
 
 #[test]
 fn mlp_parameter_names_and_shapes() {
-    let mlp = Mlp::<f32>::new(
+    let mut mlp = Mlp::<f32>::new(
         &[3, 5, 4, 2],
         Activation::Tanh,
         true,
@@ -171,20 +171,20 @@ fn mlp_parameter_names_and_shapes() {
         ]
     );
     assert_eq!(params[2].1.dims(), &[4, 5]);
-    let nobias = Mlp::<f32>::new(
+    let mut nobias = Mlp::<f32>::new(
         &[3, 5, 2],
         Activation::Relu,
         false,
         Init::XavierUniform { scale: 1.0 },
         &mut StdRng::seed_from_u64(0),
     );
-    assert_eq!(nn::params::count(&nobias), 3 * 5 + 5 * 2);
+    assert_eq!(nn::params::count(&mut nobias), 3 * 5 + 5 * 2);
 }
 
 #[test]
 fn two_layer_relu_output_bias() {
     // f(x) = 2 relu(x) + 3 relu(1 - x) + c, c a trainable scalar starting at 0
-    let net = TwoLayerRelu::from_tensors(
+    let mut net = TwoLayerRelu::from_tensors(
         t(&[1., -1.], &[2, 1]),
         Some(t(&[0., 1.], &[2])),
         t(&[2., 3.], &[2]),
@@ -228,7 +228,7 @@ fn two_layer_relu_output_bias() {
 
 #[test]
 fn mlp_linears_are_its_parameters() {
-    let mlp = Mlp::<f64>::new(
+    let mut mlp = Mlp::<f64>::new(
         &[3, 5, 4, 2],
         Activation::Relu,
         true,
@@ -380,7 +380,7 @@ fn accuracy(logits: &Tensor<f64>, labels: &[usize]) -> f64 {
 fn mlp_fits_xor_with_plain_gradient_descent() {
     let mut rng = StdRng::seed_from_u64(5);
     let (x, y) = xor_data(200, &mut rng);
-    let mlp = Mlp::<f64>::new(
+    let mut mlp = Mlp::<f64>::new(
         &[2, 32, 32, 2],
         Activation::Relu,
         true,

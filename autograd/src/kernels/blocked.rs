@@ -126,6 +126,16 @@ pub(crate) unsafe fn gemm_raw<T: Float>(a: MatRef<'_, T>, b: MatRef<'_, T>, c: O
         }
     }
     // SAFETY: as `gemm_raw`.
+    unsafe { gemm_portable_raw(a, b, c) }
+}
+
+/// [`gemm_raw`] by the portable micro-kernel (the baseline build, what it runs on a CPU without
+/// AVX2/FMA) whatever the CPU: for benches and tests.
+///
+/// # Safety
+/// As [`gemm_raw`].
+pub(crate) unsafe fn gemm_portable_raw<T: Float>(a: MatRef<'_, T>, b: MatRef<'_, T>, c: OutMat<T>) {
+    // SAFETY: as `gemm_raw`.
     with_scratch::<T, 8>(a, b, |ap, bp| unsafe {
         blocked::<T, 8, Portable>(a, b, c, ap, bp)
     })

@@ -12,13 +12,11 @@ use super::blocked::OutMat;
 use super::matmul::MatRef;
 use crate::element::Float;
 
-/// Whether the AVX2 + FMA forms can run: checked once per product, not per dot product (a
-/// `100 x 2` product makes 100 of them).
+/// Whether the AVX2 + FMA forms can run ([`cpu::gemm_simd`](super::cpu::gemm_simd), so that
+/// `AUTOGRAD_FORCE_PORTABLE=1` selects the baseline build): checked once per product, not per dot
+/// product (a `100 x 2` product makes 100 of them).
 fn avx2() -> bool {
-    #[cfg(target_arch = "x86_64")]
-    return std::is_x86_feature_detected!("avx2") && std::is_x86_feature_detected!("fma");
-    #[cfg(not(target_arch = "x86_64"))]
-    false
+    super::cpu::gemm_simd()
 }
 
 /// `sum_i x_i y_i` over two equal-length slices, in eight interleaved partial sums (so the

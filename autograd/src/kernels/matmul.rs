@@ -1,8 +1,10 @@
-//! Matrix products on strided operands: the dispatch between our blocked kernel and
-//! `matrixmultiply`, and the split of one product across two cores. A transposed operand is
-//! passed as swapped strides, never copied.
+//! Matrix products on strided operands: the dispatch between our kernels (on CPUs with AVX2 and
+//! FMA) and `matrixmultiply` (elsewhere: its kernels are tuned for each CPU family, ours only
+//! for AVX2), and the split of one product across two cores. A transposed operand is passed as
+//! swapped strides, never copied.
 
 use super::blocked::{self, nr, OutMat, MR};
+use super::cpu;
 use super::gemv::gemv;
 use super::parallel::{self, num_threads};
 use crate::element::Float;
@@ -139,7 +141,8 @@ pub enum Kernel {
     /// Our packed `MR x NR` micro-kernel ([`blocked`]) on `C = A B`.
     Blocked,
     /// Matrix-vector products (`B` one column or `A` one row): dot products or sums of scaled
-    /// rows on the operands in place (`gemv`); falls back to `Blocked` for other shapes.
+    /// rows on the operands in place (`gemv`); falls back to `Blocked` (`MatrixMultiply`
+    /// without AVX2/FMA) for other shapes.
     Vector,
     /// Blocks of dot products of contiguous rows, without packing, for `A B` with both
     /// operands contiguous along `k` (a dense layer's `X W^T`); falls back to `Blocked` for
@@ -149,8 +152,14 @@ pub enum Kernel {
     /// packed (`blocked::gemm_direct`), for `B` contiguous along `n`; falls back to `Blocked`
     /// for other layouts.
     Direct,
-    /// `matrixmultiply`.
+    /// `matrixmultiply`: the kernel for products on CPUs without AVX2 and FMA (or with
+    /// `AUTOGRAD_FORCE_PORTABLE=1`, see [`cpu::FORCE_PORTABLE`]). With its `threading` feature it
+    /// may also split a large product over threads of its own (`MATMUL_NUM_THREADS`).
     MatrixMultiply,
+    /// Our packed kernel with the portable micro-kernel (plain Rust, the baseline build): what
+    /// [`Blocked`](Kernel::Blocked) runs on a CPU without AVX2 and FMA, whatever this CPU has.
+    /// Never chosen; the baseline of `matrixmultiply` in the bench group `gemm_portable_f32`.
+    Portable,
 }
 
 /// `X W^T` products with at most this many rows go to [`Kernel::DotRows`] (when `k >= 16`): up
@@ -189,10 +198,21 @@ impl Kernel {
     ///    input gradient `G W` through it): [`Direct`](Kernel::Direct), no packing;
     /// 3. otherwise [`Blocked`](Kernel::Blocked), packed (on par with `matrixmultiply` on square
     ///    sizes, ahead on narrow ones).
+    ///
+    /// Without AVX2 and FMA ([`cpu::gemm_simd`] false), rules 1 to 3 give
+    /// [`MatrixMultiply`](Kernel::MatrixMultiply): our kernels there would be the portable
+    /// micro-kernel, which `matrixmultiply` outruns (bench group `gemm_portable_f32`).
     pub fn choose<T>(a: &MatRef<'_, T>, b: &MatRef<'_, T>) -> Kernel {
+        Kernel::choose_for(cpu::gemm_simd(), a, b)
+    }
+
+    /// [`choose`](Kernel::choose) as on a CPU with (`simd`) or without AVX2 and FMA.
+    pub fn choose_for<T>(simd: bool, a: &MatRef<'_, T>, b: &MatRef<'_, T>) -> Kernel {
         let (m, k, n) = (a.rows, a.cols, b.cols);
         if m == 1 || n == 1 {
             Kernel::Vector
+        } else if !simd {
+            Kernel::MatrixMultiply
         } else if a.col_stride == 1
             && b.row_stride == 1
             && k >= 16
@@ -251,7 +271,13 @@ unsafe fn gemm_kernel<T: Float>(kernel: Kernel, a: MatRef<'_, T>, b: MatRef<'_, 
         Kernel::Blocked => unsafe { blocked::gemm_raw(a, b, c) },
         Kernel::Vector => unsafe {
             if !gemv(a, b, c) {
-                blocked::gemm_raw(a, b, c)
+                // The general kernel of this CPU: ours packed, or matrixmultiply.
+                let general = if cpu::gemm_simd() {
+                    Kernel::Blocked
+                } else {
+                    Kernel::MatrixMultiply
+                };
+                gemm_kernel(general, a, b, c)
             }
         },
         Kernel::DotRows => unsafe {
@@ -282,6 +308,7 @@ unsafe fn gemm_kernel<T: Float>(kernel: Kernel, a: MatRef<'_, T>, b: MatRef<'_, 
                 c.col_stride as isize,
             )
         },
+        Kernel::Portable => unsafe { blocked::gemm_portable_raw(a, b, c) },
     }
 }
 
@@ -376,6 +403,7 @@ mod tests {
                 Kernel::DotRows,
                 Kernel::Direct,
                 Kernel::MatrixMultiply,
+                Kernel::Portable,
             ];
             let mut runs: Vec<(String, Vec<T>)> = kernels
                 .map(|kernel| {
@@ -450,17 +478,68 @@ mod tests {
                 chosen.extend(check_shape::<f64>(&mut rng, shape, 1e-14));
                 chosen.extend(check_shape::<f32>(&mut rng, shape, 1e-6));
             }
-            for kernel in [
-                Kernel::Blocked,
-                Kernel::Vector,
-                Kernel::DotRows,
-                Kernel::Direct,
-            ] {
+            let expected: &[Kernel] = if cpu::gemm_simd() {
+                &[
+                    Kernel::Blocked,
+                    Kernel::Vector,
+                    Kernel::DotRows,
+                    Kernel::Direct,
+                ]
+            } else {
+                &[Kernel::Vector, Kernel::MatrixMultiply]
+            };
+            for kernel in expected {
                 assert!(
-                    chosen.contains(&kernel),
+                    chosen.contains(kernel),
                     "the dispatch never chose {kernel:?}"
                 );
             }
+            if !cpu::gemm_simd() {
+                assert!(
+                    chosen
+                        .iter()
+                        .all(|k| matches!(k, Kernel::Vector | Kernel::MatrixMultiply)),
+                    "without AVX2/FMA the dispatch chose one of our AVX2 kernels"
+                );
+            }
         }
+    }
+
+    /// The test above once more, in a child process with `AUTOGRAD_FORCE_PORTABLE=1` (the
+    /// variable is read once per process): the dispatch of CPUs without AVX2 and FMA, through
+    /// `matrixmultiply`, checked on this one.
+    #[test]
+    fn every_kernel_and_split_matches_naive_forced_portable() {
+        if std::env::var_os(cpu::FORCE_PORTABLE).is_some() {
+            return; // the child itself, if run with the whole suite
+        }
+        let exe = std::env::current_exe().expect("the test binary");
+        let out = std::process::Command::new(exe)
+            .args([
+                "--exact",
+                "kernels::matmul::tests::every_kernel_and_split_matches_naive",
+                "--nocapture",
+            ])
+            .env(cpu::FORCE_PORTABLE, "1")
+            .output()
+            .expect("run the test binary");
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            out.status.success() && stdout.contains("1 passed"),
+            "under {}=1:\n{stdout}\n{}",
+            cpu::FORCE_PORTABLE,
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+
+    #[test]
+    fn without_simd_the_general_products_go_to_matrixmultiply() {
+        let data = vec![0.0f32; 64];
+        let a = MatRef::dense(&data, 4, 8, false);
+        let b = MatRef::dense(&data, 8, 4, true);
+        assert_eq!(Kernel::choose_for(false, &a, &b), Kernel::MatrixMultiply);
+        assert_eq!(Kernel::choose_for(true, &a, &b), Kernel::Blocked);
+        let col = MatRef::dense(&data, 8, 1, false);
+        assert_eq!(Kernel::choose_for(false, &a, &col), Kernel::Vector);
     }
 }

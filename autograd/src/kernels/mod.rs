@@ -5,6 +5,7 @@
 //! reach what they time through [`bench`](crate::bench).
 
 pub mod blocked;
+pub mod cpu;
 pub mod cyclic;
 pub mod elementwise;
 pub mod fft;
@@ -13,5 +14,6 @@ pub mod losses;
 pub mod matmul;
 pub mod parallel;
 pub mod reduce;
+pub mod select;
 pub mod softmax;
 pub mod vmath;

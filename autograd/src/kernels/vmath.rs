@@ -145,7 +145,7 @@ pub fn apply_in_place<T: Float>(f: Func, xs: &mut [T]) {
 const BLOCK: usize = 256;
 
 /// `sum_i f(g(x_i))`, with `g` a cheap elementwise map (a sign, a shift) applied first: the
-/// fused sums of the losses and of log-sum-exp, in blocks of [`BLOCK`] elements with no
+/// fused sums of the losses and of log-sum-exp, in blocks of `BLOCK` (256) elements with no
 /// temporaries. The summation order depends only on the length.
 pub fn sum_of<T: Float>(f: Func, x: &[T], g: impl Fn(T) -> T) -> T {
     // Uninitialised: zeroing 2 KiB would cost more than a short row's whole sum (softmax rows).

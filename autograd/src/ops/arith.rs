@@ -87,7 +87,7 @@ impl<T: Float> Tensor<T> {
     }
 
     /// `f` of each element, row-major, in a buffer from the pool.
-    fn map_values(&self, f: impl Fn(T) -> T) -> Vec<T> {
+    pub(super) fn map_values(&self, f: impl Fn(T) -> T) -> Vec<T> {
         self.with_slice(|x| {
             let mut out = pool::take(x.len());
             map(x, f, &mut out);
@@ -96,7 +96,7 @@ impl<T: Float> Tensor<T> {
     }
 
     /// A constant (unrecorded) elementwise function of the values.
-    fn constant_map(&self, f: impl Fn(T) -> T) -> Tensor<T> {
+    pub(super) fn constant_map(&self, f: impl Fn(T) -> T) -> Tensor<T> {
         Tensor::from_data(self.map_values(f), self.shape().clone())
     }
 
@@ -109,6 +109,21 @@ impl<T: Float> Tensor<T> {
         mul, try_mul, Mul, |x, y| x * y;
         /// `a / b` elementwise.
         div, try_div, Div, |x, y| x / y;
+        /// `x^y` elementwise, a tensor exponent (for a scalar one, [`pow_scalar`](Tensor::pow_scalar)).
+        ///
+        /// Gradients: `d/dx = y x^(y-1)` and `d/dy = x^y ln x`. Domain: the gradient in `y`
+        /// needs `x > 0`; where `x = 0` it is taken as 0 (exact for `y > 0`, where `0^y = 0`),
+        /// and where `x < 0` it is NaN (`x^y` is real there only at integer `y`, which has the
+        /// value and the gradient in `x` but no derivative in `y`).
+        pow, try_pow, Pow, |x: T, y: T| x.powf(y);
+        /// The elementwise maximum `max(a, b)` (NaN if either is NaN), `torch.maximum`.
+        ///
+        /// Subgradient: the gradient goes to the larger input; at ties `a = b` each gets half.
+        maximum, try_maximum, Maximum, |x: T, y: T| if x.is_nan() || x >= y { x } else { y };
+        /// The elementwise minimum `min(a, b)` (NaN if either is NaN), `torch.minimum`.
+        ///
+        /// Subgradient: the gradient goes to the smaller input; at ties `a = b` each gets half.
+        minimum, try_minimum, Minimum, |x: T, y: T| if x.is_nan() || x <= y { x } else { y };
     }
 
     unary_ops! {

@@ -2,13 +2,18 @@
 //! kernels of `kernels::cyclic` and `kernels::fft` (direct loops below a measured crossover
 //! length).
 //!
-//! With `x` of shape `[batch, D]` and a filter `w` of shape `[D]`, indices taken mod `D`:
+//! With `x` of shape `[batch, D]` and a filter `w` of shape `[K]`, `K <= D`, indices taken mod
+//! `D`:
 //!
-//! * `cyclic_corr(x, w)[b, i] = sum_k w[k] x[b, i + k]` (the layer),
-//! * `cyclic_conv(g, w)[b, j] = sum_i g[b, i] w[j - i]` (its adjoint in `x`),
-//! * `cyclic_corr_weight(g, x)[k] = sum_b sum_i g[b, i] x[b, i + k]` (its adjoint in `w`).
+//! * `cyclic_corr(x, w)[b, i] = sum_{k<K} w[k] x[b, i + k]` (the layer),
+//! * `cyclic_conv(g, w)[b, j] = sum_{k<K} g[b, j - k] w[k]` (its adjoint in `x`),
+//! * `cyclic_corr_weight(g, x)[k] = sum_b sum_i g[b, i] x[b, i + k]`, `k < D` (its adjoint in
+//!   `w`, of which a filter of length `K` takes the first `K` entries).
 //!
 //! Each one's gradients are the other two, so gradients of every order stay in this closed set.
+//! A filter shorter than the signal is the full-width one with `w[k] = 0` for `K <= k < D`: the
+//! ops pad it with zeros (in a pooled buffer) and run the same kernels, with the same FFT/direct
+//! dispatch on `D`.
 
 use crate::backprop::Op;
 use crate::element::Float;
@@ -18,7 +23,8 @@ use crate::pool;
 use crate::shape::Shape;
 use crate::tensor::Tensor;
 
-/// Checks that `a` is `[batch, D]` and `b` is `[batch, D]` (`b_batched`) or `[D]`.
+/// Checks that `a` is `[batch, D]` and `b` is `[batch, D]` (`b_batched`) or a filter `[K]`,
+/// `K <= D`.
 fn check_pair<T: Float>(
     op: &'static str,
     a: &Tensor<T>,
@@ -37,13 +43,13 @@ fn check_pair<T: Float>(
     let ok_b = if b_batched {
         b.dims() == [batch, d]
     } else {
-        b.dims() == [d]
+        matches!(b.dims(), &[k] if k <= d)
     };
     if !ok_b {
         return err(if b_batched {
             "the second operand must have the first's shape"
         } else {
-            "the filter must be [D]"
+            "the filter must be [K] with K <= D"
         });
     }
     Ok((batch, d))
@@ -59,17 +65,32 @@ impl<T: Float> Tensor<T> {
         d: usize,
     ) -> Tensor<T> {
         let mut out = pool::zeros(out_dims.numel());
+        // A filter (rank 1) shorter than D.
+        let pad = other.rank() == 1 && other.numel() < d;
         if d > 0 {
-            self.with_slice(|a| other.with_slice(|b| kernel(a, b, d, &mut out)));
+            self.with_slice(|a| {
+                other.with_slice(|b| {
+                    if !pad {
+                        kernel(a, b, d, &mut out)
+                    } else {
+                        // A filter shorter than D: zero-padded to D.
+                        let mut padded = pool::zeros(d);
+                        padded[..b.len()].copy_from_slice(b);
+                        kernel(a, &padded, d, &mut out);
+                        pool::recycle(padded);
+                    }
+                })
+            });
         }
         Tensor::from_op(out, out_dims, record(self.clone(), other.clone()))
     }
 
-    /// The full-width cyclic correlation of a linear conv layer:
-    /// `h[b, i] = sum_{k=0}^{D-1} w[k] x[b, (i + k) mod D]` for `x: [batch, D]`, `w: [D]`.
+    /// The cyclic correlation of a linear conv layer:
+    /// `h[b, i] = sum_{k=0}^{K-1} w[k] x[b, (i + k) mod D]` for `x: [batch, D]` and a filter
+    /// `w: [K]`, `K <= D` (full width at `K = D`; a shorter filter is zero-padded to `D`).
     ///
     /// # Panics
-    /// If the shapes are not `[batch, D]` and `[D]`.
+    /// If the shapes are not `[batch, D]` and `[K]` with `K <= D`.
     #[track_caller]
     pub fn cyclic_corr(&self, w: &Tensor<T>) -> Tensor<T> {
         ok(self.try_cyclic_corr(w))
@@ -81,11 +102,12 @@ impl<T: Float> Tensor<T> {
         Ok(self.cyclic(w, self.shape().clone(), cyclic::corr, Op::CyclicCorr, d))
     }
 
-    /// The cyclic convolution `y[b, j] = sum_i g[b, i] w[(j - i) mod D]` for `g: [batch, D]`,
-    /// `w: [D]`: the adjoint of [`cyclic_corr`](Tensor::cyclic_corr) in its input.
+    /// The cyclic convolution `y[b, j] = sum_{k=0}^{K-1} g[b, (j - k) mod D] w[k]` for
+    /// `g: [batch, D]` and a filter `w: [K]`, `K <= D` (zero-padded to `D`): the adjoint of
+    /// [`cyclic_corr`](Tensor::cyclic_corr) in its input.
     ///
     /// # Panics
-    /// If the shapes are not `[batch, D]` and `[D]`.
+    /// If the shapes are not `[batch, D]` and `[K]` with `K <= D`.
     #[track_caller]
     pub fn cyclic_conv(&self, w: &Tensor<T>) -> Tensor<T> {
         ok(self.try_cyclic_conv(w))
@@ -99,7 +121,7 @@ impl<T: Float> Tensor<T> {
 
     /// The filter-space correlation `v[k] = sum_b sum_i g[b, i] x[b, (i + k) mod D]` of
     /// `g, x: [batch, D]`, shape `[D]`: the adjoint of [`cyclic_corr`](Tensor::cyclic_corr) in its
-    /// filter.
+    /// filter (for a filter of length `K < D`, its first `K` entries).
     ///
     /// # Panics
     /// If the shapes differ or are not 2-D.

@@ -10,15 +10,22 @@ use crate::tensor::Tensor;
 
 impl<T: Float> Tensor<T> {
     /// The matrix product `C = A B` over the last two dimensions: `[.., m, k] x [.., k, n] ->
-    /// [.., m, n]`. Leading (batch) dimensions broadcast as in NumPy, so `[b, m, k] x [k, n]`
-    /// multiplies every matrix of the batch by the same `B`. Transposed operands (views from
-    /// [`t`](Tensor::t) or [`permute`](Tensor::permute)) go to the GEMM as strides, not copies.
+    /// [.., m, n]`, `C[.., i, j] = sum_p A[.., i, p] B[.., p, j]`. Leading (batch) dimensions
+    /// broadcast as in NumPy, so `[b, m, k] x [k, n]` multiplies every matrix of the batch by the
+    /// same `B`. Transposed operands (views from [`t`](Tensor::t) or
+    /// [`permute`](Tensor::permute)) go to the GEMM as strides, not copies.
     ///
-    /// Backward: `dA = G B^T`, `dB = A^T G` (summed over broadcast batch dimensions).
+    /// Vectors (1-D operands) as in NumPy's `matmul`: a vector `[k]` on the left is a row `[1, k]`
+    /// and one on the right a column `[k, 1]`, and that added dimension is removed from the
+    /// result. So `[k] x [k, n] -> [n]` (`v A`), `[m, k] x [k] -> [m]` (`A v`), `[k] x [k] -> []`
+    /// (the dot product, a scalar), and `[b, m, k] x [k] -> [b, m]`.
+    ///
+    /// Backward: `dA = G B^T`, `dB = A^T G` (summed over broadcast batch dimensions; for vectors
+    /// through the reshapes above).
     ///
     /// # Panics
-    /// If an operand has rank below 2, the inner dimensions differ, or the batch dimensions do not
-    /// broadcast, e.g. `matmul: [3, 4] x [5, 2]: inner dimensions 4 and 5 differ`.
+    /// If an operand is a scalar (rank 0), the inner dimensions differ, or the batch dimensions do
+    /// not broadcast, e.g. `matmul: [3, 4] x [5, 2]: inner dimensions 4 and 5 differ`.
     #[track_caller]
     pub fn matmul(&self, other: &Tensor<T>) -> Tensor<T> {
         ok(self.try_matmul(other))
@@ -26,6 +33,47 @@ impl<T: Float> Tensor<T> {
 
     /// Fallible form of [`matmul`](Tensor::matmul).
     pub fn try_matmul(&self, other: &Tensor<T>) -> Result<Tensor<T>> {
+        let (ra, rb) = (self.rank(), other.rank());
+        if ra >= 2 && rb >= 2 {
+            return self.matmul_matrices(other);
+        }
+        let err = |why: String| {
+            Err(Error::new(
+                "matmul",
+                format!("{:?} x {:?}: {why}", self.shape(), other.shape()),
+            ))
+        };
+        if ra == 0 || rb == 0 {
+            return err("a scalar operand (use mul or mul_scalar)".into());
+        }
+        let (k, k2) = (self.dims()[ra - 1], other.dims()[rb.saturating_sub(2)]);
+        if k != k2 {
+            return err(format!("inner dimensions {k} and {k2} differ"));
+        }
+        // Promote: a vector on the left is a row, one on the right a column.
+        let a = if ra == 1 {
+            self.reshape([1, k])
+        } else {
+            self.clone()
+        };
+        let b = if rb == 1 {
+            other.reshape([k, 1])
+        } else {
+            other.clone()
+        };
+        let c = a.matmul_matrices(&b)?;
+        // Remove the promoted dimensions: m (second to last) for a vector on the left, n (last)
+        // for one on the right.
+        let r = c.rank();
+        let dims: Dims = (0..r)
+            .filter(|&i| !(ra == 1 && i == r - 2 || rb == 1 && i == r - 1))
+            .map(|i| c.dims()[i])
+            .collect();
+        Ok(c.reshape(Shape(dims)))
+    }
+
+    /// [`matmul`](Tensor::matmul) of operands of rank 2 or more.
+    fn matmul_matrices(&self, other: &Tensor<T>) -> Result<Tensor<T>> {
         let (a, b) = (self.dims(), other.dims());
         let err = |why: String| {
             Err(Error::new(
@@ -33,12 +81,6 @@ impl<T: Float> Tensor<T> {
                 format!("{:?} x {:?}: {why}", self.shape(), other.shape()),
             ))
         };
-        if a.len() < 2 || b.len() < 2 {
-            return err(
-                "both operands need at least 2 dimensions (reshape vectors to [1, n] or [n, 1])"
-                    .into(),
-            );
-        }
         let (m, k, k2, n) = (
             a[a.len() - 2],
             a[a.len() - 1],

@@ -11,5 +11,7 @@ mod cyclic;
 mod fused;
 mod linalg;
 mod losses;
+mod operators;
 mod reduce;
+mod select;
 mod shape_ops;

@@ -1,4 +1,4 @@
-//! Reductions: sum, mean and max over all elements or over given axes.
+//! Reductions: sum, mean, max and min over all elements or over given axes.
 
 use crate::backprop::Op;
 use crate::element::Float;
@@ -116,6 +116,35 @@ impl<T: Float> Tensor<T> {
         let axes: Dims = (0..self.rank()).collect();
         self.max(&axes, false)
     }
+
+    /// Minimum over `axes`. The gradient goes to the minimal elements, split equally among ties
+    /// (as for [`max`](Tensor::max)). A NaN anywhere in a slice makes its minimum NaN.
+    ///
+    /// # Panics
+    /// If an axis is out of range.
+    #[track_caller]
+    pub fn min(&self, axes: &[usize], keepdim: bool) -> Tensor<T> {
+        ok(self.try_min(axes, keepdim))
+    }
+
+    /// Fallible form of [`min`](Tensor::min).
+    pub fn try_min(&self, axes: &[usize], keepdim: bool) -> Result<Tensor<T>> {
+        // A NaN, once seen, stays.
+        let min = |acc: T, x: T| {
+            if acc.is_nan() || !(x.is_nan() || x < acc) {
+                acc
+            } else {
+                x
+            }
+        };
+        self.reduce("min", axes, keepdim, T::infinity(), min, Op::Min)
+    }
+
+    /// Minimum of all elements, as a scalar.
+    pub fn min_all(&self) -> Tensor<T> {
+        let axes: Dims = (0..self.rank()).collect();
+        self.min(&axes, false)
+    }
 }
 
 #[cfg(test)]
@@ -136,5 +165,21 @@ mod tests {
         let x = Tensor::from_vec((0..40).map(|i| (i % 17) as f32).collect(), [40]).unwrap();
         assert_eq!(x.max_all().item(), 16.0);
         assert_eq!(x.reshape([4, 10]).max(&[0], false).to_vec()[6], 16.0);
+    }
+
+    /// The same for the minimum, whose fold starts from +inf.
+    #[test]
+    fn min_is_nan_wherever_the_nan_sits() {
+        for at in [0, 5, 21, 39] {
+            let mut v = vec![1.0f32; 40];
+            v[30] = -5.0;
+            v[at] = f32::NAN;
+            let x = Tensor::from_vec(v, [40]).unwrap();
+            assert!(x.min_all().item().is_nan(), "NaN at {at}");
+        }
+        let x = Tensor::from_vec((0..40).map(|i| (i % 17) as f32 - 3.0).collect(), [40]).unwrap();
+        assert_eq!(x.min_all().item(), -3.0);
+        // Column 6 holds 6 - 3, 16 - 3, 9 - 3, 2 - 3.
+        assert_eq!(x.reshape([4, 10]).min(&[0], false).to_vec()[6], -1.0);
     }
 }

@@ -4,7 +4,7 @@
 //! whose direction `w / ||w||` maximises the normalised margin
 //! `min_i y_i <x_i, w> / ||w||`, and the maximal margin is `1 / ||w||`.
 
-use super::conic::{margin_rows, min_norm, LinearConstraints, Norm};
+use super::conic::{margin_row, min_norm_rows, Norm};
 use super::{check_binary, dot, Error, Matrix, Solution, Status};
 
 /// A sample is a support vector when its margin `y_i <x_i, w>` is below `1 + SUPPORT_TOL`.
@@ -99,11 +99,14 @@ fn solve_margin(
     problem: &'static str,
 ) -> Result<(Vec<f64>, Vec<f64>, Status), Error> {
     check_binary(x, y)?;
-    let constraints = LinearConstraints {
-        equal: Vec::new(),
-        less_equal: margin_rows(x, y),
-    };
-    min_norm(norm, x.cols, constraints, problem, NOT_SEPARABLE)
+    min_norm_rows(
+        norm,
+        x.cols,
+        x.rows,
+        |i| margin_row(x, y, i),
+        problem,
+        NOT_SEPARABLE,
+    )
 }
 
 /// The hard-margin SVM of [`svm_l2`] by dual coordinate ascent on
@@ -291,6 +294,41 @@ mod tests {
                 assert!(s.objective <= norm.value(&svm.w) + 1e-7);
             }
         }
+    }
+
+    #[test]
+    fn the_working_set_gives_the_direct_solution_on_many_rows() {
+        use super::super::conic::{margin_rows, min_norm, LinearConstraints, DIRECT_MAX_ROWS};
+        let mut r = rng(9);
+        let (x, y) = separable(&mut r, DIRECT_MAX_ROWS + 1500, 6);
+        for (norm, via_set) in [
+            (Norm::HalfSquaredL2, svm_l2(&x, &y).unwrap().w),
+            (Norm::L1, max_margin_l1(&x, &y).unwrap().w),
+            (Norm::Linf, max_margin_linf(&x, &y).unwrap().w),
+        ] {
+            let all = LinearConstraints {
+                equal: Vec::new(),
+                less_equal: margin_rows(&x, &y),
+            };
+            let (direct, _, _) = min_norm(norm, x.cols, all, "direct", "").unwrap();
+            assert_margins(&x, &y, &via_set, 1e-7);
+            let (a, b) = (norm.value(&via_set), norm.value(&direct));
+            assert!((a - b).abs() <= 1e-7 * b, "{norm:?}: {a} vs {b}");
+            if norm == Norm::HalfSquaredL2 {
+                // Strictly convex: the minimiser itself is unique.
+                assert_close(&via_set, &direct, 1e-6);
+            }
+        }
+        // Two copies of one point with both labels, among many separable rows.
+        let mut rows: Vec<f64> = x.row(0).to_vec();
+        rows.extend_from_slice(x.row(0));
+        let mut labels = vec![1.0, -1.0];
+        (2..x.rows).for_each(|i| {
+            rows.extend_from_slice(x.row(i));
+            labels.push(y[i]);
+        });
+        let bad = Matrix::new(x.rows, x.cols, rows).unwrap();
+        assert!(svm_l2(&bad, &labels).is_err());
     }
 
     #[test]

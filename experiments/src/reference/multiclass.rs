@@ -1,6 +1,6 @@
 //! The multiclass (Crammer–Singer) hard-margin SVM without bias.
 
-use super::conic::{min_norm, LinearConstraints, Norm, Row};
+use super::conic::{min_norm_rows, Norm, Row};
 use super::{Error, Matrix, Status};
 
 /// A multiclass SVM solution.
@@ -31,14 +31,13 @@ pub struct MulticlassSolution {
 /// solver failure.
 pub fn multiclass_svm(x: &Matrix, labels: &[usize], k: usize) -> Result<MulticlassSolution, Error> {
     check_labels(x, labels, k)?;
-    let constraints = LinearConstraints {
-        equal: Vec::new(),
-        less_equal: class_margin_rows(x, labels, k),
-    };
-    let (w, _, status) = min_norm(
+    // Row r is the constraint of sample r / (k - 1) against its (r % (k - 1))-th wrong class.
+    let wrong = k.saturating_sub(1);
+    let (w, _, status) = min_norm_rows(
         Norm::HalfSquaredL2,
         k * x.cols,
-        constraints,
+        x.rows * wrong,
+        |r| class_margin_row(x, labels, k, r / wrong, r % wrong),
         "multiclass SVM",
         "the classes are not linearly separable through the origin",
     )?;
@@ -67,19 +66,16 @@ fn check_labels(x: &Matrix, labels: &[usize], k: usize) -> Result<(), Error> {
 }
 
 /// `<w_j - w_{y_i}, x_i> <= -1` for every sample `i` and class `j != y_i`.
-fn class_margin_rows(x: &Matrix, labels: &[usize], k: usize) -> Vec<Row> {
-    let d = x.cols;
-    let mut rows = Vec::with_capacity(x.rows * k.saturating_sub(1));
-    for (i, &yi) in labels.iter().enumerate() {
-        for j in (0..k).filter(|&j| j != yi) {
-            let wrong = Row::dense(x.row(i), j * d, -1.0);
-            let right = Row::dense(x.row(i), yi * d, 0.0).scaled(-1.0);
-            let mut coeffs = wrong.coeffs;
-            coeffs.extend(right.coeffs);
-            rows.push(Row { coeffs, rhs: -1.0 });
-        }
-    }
-    rows
+/// The constraint `<w_{y_i} - w_j, x_i> >= 1` of sample `i` against its `m`-th wrong class `j`
+/// (the classes other than `y_i`, in increasing order), as `<w_j - w_{y_i}, x_i> <= -1`.
+fn class_margin_row(x: &Matrix, labels: &[usize], k: usize, i: usize, m: usize) -> Row {
+    let (d, yi) = (x.cols, labels[i]);
+    let j = (0..k).filter(|&j| j != yi).nth(m).expect("m < k - 1");
+    let wrong = Row::dense(x.row(i), j * d, -1.0);
+    let right = Row::dense(x.row(i), yi * d, 0.0).scaled(-1.0);
+    let mut coeffs = wrong.coeffs;
+    coeffs.extend(right.coeffs);
+    Row { coeffs, rhs: -1.0 }
 }
 
 #[cfg(test)]
@@ -145,7 +141,8 @@ mod tests {
 
     #[test]
     fn random_instances_satisfy_kkt() {
-        for (seed, n, d, k) in [(12, 15, 4, 3), (13, 20, 6, 4)] {
+        // The last instance has more rows than `DIRECT_MAX_ROWS`: it goes through the working set.
+        for (seed, n, d, k) in [(12, 15, 4, 3), (13, 20, 6, 4), (14, 1500, 5, 3)] {
             let (x, labels) = argmax_labelled(seed, n, d, k);
             let s = multiclass_svm(&x, &labels, k).unwrap();
             let mut tight = Vec::new();
@@ -166,6 +163,17 @@ mod tests {
                 let sum: f64 = (0..k).map(|c| s.w.get(c, col)).sum();
                 assert!(sum.abs() < 1e-6, "column {col} sums to {sum}");
             }
+            // Optimality: the samples with a tight constraint alone (a relaxation, solved
+            // directly) give the same minimum norm.
+            let mut active: Vec<usize> = tight.iter().map(|&(i, _)| i).collect();
+            active.dedup();
+            let rows: Vec<&[f64]> = active.iter().map(|&i| x.row(i)).collect();
+            let sub_x = Matrix::new(rows.len(), d, rows.concat()).unwrap();
+            let sub_labels: Vec<usize> = active.iter().map(|&i| labels[i]).collect();
+            let sub = multiclass_svm(&sub_x, &sub_labels, k).unwrap();
+            let norm_sq = |w: &Matrix| (0..k).map(|c| dot(w.row(c), w.row(c))).sum::<f64>();
+            let (full, relaxed) = (norm_sq(&s.w), norm_sq(&sub.w));
+            assert!((full - relaxed).abs() <= 1e-6 * full, "{full} vs {relaxed}");
         }
     }
 

@@ -112,7 +112,7 @@ impl Snapshot {
         finished: bool,
         last_loss: f64,
         rows: &[Vec<f64>],
-        model: &M,
+        model: &mut M,
         opt: &O,
         rng: &TrainRng,
     ) -> Self {
@@ -137,7 +137,7 @@ impl Snapshot {
     /// what differs and changes nothing.
     pub fn restore<T: Float, M: Module<T>, O: Optimizer<T>>(
         &self,
-        model: &M,
+        model: &mut M,
         opt: &mut O,
         rng: &mut TrainRng,
     ) -> std::result::Result<(), String> {

@@ -190,7 +190,7 @@ impl<'a> Ctx<'a> {
         let (mut t, mut rows, mut last_loss, mut finished) = (0, Vec::new(), f64::NAN, false);
         let mut resumed_from = None;
         if let Some(snap) = Snapshot::load(&path, &key) {
-            match snap.restore(&model, &mut opt, &mut rng) {
+            match snap.restore(&mut model, &mut opt, &mut rng) {
                 Ok(()) => {
                     (t, rows, last_loss, finished) =
                         (snap.step, snap.rows, snap.last_loss, snap.finished);
@@ -221,12 +221,13 @@ impl<'a> Ctx<'a> {
             let mut saved_at = Instant::now();
             let mut li = log_at.partition_point(|&s| s < t);
             let bar = self.progress(run, steps, t);
-            let save = |model: &M, opt: &O, rng: &TrainRng, t, rows: &[Vec<f64>], loss, done| {
-                Snapshot::take(&key, t, done, loss, rows, model, opt, rng).save(&path)
-            };
+            let save =
+                |model: &mut M, opt: &O, rng: &TrainRng, t, rows: &[Vec<f64>], loss, done| {
+                    Snapshot::take(&key, t, done, loss, rows, model, opt, rng).save(&path)
+                };
             while t < steps {
                 if t != start && self.config.stop_after == Some(t) {
-                    save(&model, &opt, &rng, t, &rows, last_loss, false)?;
+                    save(&mut model, &opt, &rng, t, &rows, last_loss, false)?;
                     bar.abandon();
                     return Err(Error::Interrupted {
                         experiment: self.name.into(),
@@ -234,7 +235,7 @@ impl<'a> Ctx<'a> {
                     });
                 }
                 if t != start && t % every == 0 && saved_at.elapsed() >= MIN_CHECKPOINT_INTERVAL {
-                    save(&model, &opt, &rng, t, &rows, last_loss, false)?;
+                    save(&mut model, &opt, &rng, t, &rows, last_loss, false)?;
                     saved_at = Instant::now();
                 }
                 let logged_now = li < log_at.len() && log_at[li] == t;
@@ -273,7 +274,7 @@ impl<'a> Ctx<'a> {
                 rows.push(row_at(&mut model, t));
             }
             bar.finish_and_clear();
-            save(&model, &opt, &rng, t, &rows, last_loss, true)?;
+            save(&mut model, &opt, &rng, t, &rows, last_loss, true)?;
         }
         Ok(Trained {
             model,

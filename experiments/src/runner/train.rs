@@ -11,7 +11,7 @@
 //! ```
 //!
 //! A step is `zero_grad`, the loss, `backward`, then
-//! [`Optimizer::step_with_loss`](optim::Optimizer::step_with_loss) (the default; a run that needs
+//! `Optimizer::step_with_loss` (the default; a run that needs
 //! a different step, e.g. one epoch of mini-batches, gives [`Training::step_with`]). The runner
 //! logs a row at the steps of `log_at` and at the end, stops with an error naming the step when
 //! the loss is NaN or infinite, and writes a checkpoint every `steps / 20` steps (at most one per

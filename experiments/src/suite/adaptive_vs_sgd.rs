@@ -115,8 +115,8 @@ fn wilson_run<'a>(
     w_star: &'a [f64],
 ) -> Training<'a, f64, Linear<f64>, Box<dyn Optimizer<f64>>> {
     let d = problem.x.dims()[1];
-    let model = Linear::from_tensors(Tensor::zeros([1, d]).requires_grad(), None);
-    let opt = make(nn::params::tensors(&model));
+    let mut model = Linear::from_tensors(Tensor::zeros([1, d]).requires_grad(), None);
+    let opt = make(nn::params::tensors(&mut model));
     Training::new(model, opt)
         .loss(move |m, rng, _t| {
             if one_sample {
@@ -352,8 +352,8 @@ fn part_b(ctx: &Ctx, s: &mut Summary) -> Result<()> {
         .flat_map(|&o| (0..seeds).map(move |k| (o, k)))
         .collect();
     let results = ctx.par_map(&jobs, |&(opt, seed)| {
-        let net = nets::mlp(&sizes, true, 0.0, &mut ctx.rng(&format!("6b-init-{seed}")));
-        let o = opt.build(&net);
+        let mut net = nets::mlp(&sizes, true, 0.0, &mut ctx.rng(&format!("6b-init-{seed}")));
+        let o = opt.build(&mut net);
         let run = format!("6b-{}-seed{seed}", opt.name().replace([' ', '+'], "_"));
         let batch_seed = ctx.rng(&format!("6b-batches-{seed}")).gen();
         fit.run(ctx, &run, net, o, batch_seed)

@@ -121,13 +121,13 @@ pub fn run(ctx: &Ctx) -> Result<Summary> {
     let depths = [1usize, 2, 3, 4];
     let logs = log_points(steps, 10);
     let runs = ctx.par_map(&depths, |&depth| {
-        let net = gaussian_net(
+        let mut net = gaussian_net(
             &mut ctx.rng(&format!("init{depth}")),
             &shapes(d, width, depth),
             0.1 / (width as f64).sqrt(),
         );
         let opt = Sgd::new(
-            nn::params::tensors(&net),
+            nn::params::tensors(&mut net),
             SgdConfig {
                 lr: eta,
                 ..Default::default()

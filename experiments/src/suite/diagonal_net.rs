@@ -110,9 +110,9 @@ pub fn run(ctx: &Ctx) -> Result<Summary> {
             .map_err(|e| Error::reference("10a: Q_alpha", e))?
             .w;
         let eta = 0.2 / (sig * f64::max(1.0, 4.0 * alpha * alpha));
-        let net = DiagonalNet::new(d, alpha);
+        let mut net = DiagonalNet::new(d, alpha);
         let opt = Sgd::new(
-            nn::params::tensors(&net),
+            nn::params::tensors(&mut net),
             SgdConfig {
                 lr: eta,
                 ..Default::default()

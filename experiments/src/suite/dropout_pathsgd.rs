@@ -71,11 +71,11 @@ fn invariance(ctx: &Ctx, opt: Opt) -> Result<f64> {
     let steps = 100;
     let after_each_step: Vec<u64> = (1..=steps).collect();
     let outputs = |rescaled: bool| -> Result<Trace> {
-        let net: Mlp<f64> = nets::mlp(&sizes, false, 0.0, &mut ctx.rng("inv-init"));
+        let mut net: Mlp<f64> = nets::mlp(&sizes, false, 0.0, &mut ctx.rng("inv-init"));
         if rescaled {
             nets::rescale_nodes(&net, 10.0, &mut ctx.rng("inv-rescale"));
         }
-        let o = opt.build(&net);
+        let o = opt.build(&mut net);
         let training = Training::new(net, o)
             .loss(|m, _rng, t| {
                 let (x, y) = &batches[(t % 20) as usize];
@@ -123,8 +123,8 @@ fn tune(
     };
     let batch_seed = ctx.rng(&format!("tune-{label}")).gen();
     let losses = ctx.par_map(grid, |&lr| {
-        let net = init(ctx, sizes, unbalanced, 0.0);
-        let opt = make(lr).build(&net);
+        let mut net = init(ctx, sizes, unbalanced, 0.0);
+        let opt = make(lr).build(&mut net);
         let run = format!("tune_{label}_lr2^{}", lr.log2().round());
         match fit.run(ctx, &run, net, opt, batch_seed) {
             Ok(trace) => Ok(nets::last(&trace, "train_loss")),
@@ -254,8 +254,8 @@ pub fn run(ctx: &Ctx) -> Result<Summary> {
             stop_loss: None,
             lr_decay: 1.0,
         };
-        let net = init(ctx, &sizes, *unbalanced, *dropout);
-        let o = opt.build(&net);
+        let mut net = init(ctx, &sizes, *unbalanced, *dropout);
+        let o = opt.build(&mut net);
         fit.run(ctx, &name.replace([' ', '+'], "_"), net, o, batch_seed)
     })?;
     let mut figs = vec![

@@ -50,10 +50,10 @@ fn heavy_ball<'a>(
     let weight = Tensor::from_vec(w0.to_vec(), [1, w0.len()])
         .expect("w0 has d entries")
         .requires_grad();
-    let model = Linear::from_tensors(weight, None);
+    let mut model = Linear::from_tensors(weight, None);
     // The optimizer, on the model's parameters.
     let opt = Sgd::new(
-        nn::params::tensors(&model),
+        nn::params::tensors(&mut model),
         SgdConfig {
             lr,
             momentum: 0.9,

@@ -159,8 +159,8 @@ fn run_to<O: Optimizer<f64>>(
     steps: u64,
     stop_at: Option<f64>,
 ) -> Result<Fit> {
-    let model = linear_model(w0);
-    let opt = optimizer(nn::params::tensors(&model));
+    let mut model = linear_model(w0);
+    let opt = optimizer(nn::params::tensors(&mut model));
     let mut training = Training::new(model, opt)
         .loss(move |m, rng, _t| match batch {
             Batch::Full => problem.loss(m),
@@ -192,8 +192,8 @@ fn run_to_residual<O: Optimizer<f64>>(
     steps: u64,
     tol: f64,
 ) -> Result<Fit> {
-    let model = linear_model(&vec![0.0; problem.x.cols]);
-    let opt = optimizer(nn::params::tensors(&model));
+    let mut model = linear_model(&vec![0.0; problem.x.cols]);
+    let opt = optimizer(nn::params::tensors(&mut model));
     let training = Training::new(model, opt)
         .loss(|m, _rng, _t| problem.loss(m))
         .log(&["loss"], |m, _t| vec![no_grad(|| problem.loss(m).item())])

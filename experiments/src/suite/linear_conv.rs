@@ -186,8 +186,8 @@ fn one_seed(
         }
     };
     let runs = ctx.par_map(&nets, |&(net, method)| {
-        let model = net.build(d, &mut ctx.rng(&format!("init{seed}{net:?}")));
-        let params = nn::params::tensors(&model);
+        let mut model = net.build(d, &mut ctx.rng(&format!("init{seed}{net:?}")));
+        let params = nn::params::tensors(&mut model);
         let optimizer: Box<dyn Optimizer<f64>> = match method {
             Method::NormalizedGd(eta) => Box::new(NormalizedGd::new(params, eta)),
             Method::Gd(eta) => Box::new(Sgd::new(

@@ -152,14 +152,14 @@ fn training(
     method: Method,
 ) -> Training<'_, f64, Linear<f64>, Sgd<f64>> {
     let weight = Tensor::zeros([1, data.x.cols]).requires_grad();
-    let model = Linear::from_tensors(weight, None);
+    let mut model = Linear::from_tensors(weight, None);
     let (lr, momentum) = match method {
         Method::Gd { eta } => (eta, 0.0),
         Method::HeavyBall { eta, beta } => (eta, beta),
         Method::NormalizedGd { eta0 } => (eta0, 0.0),
     };
     let opt = Sgd::new(
-        nn::params::tensors(&model),
+        nn::params::tensors(&mut model),
         SgdConfig {
             lr,
             momentum,

@@ -151,12 +151,12 @@ struct Job {
 
 /// Full-batch gradient descent with step `eta` on `data`'s loss, logging the loss.
 fn gd<'a, M: Module<f64> + 'a>(
-    model: M,
+    mut model: M,
     eta: f64,
     data: &'a Measured,
 ) -> Training<'a, f64, M, Sgd<f64>> {
     let opt = Sgd::new(
-        nn::params::tensors(&model),
+        nn::params::tensors(&mut model),
         SgdConfig {
             lr: eta,
             ..Default::default()

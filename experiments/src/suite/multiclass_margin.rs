@@ -87,9 +87,9 @@ pub fn run(ctx: &Ctx) -> Result<Summary> {
     let x_t = x.to_tensor();
     let shared_labels: Arc<[usize]> = Arc::from(labels.as_slice());
     let weight = Tensor::zeros([k, x.cols]).requires_grad();
-    let model = Linear::from_tensors(weight, None);
+    let mut model = Linear::from_tensors(weight, None);
     let opt = Sgd::new(
-        nn::params::tensors(&model),
+        nn::params::tensors(&mut model),
         SgdConfig {
             lr: 1.0 / x.sigma_max_sq(),
             ..Default::default()

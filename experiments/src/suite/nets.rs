@@ -107,7 +107,7 @@ impl Opt {
     }
 
     /// The optimizer on `net`'s parameters (Path-SGD: on its weight matrices, in layer order).
-    pub fn build<T: Float>(&self, net: &Mlp<T>) -> Box<dyn Optimizer<T>> {
+    pub fn build<T: Float>(&self, net: &mut Mlp<T>) -> Box<dyn Optimizer<T>> {
         let p = nn::params::tensors(net);
         match *self {
             Opt::Sgd { lr, momentum } => Box::new(Sgd::new(

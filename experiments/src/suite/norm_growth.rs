@@ -75,8 +75,8 @@ pub fn run(ctx: &Ctx) -> Result<Summary> {
         "8b: {}; train {} / validation {} samples (validation = MNIST test images); net {:?} with biases, He init; SGD lr 0.05 momentum 0.9 constant, batch 128, {epochs} epochs, logged at log-spaced epochs. 'l2 norm' is the norm of all weights (the paper's table uses the last layer)",
         split.source, split.train.n(), split.test.n(), sizes
     ));
-    let net = nets::mlp(&sizes, true, 0.0, &mut ctx.rng("init"));
-    let sgd = opt.build(&net);
+    let mut net = nets::mlp(&sizes, true, 0.0, &mut ctx.rng("init"));
+    let sgd = opt.build(&mut net);
     let tr = fit.run(ctx, "sgd", net, sgd, ctx.rng("batches").gen())?;
     ctx.write_trace(&mut s, "8b_norm_growth", &tr)?;
     let (ep, norm, tl, te, vl, ve) = (

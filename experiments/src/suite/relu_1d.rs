@@ -168,12 +168,12 @@ fn half_sq_norm(net: &TwoLayerRelu<f64>) -> Tensor<f64> {
 fn recipe<'a>(
     x: &'a Tensor<f64>,
     y: &'a Tensor<f64>,
-    net: TwoLayerRelu<f64>,
+    mut net: TwoLayerRelu<f64>,
     steps: u64,
 ) -> Training<'a, f64, TwoLayerRelu<f64>, Adam<f64>> {
     let lr0 = 1e-3;
     let opt = Adam::new(
-        nn::params::tensors(&net),
+        nn::params::tensors(&mut net),
         AdamConfig {
             lr: lr0,
             ..Default::default()

@@ -80,8 +80,8 @@ pub fn run(ctx: &Ctx) -> Result<Summary> {
         ("3b_sign_linf", Norm::LInf),
     ];
     let runs = ctx.par_map(&norms, |&(name, norm)| {
-        let model = Linear::from_tensors(Tensor::zeros([1, x.cols]).requires_grad(), None);
-        let opt = NormalizedSteepest::new(nn::params::tensors(&model), norm, eta);
+        let mut model = Linear::from_tensors(Tensor::zeros([1, x.cols]).requires_grad(), None);
+        let opt = NormalizedSteepest::new(nn::params::tensors(&mut model), norm, eta);
         let training = Training::new(model, opt)
             // ln mean_n exp(-y_n <x_n, w>) = ln L - ln n.
             .loss(|m, _rng, _t| m.forward(&x_t).mul(&y_t).log_exp_loss())

@@ -75,14 +75,14 @@ pub fn run(ctx: &Ctx) -> Result<Summary> {
         split.source, split.train.n(), split.test.n()
     ));
     let traces: Vec<Trace> = ctx.par_map(&widths, |&h| {
-        let net = nets::mlp(
+        let mut net = nets::mlp(
             &[split.train.d, h, split.train.k],
             true,
             0.0,
             &mut ctx.rng(&format!("init-{h}")),
         );
         let sgd = Sgd::new(
-            nn::params::tensors(&net),
+            nn::params::tensors(&mut net),
             SgdConfig {
                 lr: 0.1,
                 momentum: 0.5,

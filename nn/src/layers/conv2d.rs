@@ -1,7 +1,7 @@
 //! 2-D convolution (cross-correlation, as in every framework) by im2col and one GEMM.
 
 use crate::init::Init;
-use crate::module::{Module, Visitor};
+use crate::module::{Module, VisitorMut};
 use autograd::{Float, Tensor};
 use rand::Rng;
 use std::sync::{Arc, Mutex};
@@ -191,11 +191,7 @@ impl<T: Float> Module<T> for Conv2d<T> {
         y.permute(&[0, 2, 1]).reshape([n, c_out, ho, wo])
     }
 
-    fn visit_parameters(&self, f: &mut Visitor<T>) {
-        super::visit_weight_bias(&self.weight, &self.bias, f)
-    }
-
-    fn parameters_mut(&mut self) -> Vec<(String, &mut Tensor<T>)> {
-        super::weight_bias_mut(&mut self.weight, &mut self.bias)
+    fn visit_parameters_mut<'s>(&'s mut self, f: &mut VisitorMut<'s, '_, T>) {
+        super::visit_weight_bias(&mut self.weight, &mut self.bias, f)
     }
 }

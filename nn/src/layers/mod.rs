@@ -7,30 +7,20 @@ pub mod dropout;
 pub mod linear;
 
 use crate::init::{fans, Init};
-use crate::module::{Name, Visitor};
+use crate::module::{Name, VisitorMut};
 use autograd::{Float, Tensor};
 use rand::Rng;
 
 /// Visits `"weight"`, then `"bias"` if present (shared by the weight-and-bias layers).
-pub(crate) fn visit_weight_bias<T: Float>(
-    w: &Tensor<T>,
-    b: &Option<Tensor<T>>,
-    f: &mut Visitor<T>,
+pub(crate) fn visit_weight_bias<'s, T: Float>(
+    w: &'s mut Tensor<T>,
+    b: &'s mut Option<Tensor<T>>,
+    f: &mut VisitorMut<'s, '_, T>,
 ) {
     f(Name::new("weight"), w);
     if let Some(b) = b {
         f(Name::new("bias"), b);
     }
-}
-
-/// The slots of [`visit_weight_bias`]'s parameters.
-pub(crate) fn weight_bias_mut<'a, T: Float>(
-    w: &'a mut Tensor<T>,
-    b: &'a mut Option<Tensor<T>>,
-) -> Vec<(String, &'a mut Tensor<T>)> {
-    let mut p = vec![("weight".to_string(), w)];
-    p.extend(b.iter_mut().map(|b| ("bias".to_string(), b)));
-    p
 }
 
 /// A fresh bias like `bias` (if any) drawn from `init` with the fans of `weight`.
@@ -45,12 +35,8 @@ pub(crate) fn init_bias<T: Float>(
 }
 
 /// `x W` for `x` of shape `[.., k]` and a matrix `W` `[k, n]`: the leading dimensions are folded
-/// into one before the product and unfolded after.
-///
-/// Why not `x.matmul(w)` directly: autograd's matmul broadcasts batch dimensions in the forward
-/// pass, but its backward does not sum the gradient of the broadcast operand back to its shape
-/// (`dW` comes out `[b, k, n]`), so a batched input times a shared parameter cannot be
-/// differentiated yet. Folding also makes one large GEMM instead of many small ones.
+/// into one before the product and unfolded after, making one large GEMM instead of one small
+/// one per batch element (and `dW` one product rather than a batch of them summed).
 pub(crate) fn matmul_rows<T: Float>(x: &Tensor<T>, w: &Tensor<T>) -> Tensor<T> {
     if x.rank() == 2 {
         return x.matmul(w);

@@ -3,7 +3,7 @@
 use super::LinearPredictor;
 use crate::init::Init;
 use crate::layers::linear::Linear;
-use crate::module::{list_parameters_mut, visit_list, Module, Visitor};
+use crate::module::{visit_list, Module, VisitorMut};
 use autograd::{Float, Tensor};
 use rand::Rng;
 
@@ -72,12 +72,8 @@ impl<T: Float> Module<T> for DeepLinear<T> {
         self.layers.iter().fold(x.clone(), |h, l| l.forward(&h))
     }
 
-    fn visit_parameters(&self, f: &mut Visitor<T>) {
-        visit_list(Some("layers"), &self.layers, f)
-    }
-
-    fn parameters_mut(&mut self) -> Vec<(String, &mut Tensor<T>)> {
-        list_parameters_mut("layers.", &mut self.layers)
+    fn visit_parameters_mut<'s>(&'s mut self, f: &mut VisitorMut<'s, '_, T>) {
+        visit_list(Some("layers"), &mut self.layers, f)
     }
 }
 

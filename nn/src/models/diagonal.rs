@@ -1,7 +1,7 @@
 //! Diagonal linear networks (Woodworth et al. 2020).
 
 use super::LinearPredictor;
-use crate::module::{Module, Name, Visitor};
+use crate::module::{Module, Name, VisitorMut};
 use autograd::{Float, Tensor};
 
 /// The diagonal linear network `f(x) = <beta, x>` with `beta = u * u - v * v` (elementwise),
@@ -46,13 +46,9 @@ impl<T: Float> Module<T> for DiagonalNet<T> {
         self.beta().reshape([1, d]).matmul(&x.t()).reshape([n, 1])
     }
 
-    fn visit_parameters(&self, f: &mut Visitor<T>) {
-        f(Name::new("u"), &self.u);
-        f(Name::new("v"), &self.v);
-    }
-
-    fn parameters_mut(&mut self) -> Vec<(String, &mut Tensor<T>)> {
-        vec![("u".into(), &mut self.u), ("v".into(), &mut self.v)]
+    fn visit_parameters_mut<'s>(&'s mut self, f: &mut VisitorMut<'s, '_, T>) {
+        f(Name::new("u"), &mut self.u);
+        f(Name::new("v"), &mut self.v);
     }
 }
 

@@ -1,6 +1,6 @@
 //! Matrix factorization models for matrix sensing (Gunasekar et al. 2017; Arora et al. 2019).
 
-use crate::module::{Module, Name, Visitor};
+use crate::module::{Module, Name, VisitorMut};
 use autograd::{Float, Tensor};
 use rand::Rng;
 
@@ -77,13 +77,9 @@ impl<T: Float> Module<T> for MatrixFactorization<T> {
         measure(a, &self.matrix())
     }
 
-    fn visit_parameters(&self, f: &mut Visitor<T>) {
-        f(Name::new("u"), &self.u);
-        f(Name::new("v"), &self.v);
-    }
-
-    fn parameters_mut(&mut self) -> Vec<(String, &mut Tensor<T>)> {
-        vec![("u".into(), &mut self.u), ("v".into(), &mut self.v)]
+    fn visit_parameters_mut<'s>(&'s mut self, f: &mut VisitorMut<'s, '_, T>) {
+        f(Name::new("u"), &mut self.u);
+        f(Name::new("v"), &mut self.v);
     }
 }
 
@@ -115,11 +111,7 @@ impl<T: Float> Module<T> for SymmetricFactorization<T> {
         measure(a, &self.matrix())
     }
 
-    fn visit_parameters(&self, f: &mut Visitor<T>) {
-        f(Name::new("u"), &self.u)
-    }
-
-    fn parameters_mut(&mut self) -> Vec<(String, &mut Tensor<T>)> {
-        vec![("u".into(), &mut self.u)]
+    fn visit_parameters_mut<'s>(&'s mut self, f: &mut VisitorMut<'s, '_, T>) {
+        f(Name::new("u"), &mut self.u)
     }
 }

@@ -4,7 +4,7 @@ use super::LinearPredictor;
 use crate::init::Init;
 use crate::layers::cyclic::CyclicConv;
 use crate::layers::linear::Linear;
-use crate::module::{list_parameters_mut, prefixed, visit_list, Module, Visitor};
+use crate::module::{visit_list, Module, VisitorMut};
 use autograd::{Float, Tensor};
 use rand::Rng;
 
@@ -53,16 +53,10 @@ impl<T: Float> Module<T> for LinearConvNet<T> {
         self.output.forward(&h)
     }
 
-    fn visit_parameters(&self, f: &mut Visitor<T>) {
-        visit_list(Some("convs"), &self.convs, f);
+    fn visit_parameters_mut<'s>(&'s mut self, f: &mut VisitorMut<'s, '_, T>) {
+        visit_list(Some("convs"), &mut self.convs, f);
         self.output
-            .visit_parameters(&mut |name, p| f(name.under("output"), p));
-    }
-
-    fn parameters_mut(&mut self) -> Vec<(String, &mut Tensor<T>)> {
-        let mut p = list_parameters_mut("convs.", &mut self.convs);
-        p.extend(prefixed("output", self.output.parameters_mut()));
-        p
+            .visit_parameters_mut(&mut |name, p| f(name.under("output"), p));
     }
 }
 

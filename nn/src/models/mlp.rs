@@ -4,7 +4,7 @@ use crate::init::Init;
 use crate::layers::activation::Activation;
 use crate::layers::dropout::Dropout;
 use crate::layers::linear::Linear;
-use crate::module::{Module, Visitor};
+use crate::module::{Module, VisitorMut};
 use autograd::{Float, Tensor};
 use rand::Rng;
 
@@ -27,8 +27,8 @@ use rand::Rng;
 /// use autograd::Tensor;
 /// use nn::{Activation, Init, Mlp, Module};
 /// use rand::{rngs::StdRng, SeedableRng};
-/// let mlp = Mlp::<f32>::new(&[2, 16, 1], Activation::Relu, true, Init::KaimingNormal { scale: 1.0 }, &mut StdRng::seed_from_u64(1));
-/// assert_eq!(nn::params::count(&mlp), 2 * 16 + 16 + 16 + 1);
+/// let mut mlp = Mlp::<f32>::new(&[2, 16, 1], Activation::Relu, true, Init::KaimingNormal { scale: 1.0 }, &mut StdRng::seed_from_u64(1));
+/// assert_eq!(nn::params::count(&mut mlp), 2 * 16 + 16 + 16 + 1);
 /// assert_eq!(mlp.forward(&Tensor::zeros([3, 2])).dims(), &[3, 1]);
 /// assert_eq!(mlp.linears()[1].weight.dims(), &[1, 16]);
 /// assert_eq!(mlp.sizes(), vec![2, 16, 1]);
@@ -138,21 +138,11 @@ impl<T: Float> Module<T> for Mlp<T> {
         h
     }
 
-    fn visit_parameters(&self, f: &mut Visitor<T>) {
-        for (k, layer) in self.linears.iter().enumerate() {
-            layer.visit_parameters(&mut |name, p| f(name.under_index(2 * k).under("layers"), p));
-        }
-    }
-
-    fn parameters_mut(&mut self) -> Vec<(String, &mut Tensor<T>)> {
-        let mut all = Vec::new();
+    fn visit_parameters_mut<'s>(&'s mut self, f: &mut VisitorMut<'s, '_, T>) {
         for (k, layer) in self.linears.iter_mut().enumerate() {
-            all.extend(crate::module::prefixed(
-                &format!("layers.{}", 2 * k),
-                layer.parameters_mut(),
-            ));
+            layer
+                .visit_parameters_mut(&mut |name, p| f(name.under_index(2 * k).under("layers"), p));
         }
-        all
     }
 
     fn train(&mut self, training: bool) {

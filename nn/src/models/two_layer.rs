@@ -2,7 +2,7 @@
 
 use crate::init::Init;
 use crate::layers::linear::Linear;
-use crate::module::{prefixed, Module, Visitor};
+use crate::module::{Module, VisitorMut};
 use autograd::{Float, Tensor};
 use rand::Rng;
 
@@ -88,16 +88,10 @@ impl<T: Float> Module<T> for TwoLayerRelu<T> {
         self.output.forward(&self.hidden.forward(x).relu())
     }
 
-    fn visit_parameters(&self, f: &mut Visitor<T>) {
+    fn visit_parameters_mut<'s>(&'s mut self, f: &mut VisitorMut<'s, '_, T>) {
         self.hidden
-            .visit_parameters(&mut |name, p| f(name.under("hidden"), p));
+            .visit_parameters_mut(&mut |name, p| f(name.under("hidden"), p));
         self.output
-            .visit_parameters(&mut |name, p| f(name.under("output"), p));
-    }
-
-    fn parameters_mut(&mut self) -> Vec<(String, &mut Tensor<T>)> {
-        let mut p = prefixed("hidden", self.hidden.parameters_mut());
-        p.extend(prefixed("output", self.output.parameters_mut()));
-        p
+            .visit_parameters_mut(&mut |name, p| f(name.under("output"), p));
     }
 }
