@@ -9,7 +9,7 @@
 //! * [`gradcheck`]: finite-difference checks of gradients, as a public API for users' tests.
 //! * [`pool`]: the per-thread pool that recycles tensor buffers across training steps.
 //! * [`set_num_threads`]: how many cores (1 or 2) the kernels may use.
-//! * [`bench`]: the kernels under the API, for the benches only (not a stable API).
+//! * [`bench`](mod@bench): the kernels under the API, for the benches only (not a stable API).
 //!
 //! ```
 //! use autograd::Tensor;
@@ -41,7 +41,7 @@
 //!   elementwise maps, vectorised functions (`vmath`), reductions, softmax and losses, the FFT
 //!   and the real DFT (`fft`), and the cyclic kernels (`cyclic/`: the dispatch named after the
 //!   ops, the `crossover` cost model, the `direct` and `spectral` paths). Private to the crate;
-//!   the benches time them through [`bench`].
+//!   the benches time them through [`bench`](mod@bench).
 //! * `shape.rs`, `element.rs`, `error.rs`: shapes, layouts and strides; the element types;
 //!   errors.
 

@@ -239,7 +239,7 @@ fn check_dft_buffers(func: &str, x_len: usize, d: usize, re_len: usize, im_len: 
     rows
 }
 
-/// Row length from which [`dft_real`] and [`dft_real_adjoint`] switch from
+/// Row length from which `dft_real` and `dft_real_adjoint` switch from
 /// the O(d^2) definition to real FFTs.
 ///
 /// Measured with `cargo bench --bench fft -- --warm-up-time 1 --measurement-time 2`
@@ -263,10 +263,10 @@ pub fn dft_real<T: Float>(x: &[T], d: usize, re_out: &mut [T], im_out: &mut [T])
     }
 }
 
-/// [`dft_real`] through a real FFT of each row and the symmetry
+/// `dft_real` through a real FFT of each row and the symmetry
 /// `F[d - k] = conj(F[k])` for the upper half of the frequencies.
 ///
-/// Panics on the same length mismatches as [`dft_real`].
+/// Panics on the same length mismatches as `dft_real`.
 pub fn dft_real_fft<T: Float>(x: &[T], d: usize, re_out: &mut [T], im_out: &mut [T]) {
     check_dft_buffers("dft_real_fft", x.len(), d, re_out.len(), im_out.len());
     let mut fft = RowRfft::new(d);
@@ -288,7 +288,7 @@ pub fn dft_real_fft<T: Float>(x: &[T], d: usize, re_out: &mut [T], im_out: &mut 
     }
 }
 
-/// Adjoint of [`dft_real`] (its backward pass), per row of length `d`:
+/// Adjoint of `dft_real` (its backward pass), per row of length `d`:
 /// `out[r, n] = sum_{k<d} gre[r, k] cos(2 pi k n / d) - gim[r, k] sin(2 pi k n / d)`,
 /// so that `<dft_real(x), (gre, gim)> = <x, out>`. Uses
 /// [`dft_real_adjoint_direct`] for `d < DFT_REAL_FFT_MIN_LEN`, else
@@ -304,13 +304,13 @@ pub fn dft_real_adjoint<T: Float>(gre: &[T], gim: &[T], d: usize, out: &mut [T])
     }
 }
 
-/// [`dft_real_adjoint`] through an inverse real FFT.
+/// `dft_real_adjoint` through an inverse real FFT.
 ///
 /// With `G = gre + i gim` the adjoint is `Re sum_k G[k] e^{+2 pi i k n / d}`,
 /// the inverse DFT of the Hermitian part `H[k] = (G[k] + conj(G[(d - k) mod d])) / 2`,
 /// computed as an inverse real FFT of `H[0..=d/2]`.
 ///
-/// Panics on the same length mismatches as [`dft_real_adjoint`].
+/// Panics on the same length mismatches as `dft_real_adjoint`.
 pub fn dft_real_adjoint_fft<T: Float>(gre: &[T], gim: &[T], d: usize, out: &mut [T]) {
     check_dft_buffers("dft_real_adjoint_fft", out.len(), d, gre.len(), gim.len());
     let mut ifft = RowIrfft::new(d);
@@ -339,10 +339,10 @@ fn twiddle_table<T: Float>(d: usize) -> Vec<(T, T)> {
         .collect()
 }
 
-/// [`dft_real`] by the O(d^2) definition (the path for tiny `d`, and a reference for tests):
+/// `dft_real` by the O(d^2) definition (the path for tiny `d`, and a reference for tests):
 /// `re[r, k] = sum_n x[r, n] cos(2 pi k n / d)`, `im[r, k] = -sum_n x[r, n] sin(2 pi k n / d)`.
 ///
-/// Panics on the same length mismatches as [`dft_real`].
+/// Panics on the same length mismatches as `dft_real`.
 pub fn dft_real_direct<T: Float>(x: &[T], d: usize, re_out: &mut [T], im_out: &mut [T]) {
     check_dft_buffers("dft_real_direct", x.len(), d, re_out.len(), im_out.len());
     let table = twiddle_table::<T>(d);
@@ -363,10 +363,10 @@ pub fn dft_real_direct<T: Float>(x: &[T], d: usize, re_out: &mut [T], im_out: &m
     }
 }
 
-/// [`dft_real_adjoint`] by the O(d^2) definition (the path for tiny `d`,
+/// `dft_real_adjoint` by the O(d^2) definition (the path for tiny `d`,
 /// and a reference for tests): `out[r, n] = sum_k gre[r, k] cos(2 pi k n / d) - gim[r, k] sin(2 pi k n / d)`.
 ///
-/// Panics on the same length mismatches as [`dft_real_adjoint`].
+/// Panics on the same length mismatches as `dft_real_adjoint`.
 pub fn dft_real_adjoint_direct<T: Float>(gre: &[T], gim: &[T], d: usize, out: &mut [T]) {
     check_dft_buffers(
         "dft_real_adjoint_direct",

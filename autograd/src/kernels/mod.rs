@@ -2,7 +2,7 @@
 //! the FFT and the cyclic kernels. They know nothing of the tape: each writes into a buffer its
 //! caller gives it and imports only element and shape types (a test, `layering.rs`, checks
 //! this); the ops in `ops/` call them and record the result. Private to the crate: the benches
-//! reach what they time through [`bench`](crate::bench).
+//! reach what they time through [`bench`](mod@crate::bench).
 
 pub mod blocked;
 pub mod cpu;

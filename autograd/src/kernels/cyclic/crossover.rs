@@ -1,10 +1,10 @@
 //! The cost model that picks, per row length `d`, between the direct kernels
-//! ([`direct`](super::direct), `O(B d^2)`) and the spectral path ([`spectral`](super::spectral),
+//! (`direct`, `O(B d^2)`) and the spectral path (`spectral`,
 //! `O(B d log d)`).
 //!
 //! A mixed-radix FFT of length `d = p_1 p_2 ... p_n` (primes with multiplicity) makes one pass
 //! over the data per factor, and a pass of radix `p` costs about `p` operations per element,
-//! so its time is about `d W(d)` with `W(d) = sum_j w(p_j)`: [`fft_cost_units`]. rustfft has
+//! so its time is about `d W(d)` with `W(d) = sum_j w(p_j)`: `fft_cost_units`. rustfft has
 //! hand-written butterflies for the primes up to 31 (`w(p) = p`); a larger prime goes through
 //! Rader's or Bluestein's algorithm, a few FFTs of smooth lengths near `p`:
 //! `w(p) = large_prime_weight log2(p)`. The direct kernels cost about `d^2` per row. So the
@@ -14,7 +14,7 @@ use crate::element::Float;
 use std::any::TypeId;
 
 /// The rule by which the cyclic kernels choose between the direct kernels and the spectral path,
-/// from the factorisation of `d` (see the [module](self)).
+/// from the factorisation of `d` (see the module).
 ///
 /// Both constants are fitted by `cargo bench --bench cyclic` (its crossover report: every `d`
 /// in 1..=256 and some longer ones, forward plus both adjoints at `B = 128`, each path timed),
@@ -30,7 +30,7 @@ pub struct Crossover {
 
 impl Crossover {
     /// Whether the cyclic kernels take the spectral path at row length `d`: `d > 1` and
-    /// `d >= min_ratio W(d)`, with `W` = [`fft_cost_units`].
+    /// `d >= min_ratio W(d)`, with `W` = `fft_cost_units`.
     pub fn uses_fft(&self, d: usize) -> bool {
         d > 1 && d as f64 >= self.min_ratio * fft_cost_units(d, self.large_prime_weight)
     }
@@ -41,7 +41,7 @@ const LARGEST_BUTTERFLY_PRIME: usize = 31;
 
 /// `W(d) = sum_j w(p_j)` over the prime factors `p_j` of `d` (with multiplicity), where
 /// `w(p) = p` for `p <= 31` and `w(p) = large_prime_weight log2(p)` above: an FFT of length
-/// `d` costs about `d W(d)` operations (see the [module](self)). `W(1) = 0`.
+/// `d` costs about `d W(d)` operations (see the module). `W(1) = 0`.
 pub fn fft_cost_units(d: usize, large_prime_weight: f64) -> f64 {
     let weight = |p: usize| {
         if p <= LARGEST_BUTTERFLY_PRIME {

@@ -1,14 +1,14 @@
-//! The direct path of the [cyclic kernels](super), register-blocked, O(B d^2): [`corr`],
+//! The direct path of the cyclic kernels, register-blocked, O(B d^2): [`corr`],
 //! [`conv`] and [`corr_weight`], on two tiled loops.
 //!
 //! Both loops are GEMM micro-kernels in disguise:
 //!
-//! - [`conv_rows`]: `out[b, i] = sum_m a[b, m] c[(i - m) mod d]` is `A C` with the circulant
+//! - `conv_rows`: `out[b, i] = sum_m a[b, m] c[(i - m) mod d]` is `A C` with the circulant
 //!   matrix `C[m, i] = c[(i - m) mod d]`. Row `m` of `C`, columns `i0..i0 + NR`, is the
 //!   contiguous slice `c_ext[i0 + d - m..][..NR]` of the periodic extension
 //!   `c_ext[t] = c[t mod d]`, so the `C` operand needs no packing and the wrap-around costs
 //!   nothing in the inner loop.
-//! - [`corr_sum`]: `out[k] = sum_b sum_i g[b, i] x[b, (i + k) mod d]` is the sum of the cyclic
+//! - `corr_sum`: `out[k] = sum_b sum_i g[b, i] x[b, (i + k) mod d]` is the sum of the cyclic
 //!   diagonals of `M = G^T X` (`M[i, m] = sum_b g[b, i] x[b, m]`, `k = (m - i) mod d`), a
 //!   product whose reduction runs over the batch.
 //!
@@ -31,31 +31,31 @@ use super::{check_filtered, check_weight};
 use crate::element::Float;
 use std::mem::size_of;
 
-/// [`corr`](super::corr) by [`conv_rows`] with the reversed filter `w_rev[t] = w[(-t) mod d]`:
+/// `corr` by `conv_rows` with the reversed filter `w_rev[t] = w[(-t) mod d]`:
 /// `out[b, i] = sum_{m<d} x[b, m] w[(m - i) mod d]`, summed in decreasing `m`, since
 /// `w[(m - i) mod d] = w_rev[(i - m) mod d]`.
 ///
-/// Panics on the length mismatches of [`corr`](super::corr).
+/// Panics on the length mismatches of `corr`.
 pub fn corr<T: Float>(x: &[T], w: &[T], d: usize, out: &mut [T]) {
     check_filtered("direct::corr", ("x", x.len()), w.len(), out.len(), d);
     let w_rev: Vec<T> = (0..d).map(|t| w[(d - t) % d]).collect();
     conv_rows(x, &w_rev, d, out);
 }
 
-/// [`conv`](super::conv) by [`conv_rows`]: `out[b, j] = sum_{i<d} g[b, i] w[(j - i) mod d]`,
+/// `conv` by `conv_rows`: `out[b, j] = sum_{i<d} g[b, i] w[(j - i) mod d]`,
 /// summed in decreasing `i`.
 ///
-/// Panics on the length mismatches of [`conv`](super::conv).
+/// Panics on the length mismatches of `conv`.
 pub fn conv<T: Float>(g: &[T], w: &[T], d: usize, out: &mut [T]) {
     check_filtered("direct::conv", ("g", g.len()), w.len(), out.len(), d);
     conv_rows(g, w, d, out);
 }
 
-/// [`corr_weight`](super::corr_weight) by [`corr_sum`]:
+/// `corr_weight` by `corr_sum`:
 /// `out[k] = sum_{i<d} M[i, (i + k) mod d]` with `M[i, m] = sum_b g[b, i] x[b, m]` (each
 /// `M[i, m]` summed in increasing `b`, then added into `out` tile by tile).
 ///
-/// Panics on the length mismatches of [`corr_weight`](super::corr_weight).
+/// Panics on the length mismatches of `corr_weight`.
 pub fn corr_weight<T: Float>(g: &[T], x: &[T], d: usize, out: &mut [T]) {
     check_weight("direct::corr_weight", g.len(), x.len(), out.len(), d);
     corr_sum(g, x, d, out);
@@ -64,10 +64,10 @@ pub fn corr_weight<T: Float>(g: &[T], x: &[T], d: usize, out: &mut [T]) {
 /// Bytes of one vector register (AVX2: 256 bits).
 const VECTOR_BYTES: usize = 32;
 
-/// Bytes of a chunk of rows of both operands of [`corr_sum`]: most of the 32 KB L1 data cache.
+/// Bytes of a chunk of rows of both operands of `corr_sum`: most of the 32 KB L1 data cache.
 const CHUNK_BYTES: usize = 24 * 1024;
 
-/// The fewest rows in a chunk of [`corr_sum`]: each tile's sums are loaded and stored once
+/// The fewest rows in a chunk of `corr_sum`: each tile's sums are loaded and stored once
 /// per chunk, a cost to spread over enough steps even when a chunk no longer fits in L1.
 const MIN_CHUNK_ROWS: usize = 16;
 
@@ -82,7 +82,7 @@ fn lanes<T>() -> usize {
 enum Shape {
     /// 12 rows by one vector: no padded columns when `d` is a multiple of the vector width.
     R12V1,
-    /// 8 rows by one vector: for [`corr_sum`] at `d = 8` or 16, where `M` has only `d` rows.
+    /// 8 rows by one vector: for `corr_sum` at `d = 8` or 16, where `M` has only `d` rows.
     R8V1,
     /// 6 rows by two vectors: the GEMM micro-kernel's shape, the fewest loads per FMA.
     R6V2,
@@ -102,14 +102,14 @@ impl Shape {
 
     /// The shape that computes the fewest padded lanes for a `[rows, d]` output with `d`
     /// columns of `lanes`-wide vectors, where only the columns are padded (`square = false`:
-    /// [`conv_rows`], whose rows are the long batch) or both dimensions are `d`
-    /// ([`corr_sum`]). A shape with 8 accumulators counts its lanes 10% dearer (measured:
-    /// [`corr_sum`] at `d = 64` by `R8V1`, no padding, ran at 62% of peak, by `R6V2`, 3%
+    /// `conv_rows`, whose rows are the long batch) or both dimensions are `d`
+    /// (`corr_sum`). A shape with 8 accumulators counts its lanes 10% dearer (measured:
+    /// `corr_sum` at `d = 64` by `R8V1`, no padding, ran at 62% of peak, by `R6V2`, 3%
     /// padding, at 73%); ties go to fewer loads per FMA (`(mr + nv) / (mr nv)`).
     ///
     /// Twelve rows are not used for a reduction of `d <= 8` steps: the tile's setup (twelve
     /// row addresses for [`rank1_updates`](crate::kernels::blocked::avx::rank1_updates), twelve
-    /// stores) then weighs as much as its FMAs (measured: [`conv_rows`] at `d = 8`, f32, by
+    /// stores) then weighs as much as its FMAs (measured: `conv_rows` at `d = 8`, f32, by
     /// `R12V1` at 43-46% of peak, by `R8V1` at 51-53%).
     fn for_len(d: usize, lanes: usize, square: bool) -> Shape {
         let padded = |n: usize, block: usize| n.div_ceil(block) * block;
@@ -137,7 +137,7 @@ fn conv_rows<T: Float>(a: &[T], c: &[T], d: usize, out: &mut [T]) {
     conv_rows_on(has_avx2_fma(), a, c, d, out);
 }
 
-/// [`conv_rows`] by the `avx2` tile if `simd`, else by the portable one.
+/// `conv_rows` by the `avx2` tile if `simd`, else by the portable one.
 fn conv_rows_on<T: Float>(simd: bool, a: &[T], c: &[T], d: usize, out: &mut [T]) {
     assert!(d > 0 && a.len() % d == 0 && c.len() == d && out.len() == a.len());
     let shape = Shape::for_len(d, lanes::<T>(), false);
@@ -204,7 +204,7 @@ fn corr_sum<T: Float>(g: &[T], x: &[T], d: usize, out: &mut [T]) {
     corr_sum_on(has_avx2_fma(), g, x, d, out);
 }
 
-/// [`corr_sum`] by the `avx2` tile if `simd`, else by the portable one.
+/// `corr_sum` by the `avx2` tile if `simd`, else by the portable one.
 fn corr_sum_on<T: Float>(simd: bool, g: &[T], x: &[T], d: usize, out: &mut [T]) {
     assert!(d > 0 && g.len() % d == 0 && x.len() == g.len() && out.len() == d);
     let shape = Shape::for_len(d, lanes::<T>(), true);

@@ -21,7 +21,7 @@ use super::fft::{check_len, row_count};
 use crate::element::Float;
 use crossover::crossover;
 
-/// [`corr`]: by [`spectral::corr`] where the [`crossover`] says so, else [`direct::corr`].
+/// [`corr`]: by [`spectral::corr`] where the `crossover` says so, else [`direct::corr`].
 ///
 /// Panics if `x.len()` is not a multiple of `d`, or `w.len() != d`, or
 /// `out.len() != x.len()`.
@@ -33,7 +33,7 @@ pub fn corr<T: Float>(x: &[T], w: &[T], d: usize, out: &mut [T]) {
     }
 }
 
-/// [`conv`]: by [`spectral::conv`] where the [`crossover`] says so, else [`direct::conv`].
+/// [`conv`]: by [`spectral::conv`] where the `crossover` says so, else [`direct::conv`].
 ///
 /// Panics if `g.len()` is not a multiple of `d`, or `w.len() != d`, or
 /// `out.len() != g.len()`.
@@ -45,7 +45,7 @@ pub fn conv<T: Float>(g: &[T], w: &[T], d: usize, out: &mut [T]) {
     }
 }
 
-/// [`corr_weight`]: by [`spectral::corr_weight`] where the [`crossover`] says so, else
+/// [`corr_weight`]: by [`spectral::corr_weight`] where the `crossover` says so, else
 /// [`direct::corr_weight`].
 ///
 /// Panics if `g.len()` is not a multiple of `d`, or `x.len() != g.len()`, or `out.len() != d`.

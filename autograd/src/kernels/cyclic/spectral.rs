@@ -1,4 +1,4 @@
-//! The spectral path of the [cyclic kernels](super): real FFTs of the rows, a product with the
+//! The spectral path of the cyclic kernels: real FFTs of the rows, a product with the
 //! filter's spectrum, inverse real FFTs, `O(B d log d)`. DFTs of length `d`, unnormalised, the
 //! inverse's `1 / d` folded into the filter's spectrum; `w` and the rows are real.
 
@@ -6,28 +6,28 @@ use super::{check_filtered, check_weight};
 use crate::element::Float;
 use crate::kernels::fft::{spectrum_len, Complex, RowIrfft, RowRfft};
 
-/// [`corr`](super::corr) through real FFTs: `out[b] = irfft(X conj(W)) / d`.
+/// `corr` through real FFTs: `out[b] = irfft(X conj(W)) / d`.
 ///
 /// Derivation (`X = DFT(x[b])`, `W = DFT(w)`): substituting `m = i + k`,
 /// `out[i] = sum_m x[m] w[m - i]`, whose DFT is
 /// `sum_m x[m] e^{-2 pi i f m / d} sum_j w[j] e^{+2 pi i f j / d} = X[f] conj(W[f])`.
 ///
-/// Panics on the length mismatches of [`corr`](super::corr).
+/// Panics on the length mismatches of `corr`.
 pub fn corr<T: Float>(x: &[T], w: &[T], d: usize, out: &mut [T]) {
     check_filtered("spectral::corr", ("x", x.len()), w.len(), out.len(), d);
     filter_rows(x, &scaled_spectrum(w, d, true), d, out);
 }
 
-/// [`conv`](super::conv) through real FFTs: `out[b] = irfft(G W) / d`, `G = DFT(g[b])`,
+/// `conv` through real FFTs: `out[b] = irfft(G W) / d`, `G = DFT(g[b])`,
 /// `W = DFT(w)` (the convolution theorem).
 ///
-/// Panics on the length mismatches of [`conv`](super::conv).
+/// Panics on the length mismatches of `conv`.
 pub fn conv<T: Float>(g: &[T], w: &[T], d: usize, out: &mut [T]) {
     check_filtered("spectral::conv", ("g", g.len()), w.len(), out.len(), d);
     filter_rows(g, &scaled_spectrum(w, d, false), d, out);
 }
 
-/// [`corr_weight`](super::corr_weight) through real FFTs:
+/// `corr_weight` through real FFTs:
 /// `out = irfft(sum_b X_b conj(G_b)) / d`.
 ///
 /// Derivation (`X_b = DFT(x[b])`, `G_b = DFT(g[b])`): for each `b`,
@@ -35,7 +35,7 @@ pub fn conv<T: Float>(g: &[T], w: &[T], d: usize, out: &mut [T]) {
 /// [`corr`]), whose DFT is `X_b conj(G_b)`. The sum over `b` is taken in the frequency domain,
 /// so a single inverse transform is needed.
 ///
-/// Panics on the length mismatches of [`corr_weight`](super::corr_weight).
+/// Panics on the length mismatches of `corr_weight`.
 pub fn corr_weight<T: Float>(g: &[T], x: &[T], d: usize, out: &mut [T]) {
     check_weight("spectral::corr_weight", g.len(), x.len(), out.len(), d);
     let zero = Complex::new(T::zero(), T::zero());
