@@ -1,5 +1,6 @@
-//! Cyclic correlation (`autograd::kernels::fft::cyclic_corr*`): the register-blocked direct
-//! kernels against the naive axpy loop (the baseline, same run) and the FFT path, f32 and f64.
+//! The cyclic kernels (`autograd/src/kernels/cyclic/`, through `autograd::bench::cyclic`): the
+//! register-blocked direct kernels against the naive axpy loop (the baseline, same run,
+//! `common/cyclic_naive.rs`) and the spectral (FFT) path, f32 and f64.
 //!
 //! `cargo bench --bench cyclic` first prints two reports, timed with a plain min-of-repeats
 //! timer (robust on a loaded machine), then runs the criterion groups:
@@ -10,7 +11,7 @@
 //! 2. The crossover: for every D in 1..=256 (and a few longer ones) at B = 128, the time of
 //!    one forward and both adjoints (what a training step runs) by the direct kernels and by
 //!    the FFT path. The constants of the factor-aware rule `D >= R W(D)`
-//!    (`fft::CyclicCrossover`) with the least mean slowdown against the faster path at each
+//!    (`cyclic::Crossover`) with the least mean slowdown against the faster path at each
 //!    D <= 256 are fitted on a grid; the bench compares the code's rule with the fit (and with
 //!    the best single threshold) and says loudly when the code's is worse.
 //!
@@ -18,6 +19,8 @@
 //! `CYCLIC_REPORT=throughput` (or `crossover`) prints that report only. Arguments after `--`
 //! go to criterion (e.g. a filter such as `cyclic_corr_f32`).
 
+#[path = "common/cyclic_naive.rs"]
+mod cyclic_naive;
 #[path = "common/peak.rs"]
 mod peak;
 
@@ -25,7 +28,8 @@ use std::hint::black_box;
 use std::time::{Duration, Instant};
 
 use criterion::{BenchmarkId, Criterion, Throughput};
-use implicit_bias::autograd::kernels::fft::{self, CyclicCrossover, FftFloat};
+use implicit_bias::autograd::bench::cyclic::{self, Crossover};
+use implicit_bias::autograd::Float;
 
 /// The row lengths of the crossover sweep.
 const SWEEP_MAX_D: usize = 256;
@@ -46,36 +50,36 @@ struct CyclicKernel<T> {
 }
 
 /// The forward kernel and its two adjoints.
-fn kernels<T: FftFloat>() -> [CyclicKernel<T>; 3] {
+fn kernels<T: Float>() -> [CyclicKernel<T>; 3] {
     [
         CyclicKernel {
             name: "corr",
-            naive: fft::cyclic_corr_naive,
-            direct: fft::cyclic_corr_direct,
-            fft: fft::cyclic_corr_fft,
+            naive: cyclic_naive::corr,
+            direct: cyclic::direct::corr,
+            fft: cyclic::spectral::corr,
             second_is_filter: true,
         },
         CyclicKernel {
-            name: "grad_x",
-            naive: fft::cyclic_corr_grad_x_naive,
-            direct: fft::cyclic_corr_grad_x_direct,
-            fft: fft::cyclic_corr_grad_x_fft,
+            name: "conv",
+            naive: cyclic_naive::conv,
+            direct: cyclic::direct::conv,
+            fft: cyclic::spectral::conv,
             second_is_filter: true,
         },
         CyclicKernel {
-            name: "grad_w",
-            naive: fft::cyclic_corr_grad_w_naive,
-            direct: fft::cyclic_corr_grad_w_direct,
-            fft: fft::cyclic_corr_grad_w_fft,
+            name: "corr_weight",
+            naive: cyclic_naive::corr_weight,
+            direct: cyclic::direct::corr_weight,
+            fft: cyclic::spectral::corr_weight,
             second_is_filter: false,
         },
     ]
 }
 
 /// Deterministic values in [-1, 1) without a random-number dependency.
-fn signal<T: FftFloat>(n: usize) -> Vec<T> {
+fn signal<T: Float>(n: usize) -> Vec<T> {
     (0..n)
-        .map(|i| T::from((i * 7919 % 1000) as f64 / 500.0 - 1.0).unwrap())
+        .map(|i| T::of((i * 7919 % 1000) as f64 / 500.0 - 1.0))
         .collect()
 }
 
@@ -86,7 +90,7 @@ struct Buffers<T> {
     out: Vec<T>,
 }
 
-impl<T: FftFloat> Buffers<T> {
+impl<T: Float> Buffers<T> {
     fn new(kernel: &CyclicKernel<T>, b: usize, d: usize) -> Self {
         let batched = b * d;
         let (second, out) = if kernel.second_is_filter {
@@ -134,7 +138,7 @@ fn best_time(mut f: impl FnMut()) -> f64 {
 }
 
 /// Report 1: GFLOP/s of the three paths of each kernel.
-fn throughput_report<T: FftFloat>(dtype: &str) {
+fn throughput_report<T: Float>(dtype: &str) {
     let peak = peak::fma_peak_gflops(std::mem::size_of::<T>() == 8);
     println!(
         "\n== cyclic {dtype}: GFLOP/s (2 B D^2 flops); one core's peak {} ==",
@@ -167,7 +171,7 @@ fn throughput_report<T: FftFloat>(dtype: &str) {
 const SWEEP_LONG: [usize; 8] = [257, 384, 509, 512, 625, 769, 1021, 1024];
 
 /// Report 2: direct against FFT at every D; fits the crossover rule and checks the code's.
-fn crossover_report<T: FftFloat>(dtype: &str, in_code: CyclicCrossover) {
+fn crossover_report<T: Float>(dtype: &str, in_code: Crossover) {
     println!(
         "\n== cyclic {dtype}: forward + both adjoints, B = {SWEEP_BATCH}, direct / fft (us) =="
     );
@@ -209,12 +213,12 @@ fn crossover_report<T: FftFloat>(dtype: &str, in_code: CyclicCrossover) {
         .min_by(|&a, &b| slowdown(&|d| d >= a, false).total_cmp(&slowdown(&|d| d >= b, false)))
         .expect("the range is not empty");
     let candidates = (4..=80).flat_map(|r| {
-        (1..=12).map(move |w| CyclicCrossover {
+        (1..=12).map(move |w| Crossover {
             min_ratio: r as f64 / 4.0,
             large_prime_weight: w as f64,
         })
     });
-    let rule_slowdown = |rule: &CyclicCrossover, long| slowdown(&|d| rule.uses_fft(d), long);
+    let rule_slowdown = |rule: &Crossover, long| slowdown(&|d| rule.uses_fft(d), long);
     let fitted = candidates
         .min_by(|a, b| rule_slowdown(a, false).total_cmp(&rule_slowdown(b, false)))
         .expect("the grid is not empty");
@@ -252,15 +256,15 @@ fn crossover_report<T: FftFloat>(dtype: &str, in_code: CyclicCrossover) {
     } else {
         let banner = "!".repeat(78);
         println!(
-            "{banner}\n!!! CYCLIC_CORR_CROSSOVER_{} in the code DISAGREES with the measurement: \
-             update it in\n!!! autograd/src/kernels/fft.rs to the fitted {fitted:?}\n{banner}",
+            "{banner}\n!!! CROSSOVER_{} in the code DISAGREES with the measurement: \
+             update it in\n!!! autograd/src/kernels/cyclic/crossover.rs to the fitted {fitted:?}\n{banner}",
             dtype.to_uppercase(),
         );
     }
 }
 
 /// Criterion groups `cyclic_{kernel}_{dtype}`: naive, direct and FFT at a few D, B = 256.
-fn criterion_groups<T: FftFloat>(c: &mut Criterion, dtype: &str) {
+fn criterion_groups<T: Float>(c: &mut Criterion, dtype: &str) {
     const B: usize = 256;
     for kernel in kernels::<T>() {
         let mut group = c.benchmark_group(format!("cyclic_{}_{dtype}", kernel.name));
@@ -293,8 +297,8 @@ fn main() {
             throughput_report::<f64>("f64");
         }
         if only != "throughput" {
-            crossover_report::<f32>("f32", fft::CYCLIC_CORR_CROSSOVER_F32);
-            crossover_report::<f64>("f64", fft::CYCLIC_CORR_CROSSOVER_F64);
+            crossover_report::<f32>("f32", cyclic::CROSSOVER_F32);
+            crossover_report::<f64>("f64", cyclic::CROSSOVER_F64);
         }
     }
     let mut c = Criterion::default().configure_from_args();

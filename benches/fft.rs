@@ -1,4 +1,4 @@
-//! Benchmarks of the FFT kernel layer (`autograd::kernels::fft`).
+//! Benchmarks of the FFT kernels (`autograd/src/kernels/fft.rs`, through `autograd::bench::fft`).
 //!
 //! - `transform_*`: our batched transforms against raw rustfft/realfft with a
 //!   plan and scratch made once outside the timed loop. Every case transforms
@@ -6,7 +6,7 @@
 //!   lookup, scratch allocation) are paid once per batch, as in real use. The
 //!   raw real FFT copies each row into a reused buffer first, because realfft
 //!   overwrites its input, which our `rfft_rows` also has to do.
-//! - `dft_real`: the naive O(D^2) real DFT and its adjoint against the FFT
+//! - `dft_real`: the direct O(D^2) real DFT and its adjoint against the FFT
 //!   ones, at small D, to locate `DFT_REAL_FFT_MIN_LEN`.
 //!
 //! Run: `cargo bench --bench fft -- --warm-up-time 1 --measurement-time 2`.
@@ -28,7 +28,8 @@
 use std::hint::black_box;
 
 use criterion::{criterion_group, criterion_main, BatchSize, BenchmarkId, Criterion};
-use implicit_bias::autograd::kernels::fft::{self, Complex, FftFloat};
+use implicit_bias::autograd::bench::fft::{self, Complex};
+use implicit_bias::autograd::Float;
 use realfft::RealFftPlanner;
 use rustfft::FftPlanner;
 
@@ -37,13 +38,13 @@ const TRANSFORM_LENGTHS: [usize; 7] = [16, 64, 256, 1024, 4096, 16384, 65536];
 const BATCH: usize = 128;
 
 /// Deterministic values in [-1, 1) without a random-number dependency.
-fn signal<T: FftFloat>(n: usize) -> Vec<T> {
+fn signal<T: Float>(n: usize) -> Vec<T> {
     (0..n)
-        .map(|i| T::from((i * 7919 % 1000) as f64 / 500.0 - 1.0).unwrap())
+        .map(|i| T::of((i * 7919 % 1000) as f64 / 500.0 - 1.0))
         .collect()
 }
 
-fn complex_signal<T: FftFloat>(n: usize) -> Vec<Complex<T>> {
+fn complex_signal<T: Float>(n: usize) -> Vec<Complex<T>> {
     let parts = signal::<T>(2 * n);
     parts
         .chunks_exact(2)
@@ -51,7 +52,7 @@ fn complex_signal<T: FftFloat>(n: usize) -> Vec<Complex<T>> {
         .collect()
 }
 
-fn bench_complex<T: FftFloat>(c: &mut Criterion, name: &str) {
+fn bench_complex<T: Float>(c: &mut Criterion, name: &str) {
     let mut group = c.benchmark_group(format!("transform_complex_{name}"));
     let input = complex_signal::<T>(TOTAL);
     for d in TRANSFORM_LENGTHS {
@@ -75,7 +76,7 @@ fn bench_complex<T: FftFloat>(c: &mut Criterion, name: &str) {
     group.finish();
 }
 
-fn bench_real<T: FftFloat>(c: &mut Criterion, name: &str) {
+fn bench_real<T: Float>(c: &mut Criterion, name: &str) {
     let mut group = c.benchmark_group(format!("transform_real_{name}"));
     let input = signal::<T>(TOTAL);
     for d in TRANSFORM_LENGTHS {
@@ -113,15 +114,15 @@ fn dft_real(c: &mut Criterion) {
     for d in [2, 4, 8, 16, 32] {
         let x = signal::<f64>(BATCH * d);
         let (mut re, mut im) = (vec![0.0; BATCH * d], vec![0.0; BATCH * d]);
-        group.bench_function(BenchmarkId::new("naive", d), |b| {
-            b.iter(|| fft::dft_real_naive(black_box(&x), d, &mut re, &mut im))
+        group.bench_function(BenchmarkId::new("direct", d), |b| {
+            b.iter(|| fft::dft_real_direct(black_box(&x), d, &mut re, &mut im))
         });
         group.bench_function(BenchmarkId::new("fft", d), |b| {
             b.iter(|| fft::dft_real_fft(black_box(&x), d, &mut re, &mut im))
         });
         let mut adj = vec![0.0; BATCH * d];
-        group.bench_function(BenchmarkId::new("adjoint_naive", d), |b| {
-            b.iter(|| fft::dft_real_adjoint_naive(black_box(&re), &im, d, &mut adj))
+        group.bench_function(BenchmarkId::new("adjoint_direct", d), |b| {
+            b.iter(|| fft::dft_real_adjoint_direct(black_box(&re), &im, d, &mut adj))
         });
         group.bench_function(BenchmarkId::new("adjoint_fft", d), |b| {
             b.iter(|| fft::dft_real_adjoint_fft(black_box(&re), &im, d, &mut adj))

@@ -10,8 +10,7 @@ mod peak;
 #[path = "common/raw_gemm.rs"]
 mod raw_gemm;
 
-use autograd::kernels::blocked;
-use autograd::kernels::matmul::{self, Kernel, MatRef};
+use autograd::bench::matmul::{self, gemm_blocked, Kernel, MatRef};
 use autograd::{Float, Tensor};
 use criterion::measurement::WallTime;
 use criterion::{
@@ -103,7 +102,7 @@ fn product_buffers(
     [draw(m * k), draw(k * n), vec![0.0; m * n]]
 }
 
-/// Each MLP product through the dispatching kernel (`autograd::kernels::matmul::gemm`), our
+/// Each MLP product through the dispatching kernel (`autograd::bench::matmul::gemm`), our
 /// packed kernel alone, our unpacked `direct` kernel alone (the products whose `B` is contiguous
 /// along `n`), and `matrixmultiply` alone, on the same strided operands.
 fn mlp_shapes(c: &mut Criterion) {
@@ -117,7 +116,7 @@ fn mlp_shapes(c: &mut Criterion) {
             bch.iter(|| matrixmultiply_gemm(black_box(a), black_box(b), &mut cv))
         });
         g.bench_function(BenchmarkId::new("blocked", name), |bch| {
-            bch.iter(|| blocked::gemm_blocked(black_box(a), black_box(b), &mut cv, n))
+            bch.iter(|| gemm_blocked(black_box(a), black_box(b), &mut cv, n))
         });
         if !tb {
             g.bench_function(BenchmarkId::new("direct", name), |bch| {

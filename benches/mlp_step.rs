@@ -8,7 +8,7 @@
 //!   input gradients (`G W`; none for the data). Their ratio is the framework's overhead.
 //!
 //! Threads: autograd's own GEMMs split a product across two cores when `AUTOGRAD_NUM_THREADS`
-//! (or `autograd::kernels::parallel::set_num_threads`) allows 2 (default: the number of logical
+//! (or `autograd::set_num_threads`) allows 2 (default: the number of logical
 //! CPUs, capped at 2). The `gemms_only` baseline is raw `matrixmultiply`, whose `threading`
 //! feature reads `MATMUL_NUM_THREADS` once per process (unset: the physical cores). So one
 //! thread and two are two runs of this bench, each setting both variables:
@@ -25,7 +25,7 @@ mod peak;
 #[path = "common/raw_gemm.rs"]
 mod raw_gemm;
 
-use autograd::kernels::matmul::{self, MatRef};
+use autograd::bench::matmul::{self, MatRef};
 use autograd::{pool_limit, set_pool_limit};
 use criterion::{black_box, criterion_group, criterion_main, Criterion, Throughput};
 use mlp::{MlpStep, BATCH, SIZES};
@@ -36,7 +36,7 @@ fn threads_label() -> String {
     let var = |name| std::env::var(name).ok().filter(|s: &String| !s.is_empty());
     format!(
         "threads={}/mm={}",
-        autograd::kernels::parallel::num_threads(),
+        autograd::num_threads(),
         var("MATMUL_NUM_THREADS").unwrap_or_else(|| "default".into())
     )
 }

@@ -3,9 +3,9 @@
 //!
 //! Groups `transcendental_{1e6,1e3}/{f32,f64}`, for each function:
 //! * `<fn>/ours`: the op through `Tensor` (under `no_grad`, so nothing is recorded), e.g.
-//!   `x.exp()`; `exp_m1`, which has no op, through `kernels::vmath::apply`;
+//!   `x.exp()`; `exp_m1`, which has no op, through `autograd::bench::vmath::apply`;
 //! * `<fn>/scalar`: the old path, libm per element (`f64::exp`, ...; for sigmoid and softplus
-//!   their stable scalar formulas, `kernels::elementwise::{sigmoid, softplus}`) mapped into a
+//!   their stable scalar formulas, `autograd::bench::vmath::{sigmoid, softplus}`) mapped into a
 //!   reused `Vec`;
 //! * `copy`: the input copied into a reused `Vec`, the memory floor of any map.
 //!
@@ -13,8 +13,7 @@
 //!
 //!     AUTOGRAD_NUM_THREADS=1 cargo bench --bench transcendental -- --warm-up-time 1 --measurement-time 3
 
-use autograd::kernels::elementwise::{sigmoid, softplus};
-use autograd::kernels::vmath::{self, Func};
+use autograd::bench::vmath::{self, sigmoid, softplus, Func};
 use autograd::{no_grad, Float, Tensor};
 use criterion::{black_box, criterion_group, criterion_main, Criterion, Throughput};
 use rand::rngs::StdRng;

@@ -388,7 +388,7 @@ fn filter_grad<T: Float>(full: Tensor<T>, w: &Tensor<T>) -> Tensor<T> {
 
 /// `x`'s shape with `axes` set to 1.
 fn keep<T: Float>(x: &Tensor<T>, axes: &[usize]) -> Dims {
-    crate::kernels::reduce::keepdim_shape(x.shape(), axes).0
+    crate::shape::keepdim_shape(x.shape(), axes).0
 }
 
 /// A gradient on its way back to `node`. A max-heap of these hands out the nodes in an order

@@ -11,19 +11,19 @@
 //!   same bucket (pages past `n` of a large buffer are never touched, so never resident).
 //! * Bounded: each thread keeps at most [`pool_limit`] bytes per element type (default
 //!   [`DEFAULT_POOL_LIMIT`]); a buffer that would exceed it goes back to the allocator.
-//!   [`set_pool_limit`]`(0)` disables pooling on this thread, [`clear_pool`] frees what it holds.
+//!   [`set_pool_limit`](crate::set_pool_limit)`(0)` disables pooling on this thread,
+//!   [`clear_pool`](crate::clear_pool) frees what it holds.
 //! * Never leaks values: `take` hands out buffers of length 0 (the caller pushes every
 //!   element) and `zeros` fills them; no caller sees what a buffer held before.
 //! * Per thread, no locks: a buffer freed on another thread joins that thread's pool.
-//! * The small reference-counted shell around each buffer (shared by a tensor and its views) is
-//!   recycled too, and so is the heap block of each tensor node, at most [`MAX_SHELLS`] of each
-//!   per thread, so a warm op allocates nothing.
+//! * The small reference-counted shell around each buffer (shared by a tensor and its views)
+//!   and the heap block of each tensor node are recycled too, by the node module's own
+//!   per-thread cache, which [`set_pool_limit`](crate::set_pool_limit) and
+//!   [`clear_pool`](crate::clear_pool) set and clear with this pool. So a warm op allocates
+//!   nothing.
 
 use crate::element::{per_type, Float};
-use crate::node_ref::Block;
-use crate::tensor::{live, Ids, Storage, UniqueShell};
 use std::cell::RefCell;
-use std::sync::Arc;
 
 /// The default bound on the bytes a thread keeps pooled, per element type: 64 MiB.
 pub const DEFAULT_POOL_LIMIT: usize = 64 << 20;
@@ -39,32 +39,19 @@ pub struct PoolStats {
     pub pooled_bytes: usize,
 }
 
-/// The most storage shells (about 50 bytes each), and the most node blocks (about 250 bytes
-/// each), a thread keeps per element type.
-pub const MAX_SHELLS: usize = 1 << 16;
-
-/// Free buffers of one element type, by capacity bucket, and free storage shells.
+/// Free buffers of one element type, by capacity bucket.
 struct Buckets<T: Float> {
-    free: Vec<Vec<Vec<T>>>,
+    free: [Vec<Vec<T>>; usize::BITS as usize],
     bytes: usize,
-    /// Uniquely owned shells holding an empty `Vec`.
-    shells: Vec<UniqueShell<T>>,
-    /// Empty heap blocks of tensor nodes.
-    blocks: Vec<Block<T>>,
-}
-
-impl<T: Float> Default for Buckets<T> {
-    fn default() -> Self {
-        Buckets {
-            free: (0..usize::BITS).map(|_| Vec::new()).collect(),
-            bytes: 0,
-            shells: Vec::new(),
-            blocks: Vec::new(),
-        }
-    }
 }
 
 impl<T: Float> Buckets<T> {
+    /// No buffers (a constant, so that the thread-local needs no lazy initialisation).
+    const EMPTY: Self = Buckets {
+        free: [const { Vec::new() }; usize::BITS as usize],
+        bytes: 0,
+    };
+
     /// Keeps `v`, emptied, if the pool stays within `limit` bytes; otherwise it is freed.
     #[inline] // on every node's drop
     fn keep(&mut self, mut v: Vec<T>, limit: usize) {
@@ -80,8 +67,6 @@ impl<T: Float> Buckets<T> {
     fn clear(&mut self) {
         self.free.iter_mut().for_each(Vec::clear);
         self.bytes = 0;
-        self.shells.clear();
-        self.blocks.clear();
     }
 }
 
@@ -95,27 +80,28 @@ struct Pool {
 struct Common {
     limit: usize,
     stats: PoolStats,
-    /// The thread's node ids and live-node count are kept here rather than in thread-locals
-    /// of their own: making or dropping a node then visits one thread-local, not three.
-    ids: Ids,
-    live: live::Counter,
 }
 
 thread_local! {
-    static POOL: RefCell<Pool> = RefCell::new(Pool {
-        f32: Buckets::default(),
-        f64: Buckets::default(),
-        common: Common {
-            limit: DEFAULT_POOL_LIMIT,
-            stats: PoolStats::default(),
-            ids: Ids::default(),
-            live: live::Counter::register(),
-        },
-    });
+    static POOL: RefCell<Pool> = const {
+        RefCell::new(Pool {
+            f32: Buckets::EMPTY,
+            f64: Buckets::EMPTY,
+            common: Common {
+                limit: DEFAULT_POOL_LIMIT,
+                stats: PoolStats {
+                    reused: 0,
+                    fresh: 0,
+                    pooled_bytes: 0,
+                },
+            },
+        })
+    };
 }
 
 /// Runs `f` on this thread's buckets for `T` and the common part; `None` during thread
 /// teardown, when the pool is already gone.
+#[inline(always)]
 fn with_buckets<T: Float, R>(f: impl FnOnce(&mut Buckets<T>, &mut Common) -> R) -> Option<R> {
     POOL.try_with(|p| {
         let p = &mut *p.try_borrow_mut().ok()?;
@@ -179,66 +165,10 @@ pub(crate) fn filled<T: Float>(n: usize, value: T) -> Vec<T> {
 }
 
 /// Gives a buffer back to this thread's pool, or to the allocator if the pool is full.
+#[inline(always)] // on every node's death
 pub(crate) fn recycle<T: Float>(v: Vec<T>) {
     if v.capacity() > 0 {
         with_buckets::<T, _>(|b, c| b.keep(v, c.limit));
-    }
-}
-
-/// What a new node gets from the pool: see [`take_node_parts`].
-pub(crate) struct NodeParts<T: Float> {
-    /// A storage shell holding an empty `Vec`, no other owner.
-    pub shell: Option<UniqueShell<T>>,
-    /// An empty heap block for the node.
-    pub block: Option<Block<T>>,
-    /// The node's process-wide unique id.
-    pub id: usize,
-}
-
-/// The parts of a new node, in one visit to the thread-local pool (each visit costs a TLS
-/// lookup and a `RefCell` borrow, and a node used to make five): an empty heap block for the
-/// node and, if `with_shell`, a storage shell (holding an empty `Vec`, no other owner), either
-/// `None` when the pool has none; and the node's id. Counts the node as alive.
-pub(crate) fn take_node_parts<T: Float>(with_shell: bool) -> NodeParts<T> {
-    with_buckets::<T, _>(|b, c| {
-        c.live.add(1);
-        NodeParts {
-            shell: if with_shell { b.shells.pop() } else { None },
-            block: b.blocks.pop(),
-            id: c.ids.next_id(),
-        }
-    })
-    .unwrap_or_else(|| {
-        live::add_retired(1);
-        NodeParts {
-            shell: None,
-            block: None,
-            id: Ids::default().next_id(),
-        }
-    })
-}
-
-/// Takes the parts of a dead node, in one visit: its block, and its storage, whose buffer and
-/// shell come back to the pool if no other tensor shares them (otherwise the last sharer frees
-/// them later). What does not fit within the pool's bounds goes back to the allocator. Counts
-/// the node as dead.
-pub(crate) fn recycle_node_parts<T: Float>(storage: Arc<Storage<T>>, block: Block<T>) {
-    let emptied = UniqueShell::empty(storage);
-    let recycled = with_buckets::<T, _>(|b, c| {
-        c.live.add(-1);
-        let limit = c.limit;
-        if let Some((buffer, shell)) = emptied {
-            b.keep(buffer, limit);
-            if limit > 0 && b.shells.len() < MAX_SHELLS {
-                b.shells.push(shell);
-            }
-        }
-        if limit > 0 && b.blocks.len() < MAX_SHELLS {
-            b.blocks.push(block);
-        }
-    });
-    if recycled.is_none() {
-        live::add_retired(-1);
     }
 }
 
@@ -259,19 +189,15 @@ pub fn pool_limit() -> usize {
 }
 
 /// Sets this thread's bound on pooled bytes per element type (0 disables pooling), freeing
-/// what the pool holds now.
-pub fn set_pool_limit(bytes: usize) {
+/// the buffers the pool holds now (the public form, which also sets the node cache, is
+/// [`set_pool_limit`](crate::set_pool_limit)).
+pub(crate) fn set_limit(bytes: usize) {
     POOL.with(|p| {
         let mut p = p.borrow_mut();
         p.common.limit = bytes;
         p.f32.clear();
         p.f64.clear();
-    })
-}
-
-/// Frees every buffer this thread's pool holds (the limit stays).
-pub fn clear_pool() {
-    set_pool_limit(pool_limit())
+    });
 }
 
 #[cfg(test)]
@@ -293,7 +219,7 @@ mod tests {
 
     #[test]
     fn a_recycled_buffer_is_reused_and_comes_back_empty() {
-        clear_pool();
+        set_limit(pool_limit());
         let mut v = take::<f32>(1000);
         v.extend((0..1000).map(|i| i as f32 + 1.0));
         let ptr = v.as_ptr();
@@ -314,24 +240,24 @@ mod tests {
     #[test]
     fn the_pool_stays_within_its_limit() {
         let limit = pool_limit();
-        set_pool_limit(10 * 1024 * 8);
+        set_limit(10 * 1024 * 8);
         for _ in 0..50 {
             recycle(Vec::<f64>::with_capacity(1024));
         }
         assert_eq!(pool_stats().pooled_bytes, 10 * 1024 * 8);
-        set_pool_limit(0);
+        set_limit(0);
         recycle(Vec::<f64>::with_capacity(1024));
         assert_eq!(pool_stats().pooled_bytes, 0, "limit 0 disables pooling");
-        set_pool_limit(limit);
+        set_limit(limit);
     }
 
     #[test]
     fn types_have_separate_buckets() {
-        clear_pool();
+        set_limit(pool_limit());
         recycle(Vec::<f64>::with_capacity(64));
         let f = take::<f32>(64);
         assert!(f.capacity() >= 64);
         assert_eq!(pool_stats().pooled_bytes, 64 * 8, "the f64 buffer stays");
-        clear_pool();
+        set_limit(pool_limit());
     }
 }

@@ -113,6 +113,15 @@ impl Shape {
     }
 }
 
+/// The shape with the reduced `axes` set to 1 (NumPy's `keepdims=True`).
+pub(crate) fn keepdim_shape(shape: &Shape, axes: &[usize]) -> Shape {
+    let mut d: Dims = shape.0.clone();
+    for &a in axes {
+        d[a] = 1;
+    }
+    Shape(d)
+}
+
 /// Dimension `i` counted from the right (0 = last), 1 beyond the rank.
 fn dim_from_right(s: &Shape, i: usize) -> usize {
     if i < s.rank() {

@@ -5,16 +5,14 @@ use crate::backprop::{Op, Recorded};
 use crate::element::Float;
 use crate::error::{ok, Error, Result};
 use crate::kernels::elementwise::gather_strided;
-use crate::node_ref::NodeRef;
+use crate::node::{self, Data, NodeRef};
 use crate::pool;
 use crate::shape::{Layout, Shape};
 use rand::Rng;
 use rand_distr::{Distribution, StandardNormal};
 use std::cell::Cell;
 use std::fmt;
-use std::mem::ManuallyDrop;
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex, RwLock, RwLockReadGuard};
+use std::sync::{Arc, Mutex, RwLockReadGuard};
 
 /// A dense tensor of `f32` or `f64` of any rank, row-major, with reverse-mode autodiff.
 ///
@@ -29,178 +27,46 @@ use std::sync::{Arc, Mutex, RwLock, RwLockReadGuard};
 /// loss.backward();
 /// assert_eq!(w.grad().unwrap().to_vec(), vec![2.0, -4.0]); // 2 w
 /// ```
-pub struct Tensor<T: Float = f64>(pub(crate) NodeRef<T>);
+pub struct Tensor<T: Float = f64>(pub(crate) NodeRef<T, TapeEntry<T>>);
 
-pub(crate) struct Node<T: Float> {
-    pub id: usize,
+/// What the tape keeps in a tensor's node.
+pub(crate) struct TapeEntry<T: Float> {
     /// 0 for a tensor not computed by a recorded op, else 1 + the largest stamp of the op's
     /// inputs (a Lamport clock): larger than every input's, so the backward walk can visit
     /// nodes by decreasing stamp with no graph sort and no visited set.
-    pub stamp: usize,
-    /// Taken out by hand when the node dies (`NodeRef::drop`), to go back to the pool.
-    pub storage: ManuallyDrop<Arc<Storage<T>>>,
-    pub layout: Layout,
-    /// `layout.is_contiguous()`, computed once: every read asks.
-    pub contiguous: bool,
+    stamp: usize,
     /// Leaves that require gradients and results of recorded ops have this set.
-    pub requires_grad: bool,
-    pub history: Mutex<Recorded<T>>,
-    pub grad: Mutex<Option<Tensor<T>>>,
-}
-
-/// A buffer shared by a tensor and its views. When the last of them drops, the buffer goes
-/// back to this thread's [pool](crate::pool) for the next op to reuse.
-pub(crate) struct Storage<T: Float>(RwLock<Vec<T>>);
-
-impl<T: Float> Storage<T> {
-    /// Wraps `data`, in `shell` (a shell from the pool) if there is one.
-    #[inline(always)] // every op with a fresh buffer: a call of its own cost half of it
-    fn new(data: Vec<T>, shell: Option<UniqueShell<T>>) -> Arc<Self> {
-        match shell {
-            Some(shell) => shell.fill(data),
-            None => Arc::new(Storage(RwLock::new(data))),
-        }
-    }
-
-    /// Moves the buffer out, leaving an empty one.
-    pub(crate) fn take(&mut self) -> Vec<T> {
-        std::mem::take(self.0.get_mut().unwrap_or_else(|e| e.into_inner()))
-    }
-}
-
-/// A storage shell holding an empty buffer that nothing else references: the
-/// [pool](crate::pool) keeps these, and a new tensor's storage is one filled with its data.
-/// Uniqueness is checked once, when the shell is made ([`UniqueShell::empty`], by
-/// `Arc::get_mut`), so that filling it needs no second check: `Arc::get_mut` costs an atomic
-/// compare-exchange, about 30 instructions of a 500-instruction op.
-pub(crate) struct UniqueShell<T: Float>(Arc<Storage<T>>);
-
-impl<T: Float> UniqueShell<T> {
-    /// The buffer of `storage` and its emptied shell, if `storage` is the only reference to it.
-    pub(crate) fn empty(mut storage: Arc<Storage<T>>) -> Option<(Vec<T>, Self)> {
-        let buffer = Arc::get_mut(&mut storage)?.take();
-        Some((buffer, UniqueShell(storage)))
-    }
-
-    /// The shell, holding `data`.
-    #[inline(always)]
-    fn fill(self, data: Vec<T>) -> Arc<Storage<T>> {
-        let storage = Arc::as_ptr(&self.0).cast_mut();
-        // SAFETY: `Arc::get_mut` found this `Arc` the only reference (strong count 1, no
-        // `Weak`) when `empty` made the shell, and it still is: the field is private to this
-        // module, a `UniqueShell` is neither cloned nor shared, and nothing in the crate makes a
-        // `Weak<Storage>`. So no other reference to the storage exists and writing through the
-        // `Arc`'s pointer is what `Arc::get_mut` would allow; the old buffer is empty.
-        unsafe {
-            *(*storage).0.get_mut().unwrap_or_else(|e| e.into_inner()) = data;
-        }
-        self.0
-    }
-}
-
-impl<T: Float> Drop for Storage<T> {
-    fn drop(&mut self) {
-        pool::recycle(self.take());
-    }
-}
-
-/// Ids are handed out in blocks of this many per thread, so that making a node touches a
-/// thread-local counter rather than a shared atomic.
-const ID_BLOCK: usize = 1 << 16;
-static NEXT_ID_BLOCK: AtomicUsize = AtomicUsize::new(0);
-
-/// A thread's block of node ids: the next one and the end of the block. It lives in the
-/// thread's [pool](crate::pool), so that making a node visits one thread-local, not three.
-#[derive(Default)]
-pub(crate) struct Ids {
-    next: usize,
-    end: usize,
-}
-
-impl Ids {
-    /// A process-wide unique node id (a fresh block when this one is used up).
-    #[inline]
-    pub(crate) fn next_id(&mut self) -> usize {
-        if self.next == self.end {
-            self.next = NEXT_ID_BLOCK.fetch_add(ID_BLOCK, Ordering::Relaxed);
-            self.end = self.next + ID_BLOCK;
-        }
-        self.next += 1;
-        self.next - 1
-    }
-}
-
-/// The count of live nodes, kept per thread so that making and dropping a node costs a plain
-/// load and store rather than a locked read-modify-write on a cache line shared by all threads.
-/// Each thread's counter holds the nodes it made minus those it dropped (it may be negative:
-/// a node can die on another thread); the sum over all threads, plus the balances of threads
-/// that have exited, is the number alive.
-pub(crate) mod live {
-    use std::sync::atomic::{AtomicIsize, Ordering};
-    use std::sync::{Arc, Mutex};
-
-    /// The counters of the running threads.
-    static THREADS: Mutex<Vec<Arc<AtomicIsize>>> = Mutex::new(Vec::new());
-    /// The balances of the threads that have exited.
-    static RETIRED: AtomicIsize = AtomicIsize::new(0);
-
-    /// A thread's counter, registered in `THREADS` while it lives. It lives in the thread's
-    /// [pool](crate::pool) (one thread-local visit per node made or dropped).
-    pub(crate) struct Counter(Arc<AtomicIsize>);
-
-    impl Counter {
-        pub(crate) fn register() -> Self {
-            let counter = Arc::new(AtomicIsize::new(0));
-            threads().push(Arc::clone(&counter));
-            Counter(counter)
-        }
-
-        /// Adds `delta` to this thread's count.
-        #[inline]
-        pub(crate) fn add(&self, delta: isize) {
-            // Only the owning thread writes its counter: no read-modify-write needed.
-            let c = &self.0;
-            c.store(c.load(Ordering::Relaxed) + delta, Ordering::Relaxed);
-        }
-    }
-
-    impl Drop for Counter {
-        fn drop(&mut self) {
-            let mut threads = threads();
-            threads.retain(|c| !Arc::ptr_eq(c, &self.0));
-            RETIRED.fetch_add(self.0.load(Ordering::Relaxed), Ordering::Relaxed);
-        }
-    }
-
-    fn threads() -> std::sync::MutexGuard<'static, Vec<Arc<AtomicIsize>>> {
-        THREADS.lock().unwrap_or_else(|e| e.into_inner())
-    }
-
-    /// Adds `delta` to the retired balance: for nodes made or dropped while the thread's
-    /// counter is gone (thread teardown).
-    pub(crate) fn add_retired(delta: isize) {
-        RETIRED.fetch_add(delta, Ordering::Relaxed);
-    }
-
-    /// The sum of all counts.
-    pub(super) fn total() -> usize {
-        let threads = threads();
-        let running: isize = threads.iter().map(|c| c.load(Ordering::Relaxed)).sum();
-        (running + RETIRED.load(Ordering::Relaxed)).max(0) as usize
-    }
+    requires_grad: bool,
+    history: Mutex<Recorded<T>>,
+    grad: Mutex<Option<Tensor<T>>>,
 }
 
 /// The number of tensor nodes alive in the process (all threads): a way to check that a
 /// training loop frees its graphs. Exact when no other thread is making or dropping tensors.
 pub fn live_tensors() -> usize {
-    live::total()
+    node::live_nodes()
 }
 
-/// The buffer of a new node: a fresh one, or the storage of the tensor it views.
-enum Data<T: Float> {
-    Fresh(Vec<T>),
-    Shared(Arc<Storage<T>>),
+/// Sets this thread's bound on pooled bytes per element type (0 disables pooling: buffers,
+/// storage shells and node blocks then go back to the allocator), freeing what the
+/// [pool](crate::pool) and the node cache hold now.
+pub fn set_pool_limit(bytes: usize) {
+    pool::set_limit(bytes);
+    node::set_cache(bytes > 0);
 }
+
+/// Frees every buffer this thread's [pool](crate::pool) holds, and its cached node blocks and
+/// storage shells (the limit stays).
+pub fn clear_pool() {
+    set_pool_limit(pool::pool_limit())
+}
+
+/// Tensors cross threads (experiments run in parallel): checked at compile time.
+const _: fn() = || {
+    fn send_and_sync<X: Send + Sync>() {}
+    send_and_sync::<Tensor<f32>>();
+    send_and_sync::<Tensor<f64>>();
+};
 
 thread_local! {
     static GRAD_ENABLED: Cell<bool> = const { Cell::new(true) };
@@ -255,20 +121,9 @@ impl<T: Float> Tensor<T> {
         history: Recorded<T>,
         stamp: usize,
     ) -> Self {
-        let pool::NodeParts { shell, block, id } =
-            pool::take_node_parts(matches!(data, Data::Fresh(_)));
-        let storage = match data {
-            Data::Fresh(v) => Storage::new(v, shell),
-            Data::Shared(s) => s,
-        };
-        debug_assert_eq!(contiguous, layout.is_contiguous());
         let requires_grad = !matches!(history, Recorded::Constant);
-        Tensor(NodeRef::new(block, || Node {
-            id,
+        Tensor(NodeRef::new(data, layout, contiguous, || TapeEntry {
             stamp,
-            storage: ManuallyDrop::new(storage),
-            contiguous,
-            layout,
             requires_grad,
             history: Mutex::new(history),
             grad: Mutex::new(None),
@@ -310,8 +165,8 @@ impl<T: Float> Tensor<T> {
         // One pass over the inputs: does one require a gradient, and their largest stamp.
         let (mut requires_grad, mut stamp) = (false, 0);
         op.for_each_input(|t| {
-            requires_grad |= t.0.requires_grad;
-            stamp = stamp.max(t.0.stamp);
+            requires_grad |= t.0.record.requires_grad;
+            stamp = stamp.max(t.0.record.stamp);
         });
         if requires_grad && is_grad_enabled() {
             Self::from_parts(data, layout, contiguous, Recorded::Op(op), stamp + 1)
@@ -444,7 +299,7 @@ impl<T: Float> Tensor<T> {
     /// True for a leaf made with [`requires_grad`](Tensor::requires_grad) and for every recorded
     /// result computed from one.
     pub fn requires_grad_flag(&self) -> bool {
-        self.0.requires_grad
+        self.0.record.requires_grad
     }
 
     /// True for a tensor not computed by a recorded op (constants and parameters).
@@ -459,11 +314,15 @@ impl<T: Float> Tensor<T> {
 
     /// The node's place in the recording order (see `Node::stamp`).
     pub(crate) fn stamp(&self) -> usize {
-        self.0.stamp
+        self.0.record.stamp
     }
 
     pub(crate) fn history(&self) -> std::sync::MutexGuard<'_, Recorded<T>> {
-        self.0.history.lock().unwrap_or_else(|e| e.into_inner())
+        self.0
+            .record
+            .history
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
     }
 
     /// Where the elements sit in the storage (shape, strides, offset).
@@ -472,19 +331,20 @@ impl<T: Float> Tensor<T> {
     }
 
     pub(crate) fn read(&self) -> RwLockReadGuard<'_, Vec<T>> {
-        self.0.storage.0.read().unwrap_or_else(|e| e.into_inner())
+        self.0.storage.read()
     }
 
     /// The elements in row-major order, as a new `Vec`.
     pub fn to_vec(&self) -> Vec<T> {
         let data = self.read();
         let l = self.layout();
+        let mut v = pool::take(self.numel());
         if self.0.contiguous {
-            let mut v = pool::take(self.numel());
             v.extend_from_slice(&data[l.offset..l.offset + self.numel()]);
-            return v;
+        } else {
+            gather_strided(&data, l, &mut v);
         }
-        gather_strided(&data, l)
+        v
     }
 
     /// Calls `f` with the elements as a contiguous slice (copying only if this is a strided view).
@@ -549,6 +409,7 @@ impl<T: Float> Tensor<T> {
     /// The gradient accumulated by [`backward`](Tensor::backward), if any.
     pub fn grad(&self) -> Option<Tensor<T>> {
         self.0
+            .record
             .grad
             .lock()
             .unwrap_or_else(|e| e.into_inner())
@@ -557,7 +418,7 @@ impl<T: Float> Tensor<T> {
 
     /// Replaces the accumulated gradient.
     pub fn set_grad(&self, grad: Option<Tensor<T>>) {
-        *self.0.grad.lock().unwrap_or_else(|e| e.into_inner()) = grad;
+        *self.0.record.grad.lock().unwrap_or_else(|e| e.into_inner()) = grad;
     }
 
     /// Clears the accumulated gradient (gradients accumulate across `backward` calls until this).
@@ -580,7 +441,7 @@ impl<T: Float> Tensor<T> {
                 ),
             ));
         }
-        let mut data = self.0.storage.0.write().unwrap_or_else(|e| e.into_inner());
+        let mut data = self.0.storage.write();
         f(&mut data[l.offset..l.offset + self.numel()]);
         Ok(())
     }
@@ -645,7 +506,7 @@ impl<T: Float> fmt::Display for Tensor<T> {
             show(f, &v[v.len() - EDGE..])?;
         }
         write!(f, "]")?;
-        if self.0.requires_grad {
+        if self.0.record.requires_grad {
             write!(f, " (requires grad)")?;
         }
         Ok(())

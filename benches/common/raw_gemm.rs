@@ -1,7 +1,7 @@
 //! Raw `matrixmultiply` on the strided operands of autograd's GEMM kernels: the baseline that
 //! `benches/matmul.rs` and `benches/mlp_step.rs` measure our kernels against.
 
-use autograd::kernels::matmul::MatRef;
+use autograd::bench::matmul::MatRef;
 use autograd::Float;
 
 /// `matrixmultiply` on the operands of a [`MatRef`] pair, into a row-major `c`.

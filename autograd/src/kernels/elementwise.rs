@@ -1,20 +1,19 @@
 //! Elementwise maps over contiguous buffers and broadcasting binary maps over strided ones.
-//! Outputs are drawn from the buffer [`pool`], so a warm training loop reuses them.
+//! Each appends its result to the buffer `out` its caller gives it (a buffer from the pool,
+//! empty, with room for the result).
 
 use crate::element::Float;
-use crate::pool;
 use crate::shape::{for_each_run, Layout, Shape};
 
-/// `out[i] = f(a[i])`.
-pub fn map<T: Float>(a: &[T], f: impl Fn(T) -> T) -> Vec<T> {
-    let mut out = pool::take(a.len());
+/// Appends `f(a[i])` for every `i` to `out`.
+pub fn map<T: Float>(a: &[T], f: impl Fn(T) -> T, out: &mut Vec<T>) {
     out.extend(a.iter().map(|&x| f(x)));
-    out
 }
 
-/// `out = f(a, b)` elementwise, where `a` and `b` (with their layouts, addressing the given
-/// storages) broadcast to `out_shape`. Runs along the innermost dimension with stride 1 or 0
-/// (contiguous or broadcast) take plain loops that vectorize.
+/// Appends `f(a, b)` elementwise, row-major over `out_shape`, to `out`, where `a` and `b`
+/// (with their layouts, addressing the given storages) broadcast to `out_shape`. Runs along the
+/// innermost dimension with stride 1 or 0 (contiguous or broadcast) take plain loops that
+/// vectorize.
 pub fn zip_broadcast<T: Float>(
     a: &[T],
     la: &Layout,
@@ -22,20 +21,19 @@ pub fn zip_broadcast<T: Float>(
     lb: &Layout,
     out_shape: &Shape,
     f: impl Fn(T, T) -> T,
-) -> Vec<T> {
-    let n = out_shape.numel();
+    out: &mut Vec<T>,
+) {
     if la.shape == *out_shape && lb.shape == *out_shape && la.is_contiguous() && lb.is_contiguous()
     {
+        let n = out_shape.numel();
         let a = &a[la.offset..la.offset + n];
         let b = &b[lb.offset..lb.offset + n];
-        let mut out = pool::take(n);
         out.extend(a.iter().zip(b).map(|(&x, &y)| f(x, y)));
-        return out;
+        return;
     }
     let (la, lb) = (la.broadcast_to(out_shape), lb.broadcast_to(out_shape));
     let inner = |l: &Layout| l.strides.last().copied().unwrap_or(0);
     let (sa, sb) = (inner(&la), inner(&lb));
-    let mut out = pool::take(n);
     for_each_run(
         out_shape.dims(),
         [&la.strides, &lb.strides],
@@ -52,12 +50,10 @@ pub fn zip_broadcast<T: Float>(
             _ => out.extend((0..len).map(|r| f(a[i + r * sa], b[j + r * sb]))),
         },
     );
-    out
 }
 
-/// Copies the elements addressed by `layout` into a new row-major buffer.
-pub fn gather_strided<T: Float>(data: &[T], layout: &Layout) -> Vec<T> {
-    let mut out = pool::take(layout.shape.numel());
+/// Appends the elements of `data` addressed by `layout`, in row-major order, to `out`.
+pub fn gather_strided<T: Float>(data: &[T], layout: &Layout, out: &mut Vec<T>) {
     let s = layout.strides.last().copied().unwrap_or(0);
     for_each_run(
         layout.shape.dims(),
@@ -71,7 +67,6 @@ pub fn gather_strided<T: Float>(data: &[T], layout: &Layout) -> Vec<T> {
             }
         },
     );
-    out
 }
 
 /// `1 / (1 + exp(-x))`, without overflow for any `x`.

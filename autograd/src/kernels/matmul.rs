@@ -138,7 +138,7 @@ pub const PARALLEL_MIN_FLOPS: usize = 1 << 21;
 /// The GEMM implementations [`gemm`] chooses from.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Kernel {
-    /// Our packed `MR x NR` micro-kernel ([`blocked`]) on `C = A B`.
+    /// Our packed `MR x NR` micro-kernel (`blocked`) on `C = A B`.
     Blocked,
     /// Matrix-vector products (`B` one column or `A` one row): dot products or sums of scaled
     /// rows on the operands in place (`gemv`); falls back to `Blocked` (`MatrixMultiply`
@@ -153,7 +153,7 @@ pub enum Kernel {
     /// for other layouts.
     Direct,
     /// `matrixmultiply`: the kernel for products on CPUs without AVX2 and FMA (or with
-    /// `AUTOGRAD_FORCE_PORTABLE=1`, see [`cpu::FORCE_PORTABLE`]). With its `threading` feature it
+    /// `AUTOGRAD_FORCE_PORTABLE=1`, see `cpu::FORCE_PORTABLE`). With its `threading` feature it
     /// may also split a large product over threads of its own (`MATMUL_NUM_THREADS`).
     MatrixMultiply,
     /// Our packed kernel with the portable micro-kernel (plain Rust, the baseline build): what
@@ -191,15 +191,15 @@ impl Kernel {
     ///    `X w` and `X^T g`: at `100 x 2` and `20 x 50` the packed kernel spent most of a
     ///    training step packing);
     /// 1. both operands contiguous along `k` (a dense layer's `X W^T`), `k >= 16`, and
-    ///    `m <=` [`DOT_MAX_ROWS`] or `n <=` [`DOT_MAX_COLS`]: [`DotRows`](Kernel::DotRows), no
+    ///    `m <=` `DOT_MAX_ROWS` or `n <=` `DOT_MAX_COLS`: [`DotRows`](Kernel::DotRows), no
     ///    packing (2.4x `matrixmultiply` at 10 output columns, 1.05x at the batch-128 layers);
-    /// 2. `B` contiguous along `n` and the product skinny, `m <=` [`DIRECT_MAX_ROWS`] or
-    ///    `k <=` [`DIRECT_MAX_DEPTH`] (the weight gradient `G^T H` of a 10-class layer, the
+    /// 2. `B` contiguous along `n` and the product skinny, `m <=` `DIRECT_MAX_ROWS` or
+    ///    `k <=` `DIRECT_MAX_DEPTH` (the weight gradient `G^T H` of a 10-class layer, the
     ///    input gradient `G W` through it): [`Direct`](Kernel::Direct), no packing;
     /// 3. otherwise [`Blocked`](Kernel::Blocked), packed (on par with `matrixmultiply` on square
     ///    sizes, ahead on narrow ones).
     ///
-    /// Without AVX2 and FMA ([`cpu::gemm_simd`] false), rules 1 to 3 give
+    /// Without AVX2 and FMA (`cpu::gemm_simd` false), rules 1 to 3 give
     /// [`MatrixMultiply`](Kernel::MatrixMultiply): our kernels there would be the portable
     /// micro-kernel, which `matrixmultiply` outruns (bench group `gemm_portable_f32`).
     pub fn choose<T>(a: &MatRef<'_, T>, b: &MatRef<'_, T>) -> Kernel {

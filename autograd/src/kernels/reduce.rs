@@ -10,8 +10,7 @@
 //! Other axis sets take a general strided walk.
 
 use crate::element::Float;
-use crate::pool;
-use crate::shape::{for_each_run, Dims, Shape};
+use crate::shape::{for_each_run, keepdim_shape, Shape};
 
 /// Independent accumulators per run. A sequential float fold is one dependent add per element
 /// (bound by the add latency, about 4 cycles); 16 partial folds fill the SIMD registers and
@@ -26,18 +25,8 @@ const LANES: usize = 16;
 /// `_mm_prefetch` ahead of four, gained nothing).
 const STREAMS: usize = 4;
 
-/// The shape with the reduced `axes` set to 1 (NumPy's `keepdims=True`).
-pub fn keepdim_shape(shape: &Shape, axes: &[usize]) -> Shape {
-    let mut d: Dims = shape.0.clone();
-    for &a in axes {
-        d[a] = 1;
-    }
-    Shape(d)
-}
-
 /// Folds the contiguous `data` of `shape` over `axes` (sorted, distinct) with `f`, starting
-/// from `init`; the result has the keepdim shape, row-major, in a buffer from the
-/// [`pool`].
+/// from `init`, and appends the result (of the keepdim shape, row-major) to `out`.
 ///
 /// `f` must be associative and commutative (sum, max): the fold order is unspecified, so a
 /// floating-point sum may differ from the left-to-right sum by rounding.
@@ -47,28 +36,31 @@ pub fn fold_axes<T: Float>(
     axes: &[usize],
     init: T,
     f: impl Fn(T, T) -> T,
-) -> Vec<T> {
+    out: &mut Vec<T>,
+) {
     let out_shape = keepdim_shape(shape, axes);
     let rank = shape.rank();
     let outputs = out_shape.numel();
+    let start = out.len();
     // Reducing a suffix of axes: each output is the fold of one contiguous run.
     if (rank - axes.len()..rank).all(|a| axes.contains(&a)) {
         let run = shape.numel() / outputs.max(1);
         if run == 0 {
-            return pool::filled(outputs, init);
+            out.resize(start + outputs, init);
+        } else {
+            out.extend(
+                data.chunks_exact(run)
+                    .map(|chunk| fold_run(chunk, init, &f)),
+            );
         }
-        let mut out = pool::take(outputs);
-        out.extend(
-            data.chunks_exact(run)
-                .map(|chunk| fold_run(chunk, init, &f)),
-        );
-        return out;
+        return;
     }
-    let mut out = pool::filled(outputs, init);
+    out.resize(start + outputs, init);
+    let out = &mut out[start..];
     // Reducing a prefix of axes: each input row of `outputs` elements folds into the output.
     if (0..axes.len()).all(|a| axes.contains(&a)) {
-        fold_rows_into(&mut out, data, &f);
-        return out;
+        fold_rows_into(out, data, &f);
+        return;
     }
     let in_strides = shape.contiguous_strides();
     let mut out_strides = out_shape.contiguous_strides();
@@ -90,7 +82,6 @@ pub fn fold_axes<T: Float>(
             }
         },
     );
-    out
 }
 
 /// `acc[j] = f(acc[j], row[j])` for every `j`.
@@ -158,6 +149,21 @@ fn fold_run<T: Copy>(run: &[T], init: T, f: &impl Fn(T, T) -> T) -> T {
 mod tests {
     use super::*;
 
+    /// [`fold_axes`] into a new vector, by appending to one that holds a value already (left
+    /// as it was).
+    fn fold<T: Float>(
+        data: &[T],
+        shape: &Shape,
+        axes: &[usize],
+        init: T,
+        f: impl Fn(T, T) -> T,
+    ) -> Vec<T> {
+        let mut out = vec![T::of(0.5)];
+        fold_axes(data, shape, axes, init, f, &mut out);
+        assert_eq!(out[0], T::of(0.5), "fold_axes overwrote what `out` held");
+        out.split_off(1)
+    }
+
     /// Integer-valued floats sum exactly in any order, so every path (suffix with lanes and a
     /// tail, prefix, general) must agree with a plain nested loop.
     #[test]
@@ -166,7 +172,7 @@ mod tests {
         let shape = Shape::from(dims);
         let data: Vec<f64> = (0..shape.numel()).map(|i| ((i * 7) % 11) as f64).collect();
         for axes in [&[0][..], &[1], &[2], &[0, 1], &[1, 2], &[0, 2], &[0, 1, 2]] {
-            let got = fold_axes(&data, &shape, axes, 0.0, |a, x| a + x);
+            let got = fold(&data, &shape, axes, 0.0, |a, x| a + x);
             let kept = keepdim_shape(&shape, axes);
             let kd = kept.dims();
             let mut want = vec![0.0; kept.numel()];
@@ -208,11 +214,11 @@ mod tests {
     fn sum_all_matches_a_naive_f64_sum_at_awkward_lengths() {
         for (seed, n) in AWKWARD.into_iter().enumerate() {
             let data = random_f32(n, seed as u64);
-            let got = fold_axes(&data, &Shape::from([n]), &[0], 0.0, |a, x| a + x);
+            let got = fold(&data, &Shape::from([n]), &[0], 0.0, |a, x| a + x);
             let want: f64 = data.iter().map(|&x| x as f64).sum();
             let abs_sum: f64 = data.iter().map(|&x| (x as f64).abs()).sum();
             assert_close(got[0], want, abs_sum, &format!("sum of {n}"));
-            let max = fold_axes(&data, &Shape::from([n]), &[0], f32::NEG_INFINITY, f32::max);
+            let max = fold(&data, &Shape::from([n]), &[0], f32::NEG_INFINITY, f32::max);
             let naive = data.iter().copied().fold(f32::NEG_INFINITY, f32::max);
             assert_eq!(max[0], naive, "max of {n}");
         }
@@ -226,13 +232,13 @@ mod tests {
             for cols in [1, 7, 16, 17, 1023] {
                 let data = random_f32(rows * cols, (rows * 31 + cols) as u64);
                 let shape = Shape::from([rows, cols]);
-                let columns = fold_axes(&data, &shape, &[0], 0.0, |a, x| a + x);
+                let columns = fold(&data, &shape, &[0], 0.0, |a, x| a + x);
                 for (j, &got) in columns.iter().enumerate() {
                     let column = || data.iter().skip(j).step_by(cols).map(|&x| x as f64);
                     let what = format!("column {j} of [{rows}, {cols}]");
                     assert_close(got, column().sum(), column().map(f64::abs).sum(), &what);
                 }
-                let row_sums = fold_axes(&data, &shape, &[1], 0.0, |a, x| a + x);
+                let row_sums = fold(&data, &shape, &[1], 0.0, |a, x| a + x);
                 for (i, (&got, row)) in row_sums.iter().zip(data.chunks_exact(cols)).enumerate() {
                     let row = || row.iter().map(|&x| x as f64);
                     let what = format!("row {i} of [{rows}, {cols}]");
@@ -249,7 +255,7 @@ mod tests {
         for n in AWKWARD {
             let data: Vec<f32> = (0..n).map(|i| ((i * 7) % 11) as f32).collect();
             let want: usize = (0..n).map(|i| (i * 7) % 11).sum();
-            let got = fold_axes(&data, &Shape::from([n]), &[0], 0.0, |a, x| a + x);
+            let got = fold(&data, &Shape::from([n]), &[0], 0.0, |a, x| a + x);
             assert_eq!(got[0], want as f32, "length {n}");
         }
     }

@@ -2,21 +2,21 @@
 //! [`Tensor::where_cond`](crate::Tensor::where_cond)).
 
 use crate::element::Float;
-use crate::pool;
 use crate::shape::{for_each_run, Layout, Shape};
 
-/// `out[i] = if c[i] != 0 { a[i] } else { b[i] }`, where `c`, `a` and `b` (with their layouts,
-/// addressing the given storages) broadcast to `out_shape`. A NaN in `c` counts as nonzero.
+/// Appends `out[i] = if c[i] != 0 { a[i] } else { b[i] }`, row-major over `out_shape`, to
+/// `out`, where `c`, `a` and `b` (with their layouts, addressing the given storages) broadcast
+/// to `out_shape`. A NaN in `c` counts as nonzero.
 pub fn select_broadcast<T: Float>(
     (c, lc): (&[T], &Layout),
     (a, la): (&[T], &Layout),
     (b, lb): (&[T], &Layout),
     out_shape: &Shape,
-) -> Vec<T> {
+    out: &mut Vec<T>,
+) {
     let [lc, la, lb] = [lc, la, lb].map(|l| l.broadcast_to(out_shape));
     let inner = |l: &Layout| l.strides.last().copied().unwrap_or(0);
     let (sc, sa, sb) = (inner(&lc), inner(&la), inner(&lb));
-    let mut out = pool::take(out_shape.numel());
     for_each_run(
         out_shape.dims(),
         [&lc.strides, &la.strides, &lb.strides],
@@ -31,7 +31,6 @@ pub fn select_broadcast<T: Float>(
             }))
         },
     );
-    out
 }
 
 #[cfg(test)]
@@ -48,12 +47,14 @@ mod tests {
             Layout::contiguous(s(&[3])),
             Layout::contiguous(s(&[])),
         );
-        let out = select_broadcast((&c, &lc), (&a, &la), (&b, &lb), &s(&[2, 3]));
+        let mut out = Vec::new();
+        select_broadcast((&c, &lc), (&a, &la), (&b, &lb), &s(&[2, 3]), &mut out);
         assert_eq!(out, vec![1.0, 2.0, 3.0, -1.0, -1.0, -1.0]);
         // A NaN condition selects `a`.
         let c = [f64::NAN];
         let lc = Layout::contiguous(s(&[1]));
-        let out = select_broadcast((&c, &lc), (&a, &la), (&b, &lb), &s(&[3]));
+        let mut out = Vec::new();
+        select_broadcast((&c, &lc), (&a, &la), (&b, &lb), &s(&[3]), &mut out);
         assert_eq!(out, vec![1.0, 2.0, 3.0]);
     }
 }

@@ -3,12 +3,11 @@
 //!
 //! Each row is shifted by its maximum `m` before exponentiating, so `exp` never overflows:
 //! `logsumexp(x) = m + ln sum_j exp(x_j - m)`. A row whose maximum is infinite is shifted by 0
-//! instead (a row of all `-inf` then has `logsumexp = -inf`, not NaN). Outputs are drawn from
-//! the buffer [`pool`]. The exponentials go through the vectorized [`vmath`] kernel.
+//! instead (a row of all `-inf` then has `logsumexp = -inf`, not NaN). The exponentials go
+//! through the vectorized [`vmath`] kernel.
 
 use super::vmath::{self, Func};
 use crate::element::Float;
-use crate::pool;
 
 /// The shift applied to a row before `exp`: its maximum when finite, else 0.
 fn row_shift<T: Float>(row: &[T]) -> T {
@@ -47,11 +46,16 @@ pub fn cross_entropy_sum<T: Float>(logits: &[T], k: usize, labels: &[usize]) -> 
         .fold(T::zero(), |acc, (row, &y)| acc + log_sum_exp(row) - row[y])
 }
 
-/// The gradient of the summed cross-entropy scaled by `scale`:
+/// Appends to `out` the gradient of the summed cross-entropy scaled by `scale`:
 /// `out[i, j] = scale * (softmax(x_i)_j - [j == labels[i]])`, with
 /// `softmax(x_i)_j = exp(x_ij - m_i) / sum_l exp(x_il - m_i)`.
-pub fn cross_entropy_grad<T: Float>(logits: &[T], k: usize, labels: &[usize], scale: T) -> Vec<T> {
-    let mut out = pool::take(logits.len());
+pub fn cross_entropy_grad<T: Float>(
+    logits: &[T],
+    k: usize,
+    labels: &[usize],
+    scale: T,
+    out: &mut Vec<T>,
+) {
     for (row, &y) in logits.chunks_exact(k.max(1)).zip(labels) {
         let m = row_shift(row);
         let start = out.len();
@@ -62,5 +66,4 @@ pub fn cross_entropy_grad<T: Float>(logits: &[T], k: usize, labels: &[usize], sc
         probs.iter_mut().for_each(|p| *p = *p * per_unit);
         probs[y] = probs[y] - scale;
     }
-    out
 }

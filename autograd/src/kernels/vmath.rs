@@ -64,7 +64,6 @@
 
 use super::elementwise::{sigmoid, softplus};
 use crate::element::Float;
-use crate::pool;
 use std::any::TypeId;
 use std::mem::MaybeUninit;
 
@@ -113,17 +112,15 @@ impl Func {
     }
 }
 
-/// `out[i] = f(x[i])` in a new buffer from the [`pool`].
-pub fn map<T: Float>(f: Func, x: &[T]) -> Vec<T> {
-    let n = x.len();
-    let mut out = pool::take(n);
+/// Appends `f(x[i])` for every `i` to `out`.
+pub fn map<T: Float>(f: Func, x: &[T], out: &mut Vec<T>) {
+    let (n, start) = (x.len(), out.len());
     out.reserve(n);
     let dst = out.spare_capacity_mut()[..n].as_mut_ptr().cast::<T>();
     // SAFETY: `x` is valid for `n` reads and the spare capacity for `n` writes, disjoint.
     unsafe { run(f, x.as_ptr(), dst, n) };
-    // SAFETY: `run` wrote the `n` elements past the (empty) start.
-    unsafe { out.set_len(n) };
-    out
+    // SAFETY: `run` wrote the `n` elements past the first `start`.
+    unsafe { out.set_len(start + n) };
 }
 
 /// `out[i] = f(x[i])`.
@@ -1187,6 +1184,15 @@ mod tests {
         }
     }
 
+    /// `f` of each element of `x`, in a new vector, by [`map`] appending to a vector that
+    /// already holds one element (left as it was).
+    fn mapped<T: Float>(f: Func, x: &[T]) -> Vec<T> {
+        let mut out = vec![T::of(0.5)];
+        map(f, x, &mut out);
+        assert_eq!(out[0], T::of(0.5), "map overwrote what `out` held");
+        out.split_off(1)
+    }
+
     /// Each element's result is the same bits wherever it sits: alone, at any offset, in a
     /// vector with special values or in the padded tail.
     fn position_independent<T: Lane>() {
@@ -1202,13 +1208,13 @@ mod tests {
             })
             .collect();
         for f in Func::ALL {
-            let whole = map(f, &x);
+            let whole = mapped(f, &x);
             let bits = |v: &[T]| v.iter().map(|&y| y.f64().to_bits()).collect::<Vec<_>>();
             for start in 0..9 {
                 for len in [0, 1, 3, 7, 8, 9, 17, 100] {
                     let part = &x[start..start + len];
                     assert_eq!(
-                        bits(&map(f, part)),
+                        bits(&mapped(f, part)),
                         bits(&whole[start..start + len]),
                         "{f:?} {}: x[{start}..{}]",
                         T::DTYPE,
@@ -1231,7 +1237,7 @@ mod tests {
     #[test]
     fn sum_of_matches_the_sum_of_the_map() {
         let x: Vec<f64> = (0..1000).map(|i| (i as f64 - 500.0) / 37.0).collect();
-        let want: f64 = map(Func::Softplus, &x).iter().sum();
+        let want: f64 = mapped(Func::Softplus, &x).iter().sum();
         let got = sum_of(Func::Softplus, &x, |v| v);
         assert!((got - want).abs() <= 1e-12 * want.abs(), "{got} vs {want}");
         let shifted = sum_of(Func::Exp, &x, |v| -v - 2.0);

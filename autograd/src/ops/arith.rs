@@ -5,6 +5,7 @@ use crate::element::Float;
 use crate::error::{ok, Result};
 use crate::kernels::elementwise::{map, zip_broadcast};
 use crate::kernels::vmath::{self, Func};
+use crate::pool;
 use crate::shape::Shape;
 use crate::tensor::Tensor;
 
@@ -60,10 +61,11 @@ impl<T: Float> Tensor<T> {
         op: fn(Tensor<T>, Tensor<T>) -> Op<T>,
     ) -> Result<Tensor<T>> {
         let shape = Shape::broadcast(name, self.shape(), other.shape())?;
-        let data = {
+        let mut data = pool::take(shape.numel());
+        {
             let (a, b) = (self.read(), other.read());
-            zip_broadcast(&a, self.layout(), &b, other.layout(), &shape, f)
-        };
+            zip_broadcast(&a, self.layout(), &b, other.layout(), &shape, f, &mut data);
+        }
         Ok(Tensor::from_op(
             data,
             shape,
@@ -72,18 +74,30 @@ impl<T: Float> Tensor<T> {
     }
 
     fn unary(&self, f: impl Fn(T) -> T, op: fn(Tensor<T>) -> Op<T>) -> Tensor<T> {
-        let data = self.with_slice(|x| map(x, f));
-        Tensor::from_op(data, self.shape().clone(), op(self.clone()))
+        Tensor::from_op(self.map_values(f), self.shape().clone(), op(self.clone()))
     }
 
     fn unary_vmath(&self, f: Func, op: fn(Tensor<T>) -> Op<T>) -> Tensor<T> {
-        let data = self.with_slice(|x| vmath::map(f, x));
+        let data = self.with_slice(|x| {
+            let mut out = pool::take(x.len());
+            vmath::map(f, x, &mut out);
+            out
+        });
         Tensor::from_op(data, self.shape().clone(), op(self.clone()))
     }
 
+    /// `f` of each element, row-major, in a buffer from the pool.
+    pub(super) fn map_values(&self, f: impl Fn(T) -> T) -> Vec<T> {
+        self.with_slice(|x| {
+            let mut out = pool::take(x.len());
+            map(x, f, &mut out);
+            out
+        })
+    }
+
     /// A constant (unrecorded) elementwise function of the values.
-    fn constant_map(&self, f: impl Fn(T) -> T) -> Tensor<T> {
-        Tensor::from_data(self.with_slice(|x| map(x, f)), self.shape().clone())
+    pub(super) fn constant_map(&self, f: impl Fn(T) -> T) -> Tensor<T> {
+        Tensor::from_data(self.map_values(f), self.shape().clone())
     }
 
     binary_ops! {
@@ -146,13 +160,13 @@ impl<T: Float> Tensor<T> {
 
     /// `c * x` for a scalar `c`.
     pub fn mul_scalar(&self, c: T) -> Tensor<T> {
-        let data = self.with_slice(|x| map(x, |v| v * c));
+        let data = self.map_values(|v| v * c);
         Tensor::from_op(data, self.shape().clone(), Op::MulScalar(self.clone(), c))
     }
 
     /// `x^p` for a scalar exponent `p`.
     pub fn pow_scalar(&self, p: T) -> Tensor<T> {
-        let data = self.with_slice(|x| map(x, |v| v.powf(p)));
+        let data = self.map_values(|v| v.powf(p));
         Tensor::from_op(data, self.shape().clone(), Op::PowScalar(self.clone(), p))
     }
 
@@ -194,13 +208,9 @@ impl<T: Float> Tensor<T> {
     pub fn eq_mask(&self, other: &Tensor<T>) -> Tensor<T> {
         let shape = ok(Shape::broadcast("eq_mask", self.shape(), other.shape()));
         let (a, b) = (self.read(), other.read());
-        let data = zip_broadcast(&a, self.layout(), &b, other.layout(), &shape, |x, y| {
-            if x == y {
-                T::one()
-            } else {
-                T::zero()
-            }
-        });
+        let mut data = pool::take(shape.numel());
+        let f = |x, y| if x == y { T::one() } else { T::zero() };
+        zip_broadcast(&a, self.layout(), &b, other.layout(), &shape, f, &mut data);
         Tensor::from_data(data, shape)
     }
 }

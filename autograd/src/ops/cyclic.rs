@@ -1,5 +1,6 @@
 //! The full-width cyclic layers of linear convolutional networks and the real DFT, on the FFT
-//! kernels of [`crate::kernels::fft`] (a direct loop below a measured crossover length).
+//! kernels of `kernels::cyclic` and `kernels::fft` (direct loops below a measured crossover
+//! length).
 //!
 //! With `x` of shape `[batch, D]` and a filter `w` of shape `[K]`, `K <= D`, indices taken mod
 //! `D`:
@@ -17,7 +18,7 @@
 use crate::backprop::Op;
 use crate::element::Float;
 use crate::error::{ok, Error, Result};
-use crate::kernels::fft;
+use crate::kernels::{cyclic, fft};
 use crate::pool;
 use crate::shape::Shape;
 use crate::tensor::Tensor;
@@ -98,7 +99,7 @@ impl<T: Float> Tensor<T> {
     /// Fallible form of [`cyclic_corr`](Tensor::cyclic_corr).
     pub fn try_cyclic_corr(&self, w: &Tensor<T>) -> Result<Tensor<T>> {
         let (_, d) = check_pair("cyclic_corr", self, w, false)?;
-        Ok(self.cyclic(w, self.shape().clone(), fft::cyclic_corr, Op::CyclicCorr, d))
+        Ok(self.cyclic(w, self.shape().clone(), cyclic::corr, Op::CyclicCorr, d))
     }
 
     /// The cyclic convolution `y[b, j] = sum_{k=0}^{K-1} g[b, (j - k) mod D] w[k]` for
@@ -115,13 +116,7 @@ impl<T: Float> Tensor<T> {
     /// Fallible form of [`cyclic_conv`](Tensor::cyclic_conv).
     pub fn try_cyclic_conv(&self, w: &Tensor<T>) -> Result<Tensor<T>> {
         let (_, d) = check_pair("cyclic_conv", self, w, false)?;
-        Ok(self.cyclic(
-            w,
-            self.shape().clone(),
-            fft::cyclic_corr_grad_x,
-            Op::CyclicConv,
-            d,
-        ))
+        Ok(self.cyclic(w, self.shape().clone(), cyclic::conv, Op::CyclicConv, d))
     }
 
     /// The filter-space correlation `v[k] = sum_b sum_i g[b, i] x[b, (i + k) mod D]` of
@@ -139,7 +134,7 @@ impl<T: Float> Tensor<T> {
     pub fn try_cyclic_corr_weight(&self, x: &Tensor<T>) -> Result<Tensor<T>> {
         let (_, d) = check_pair("cyclic_corr_weight", self, x, true)?;
         let out = Shape::from([d]);
-        Ok(self.cyclic(x, out, fft::cyclic_corr_grad_w, Op::CyclicCorrWeight, d))
+        Ok(self.cyclic(x, out, cyclic::corr_weight, Op::CyclicCorrWeight, d))
     }
 
     /// The unnormalised DFT of real vectors along the last axis,

@@ -41,16 +41,12 @@ impl<T: Float> Tensor<T> {
                 ),
             ));
         }
-        let data = {
+        let mut data = pool::take(x.numel());
+        {
             let (g, xs) = (self.read(), x.read());
-            zip_broadcast(&g, self.layout(), &xs, x.layout(), x.shape(), |g, x| {
-                if x > T::zero() {
-                    g
-                } else {
-                    T::zero()
-                }
-            })
-        };
+            let f = |g, x| if x > T::zero() { g } else { T::zero() };
+            zip_broadcast(&g, self.layout(), &xs, x.layout(), x.shape(), f, &mut data);
+        }
         Ok(Tensor::from_op(
             data,
             x.shape().clone(),
@@ -112,7 +108,8 @@ impl<T: Float> Tensor<T> {
     ) -> Tensor<T> {
         let (n, k) = (self.dims()[0], self.dims()[1]);
         let scale = g.item() / T::of(n as f64);
-        let data = self.with_slice(|x| cross_entropy_grad(x, k, labels, scale));
+        let mut data = pool::take(n * k);
+        self.with_slice(|x| cross_entropy_grad(x, k, labels, scale, &mut data));
         Tensor::from_op(
             data,
             self.shape().clone(),

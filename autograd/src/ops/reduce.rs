@@ -3,8 +3,9 @@
 use crate::backprop::Op;
 use crate::element::Float;
 use crate::error::{ok, Error, Result};
-use crate::kernels::reduce::{fold_axes, keepdim_shape};
-use crate::shape::{Dims, Shape};
+use crate::kernels::reduce::fold_axes;
+use crate::pool;
+use crate::shape::{keepdim_shape, Dims, Shape};
 use crate::tensor::Tensor;
 
 impl<T: Float> Tensor<T> {
@@ -43,7 +44,8 @@ impl<T: Float> Tensor<T> {
         record: fn(Tensor<T>, Dims) -> Op<T>,
     ) -> Result<Tensor<T>> {
         let (axes, shape) = self.reduced(op, axes, keepdim)?;
-        let data = self.with_slice(|x| fold_axes(x, self.shape(), &axes, init, f));
+        let mut data = pool::take(shape.numel());
+        self.with_slice(|x| fold_axes(x, self.shape(), &axes, init, f, &mut data));
         Ok(Tensor::from_op(data, shape, record(self.clone(), axes)))
     }
 

@@ -5,8 +5,9 @@
 use crate::backprop::Op;
 use crate::element::Float;
 use crate::error::{ok, Result};
-use crate::kernels::elementwise::{map, zip_broadcast};
+use crate::kernels::elementwise::zip_broadcast;
 use crate::kernels::select::select_broadcast;
+use crate::pool;
 use crate::shape::Shape;
 use crate::tensor::Tensor;
 
@@ -34,12 +35,15 @@ impl<T: Float> Tensor<T> {
         let shape = Shape::broadcast("where_cond", self.shape(), &branches)?;
         let data = {
             let (c, x, y) = (self.read(), a.read(), b.read());
+            let mut out = pool::take(shape.numel());
             select_broadcast(
                 (&c, self.layout()),
                 (&x, a.layout()),
                 (&y, b.layout()),
                 &shape,
-            )
+                &mut out,
+            );
+            out
         };
         // Held as a constant: a recorded condition would keep its graph alive for nothing.
         let cond = if self.requires_grad_flag() {
@@ -61,23 +65,20 @@ impl<T: Float> Tensor<T> {
     /// Subgradient: `d/dx = 1[lo <= x <= hi]`, so the gradient passes at the boundaries
     /// themselves (as in PyTorch) and is zero outside.
     pub fn clamp(&self, lo: T, hi: T) -> Tensor<T> {
-        let data = self.with_slice(|x| {
-            map(x, |v| {
-                let up = if v < lo { lo } else { v };
-                if up > hi {
-                    hi
-                } else {
-                    up
-                }
-            })
+        let data = self.map_values(|v| {
+            let up = if v < lo { lo } else { v };
+            if up > hi {
+                hi
+            } else {
+                up
+            }
         });
         Tensor::from_op(data, self.shape().clone(), Op::Clamp(self.clone(), lo, hi))
     }
 
     /// The constant `1[lo <= x <= hi]` (the gradient mask of [`clamp`](Tensor::clamp)).
     pub(crate) fn in_range_mask(&self, lo: T, hi: T) -> Tensor<T> {
-        let data = self.with_slice(|x| map(x, |v| indicator(lo <= v && v <= hi)));
-        Tensor::from_data(data, self.shape().clone())
+        self.constant_map(|v| indicator(lo <= v && v <= hi))
     }
 
     /// The constant share of the gradient of [`maximum`](Tensor::maximum) (`larger`) or
@@ -92,13 +93,24 @@ impl<T: Float> Tensor<T> {
         let half = T::of(0.5);
         let data = {
             let (a, b) = (self.read(), other.read());
-            zip_broadcast(&a, self.layout(), &b, other.layout(), &shape, |x, y| {
+            let mut out = pool::take(shape.numel());
+            let share = |x: T, y: T| {
                 if x == y {
                     half
                 } else {
                     indicator(if larger { x > y } else { x < y })
                 }
-            })
+            };
+            zip_broadcast(
+                &a,
+                self.layout(),
+                &b,
+                other.layout(),
+                &shape,
+                share,
+                &mut out,
+            );
+            out
         };
         Tensor::from_data(data, shape)
     }

@@ -1,14 +1,14 @@
-//! Register-blocked direct kernels for cyclic correlation, O(B d^2): the small-`d` path behind
-//! [`fft::cyclic_corr`](super::fft::cyclic_corr) and its two adjoints.
+//! The direct path of the cyclic kernels, register-blocked, O(B d^2): [`corr`],
+//! [`conv`] and [`corr_weight`], on two tiled loops.
 //!
-//! Both kernels are GEMM micro-kernels in disguise:
+//! Both loops are GEMM micro-kernels in disguise:
 //!
-//! - [`conv_rows`]: `out[b, i] = sum_m a[b, m] c[(i - m) mod d]` is `A C` with the circulant
+//! - `conv_rows`: `out[b, i] = sum_m a[b, m] c[(i - m) mod d]` is `A C` with the circulant
 //!   matrix `C[m, i] = c[(i - m) mod d]`. Row `m` of `C`, columns `i0..i0 + NR`, is the
 //!   contiguous slice `c_ext[i0 + d - m..][..NR]` of the periodic extension
 //!   `c_ext[t] = c[t mod d]`, so the `C` operand needs no packing and the wrap-around costs
 //!   nothing in the inner loop.
-//! - [`corr_sum`]: `out[k] = sum_b sum_i g[b, i] x[b, (i + k) mod d]` is the sum of the cyclic
+//! - `corr_sum`: `out[k] = sum_b sum_i g[b, i] x[b, (i + k) mod d]` is the sum of the cyclic
 //!   diagonals of `M = G^T X` (`M[i, m] = sum_b g[b, i] x[b, m]`, `k = (m - i) mod d`), a
 //!   product whose reduction runs over the batch.
 //!
@@ -27,17 +27,47 @@
 //! a scalar instruction or the (slow) software `fma` of a CPU without FMA. The tile shape
 //! depends on `d` and the element type only.
 
+use super::{check_filtered, check_weight};
+use crate::element::Float;
 use std::mem::size_of;
 
-use num_traits::Float;
+/// `corr` by `conv_rows` with the reversed filter `w_rev[t] = w[(-t) mod d]`:
+/// `out[b, i] = sum_{m<d} x[b, m] w[(m - i) mod d]`, summed in decreasing `m`, since
+/// `w[(m - i) mod d] = w_rev[(i - m) mod d]`.
+///
+/// Panics on the length mismatches of `corr`.
+pub fn corr<T: Float>(x: &[T], w: &[T], d: usize, out: &mut [T]) {
+    check_filtered("direct::corr", ("x", x.len()), w.len(), out.len(), d);
+    let w_rev: Vec<T> = (0..d).map(|t| w[(d - t) % d]).collect();
+    conv_rows(x, &w_rev, d, out);
+}
+
+/// `conv` by `conv_rows`: `out[b, j] = sum_{i<d} g[b, i] w[(j - i) mod d]`,
+/// summed in decreasing `i`.
+///
+/// Panics on the length mismatches of `conv`.
+pub fn conv<T: Float>(g: &[T], w: &[T], d: usize, out: &mut [T]) {
+    check_filtered("direct::conv", ("g", g.len()), w.len(), out.len(), d);
+    conv_rows(g, w, d, out);
+}
+
+/// `corr_weight` by `corr_sum`:
+/// `out[k] = sum_{i<d} M[i, (i + k) mod d]` with `M[i, m] = sum_b g[b, i] x[b, m]` (each
+/// `M[i, m]` summed in increasing `b`, then added into `out` tile by tile).
+///
+/// Panics on the length mismatches of `corr_weight`.
+pub fn corr_weight<T: Float>(g: &[T], x: &[T], d: usize, out: &mut [T]) {
+    check_weight("direct::corr_weight", g.len(), x.len(), out.len(), d);
+    corr_sum(g, x, d, out);
+}
 
 /// Bytes of one vector register (AVX2: 256 bits).
 const VECTOR_BYTES: usize = 32;
 
-/// Bytes of a chunk of rows of both operands of [`corr_sum`]: most of the 32 KB L1 data cache.
+/// Bytes of a chunk of rows of both operands of `corr_sum`: most of the 32 KB L1 data cache.
 const CHUNK_BYTES: usize = 24 * 1024;
 
-/// The fewest rows in a chunk of [`corr_sum`]: each tile's sums are loaded and stored once
+/// The fewest rows in a chunk of `corr_sum`: each tile's sums are loaded and stored once
 /// per chunk, a cost to spread over enough steps even when a chunk no longer fits in L1.
 const MIN_CHUNK_ROWS: usize = 16;
 
@@ -52,7 +82,7 @@ fn lanes<T>() -> usize {
 enum Shape {
     /// 12 rows by one vector: no padded columns when `d` is a multiple of the vector width.
     R12V1,
-    /// 8 rows by one vector: for [`corr_sum`] at `d = 8` or 16, where `M` has only `d` rows.
+    /// 8 rows by one vector: for `corr_sum` at `d = 8` or 16, where `M` has only `d` rows.
     R8V1,
     /// 6 rows by two vectors: the GEMM micro-kernel's shape, the fewest loads per FMA.
     R6V2,
@@ -72,14 +102,14 @@ impl Shape {
 
     /// The shape that computes the fewest padded lanes for a `[rows, d]` output with `d`
     /// columns of `lanes`-wide vectors, where only the columns are padded (`square = false`:
-    /// [`conv_rows`], whose rows are the long batch) or both dimensions are `d`
-    /// ([`corr_sum`]). A shape with 8 accumulators counts its lanes 10% dearer (measured:
-    /// [`corr_sum`] at `d = 64` by `R8V1`, no padding, ran at 62% of peak, by `R6V2`, 3%
+    /// `conv_rows`, whose rows are the long batch) or both dimensions are `d`
+    /// (`corr_sum`). A shape with 8 accumulators counts its lanes 10% dearer (measured:
+    /// `corr_sum` at `d = 64` by `R8V1`, no padding, ran at 62% of peak, by `R6V2`, 3%
     /// padding, at 73%); ties go to fewer loads per FMA (`(mr + nv) / (mr nv)`).
     ///
     /// Twelve rows are not used for a reduction of `d <= 8` steps: the tile's setup (twelve
     /// row addresses for [`rank1_updates`](crate::kernels::blocked::avx::rank1_updates), twelve
-    /// stores) then weighs as much as its FMAs (measured: [`conv_rows`] at `d = 8`, f32, by
+    /// stores) then weighs as much as its FMAs (measured: `conv_rows` at `d = 8`, f32, by
     /// `R12V1` at 43-46% of peak, by `R8V1` at 51-53%).
     fn for_len(d: usize, lanes: usize, square: bool) -> Shape {
         let padded = |n: usize, block: usize| n.div_ceil(block) * block;
@@ -102,13 +132,13 @@ impl Shape {
 /// overwritten.
 ///
 /// Panics if `a.len()` is not a multiple of `d`, `c.len() != d` or `out.len() != a.len()`
-/// (caller bugs: the public kernels check lengths first, with their own names).
-pub fn conv_rows<T: Float + 'static>(a: &[T], c: &[T], d: usize, out: &mut [T]) {
+/// (caller bugs: [`corr`], [`conv`] and [`corr_weight`] check lengths first, with their names).
+fn conv_rows<T: Float>(a: &[T], c: &[T], d: usize, out: &mut [T]) {
     conv_rows_on(has_avx2_fma(), a, c, d, out);
 }
 
-/// [`conv_rows`] by the `avx2` tile if `simd`, else by the portable one.
-fn conv_rows_on<T: Float + 'static>(simd: bool, a: &[T], c: &[T], d: usize, out: &mut [T]) {
+/// `conv_rows` by the `avx2` tile if `simd`, else by the portable one.
+fn conv_rows_on<T: Float>(simd: bool, a: &[T], c: &[T], d: usize, out: &mut [T]) {
     assert!(d > 0 && a.len() % d == 0 && c.len() == d && out.len() == a.len());
     let shape = Shape::for_len(d, lanes::<T>(), false);
     let (mr, nv) = shape.dims();
@@ -170,12 +200,12 @@ fn conv_rows_on<T: Float + 'static>(simd: bool, a: &[T], c: &[T], d: usize, out:
 /// `out[(m - i) mod d]`. `out` is overwritten.
 ///
 /// Panics if `g.len()` is not a multiple of `d`, `x.len() != g.len()` or `out.len() != d`.
-pub fn corr_sum<T: Float + 'static>(g: &[T], x: &[T], d: usize, out: &mut [T]) {
+fn corr_sum<T: Float>(g: &[T], x: &[T], d: usize, out: &mut [T]) {
     corr_sum_on(has_avx2_fma(), g, x, d, out);
 }
 
-/// [`corr_sum`] by the `avx2` tile if `simd`, else by the portable one.
-fn corr_sum_on<T: Float + 'static>(simd: bool, g: &[T], x: &[T], d: usize, out: &mut [T]) {
+/// `corr_sum` by the `avx2` tile if `simd`, else by the portable one.
+fn corr_sum_on<T: Float>(simd: bool, g: &[T], x: &[T], d: usize, out: &mut [T]) {
     assert!(d > 0 && g.len() % d == 0 && x.len() == g.len() && out.len() == d);
     let shape = Shape::for_len(d, lanes::<T>(), true);
     let (mr, nv) = shape.dims();
@@ -293,14 +323,7 @@ impl Tile {
 /// Runs `tile` with the register tile `shape`, by the `avx2` module if `simd`.
 ///
 /// Panics if the tile would touch an index outside `a`, `b` or `out`.
-fn run_tile<T: Float + 'static>(
-    shape: Shape,
-    simd: bool,
-    tile: &Tile,
-    a: &[T],
-    b: &[T],
-    out: &mut [T],
-) {
+fn run_tile<T: Float>(shape: Shape, simd: bool, tile: &Tile, a: &[T], b: &[T], out: &mut [T]) {
     let (mr, nv) = shape.dims();
     let nr = nv * lanes::<T>();
     if tile.blocks == 0 {
@@ -482,7 +505,7 @@ mod tests {
     /// For every `d` to 70 (every tile shape and column remainder of both types) and batches
     /// that leave the direct blocks empty, or full with tails of every length: the kernel
     /// matches its formula to `tol`, and the portable tile gives the `avx2` tile's bits.
-    fn check_kernel<T: Float + 'static + std::fmt::Debug>(
+    fn check_kernel<T: Float + std::fmt::Debug>(
         kernel: Kernel<T>,
         reference: fn(&[f64], &[f64], usize) -> Vec<f64>,
         second_is_filter: bool,
