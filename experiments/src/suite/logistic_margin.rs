@@ -474,7 +474,8 @@ fn part_2b_2c(ctx: &Ctx, x: Matrix, y: &[f64], s: &mut Summary) -> Result<()> {
     let sigma2 = data.x.sigma_max_sq();
     let eta = 1.0 / sigma2;
     let steps = ctx.data_steps(1_000_000, n, d);
-    let ngd_steps = (steps / 100).max(10);
+    // The protocol runs normalized GD for a hundredth of GD's horizon; at least 1000 steps.
+    let ngd_steps = (steps / 100).max(1000).min(steps);
     if user_data {
         s.notes.push(format!(
             "2b, 2c on {n} x {d} data: GD runs T = {steps} steps, normalized GD {ngd_steps} \
