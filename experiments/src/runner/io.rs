@@ -5,7 +5,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use crate::error::{Error, Result};
-use crate::reference::Matrix;
+use crate::reference::{Error as ReferenceError, Matrix, SvmSolution};
 
 /// Writes `bytes` to `path` atomically: a temporary file in the same directory,
 /// then a rename. Creates the parent directory.
@@ -136,13 +136,16 @@ impl Dataset {
     }
 
     /// The features and `{-1, +1}` labels of data that must be linearly separable through the
-    /// origin (checked with the hard-margin SVM); an error naming the file otherwise.
-    pub fn separable_binary(&self) -> Result<(Matrix, Vec<f64>)> {
+    /// origin, with the hard-margin SVM ([`svm_l2`](crate::reference::svm_l2)) that checks it,
+    /// so that callers need not solve it again. Data that are not separable are a data error
+    /// naming the file; another solver failure is a reference error.
+    pub fn separable_binary(&self) -> Result<(Matrix, Vec<f64>, SvmSolution)> {
         let y = self.binary_labels()?;
-        if crate::reference::svm_l2(&self.x, &y).is_err() {
-            return Err(self.not_separable());
+        match crate::reference::svm_l2(&self.x, &y) {
+            Ok(svm) => Ok((self.x.clone(), y, svm)),
+            Err(ReferenceError::Infeasible { .. }) => Err(self.not_separable()),
+            Err(e) => Err(Error::reference("the hard-margin SVM of the data", e)),
         }
-        Ok((self.x.clone(), y))
     }
 
     /// The error for data that must be linearly separable (through the origin) but is not.

@@ -277,7 +277,7 @@ pub fn run(ctx: &Ctx) -> Result<Summary> {
     match &ctx.config.data {
         Some(file) => {
             // Non-separable data is the user's data error (exit 2), not a solver failure.
-            let (x, y) = read_csv(file)?.separable_binary()?;
+            let (x, y, _) = read_csv(file)?.separable_binary()?;
             results.push(one_seed(ctx, 0, &x, &y, steps, true)?);
         }
         None => {

@@ -229,14 +229,18 @@ fn svm(x: &Matrix, y: &[f64], what: &str) -> Result<SvmSolution> {
 /// Runs 2a, 2b, 2c, 2e; with `--data`, 2b and 2c on the user's data.
 pub fn run(ctx: &Ctx) -> Result<Summary> {
     let mut s = Summary::default();
-    let (x, y) = match &ctx.config.data {
+    let (x, y, sol) = match &ctx.config.data {
         Some(file) => read_csv(file)?.separable_binary()?,
-        None => separable_gaussian(&mut ctx.rng("2b"), 30, 10, 0.1),
+        None => {
+            let (x, y) = separable_gaussian(&mut ctx.rng("2b"), 30, 10, 0.1);
+            let sol = svm(&x, &y, "2b")?;
+            (x, y, sol)
+        }
     };
     if ctx.config.data.is_none() {
         part_2a(ctx, &mut s)?;
     }
-    part_2b_2c(ctx, x, &y, &mut s)?;
+    part_2b_2c(ctx, x, &y, &sol, &mut s)?;
     if ctx.config.data.is_none() {
         part_2e(ctx, &mut s)?;
     } else {
@@ -453,9 +457,9 @@ const DUAL_CD_MAX_ROWS: usize = 2000;
 /// separable data) are reported instead; the theorem's conclusion checked there is that the
 /// direction error `e(t)` falls over the last two decades of the run and that `e(t) ln t`
 /// (bounded by the theorem) does not grow by more than half over them.
-fn part_2b_2c(ctx: &Ctx, x: Matrix, y: &[f64], s: &mut Summary) -> Result<()> {
+/// `sol` is the hard-margin SVM of `(x, y)`.
+fn part_2b_2c(ctx: &Ctx, x: Matrix, y: &[f64], sol: &SvmSolution, s: &mut Summary) -> Result<()> {
     let user_data = ctx.config.data.is_some();
-    let sol = svm(&x, y, "2b")?;
     if x.rows <= DUAL_CD_MAX_ROWS {
         let cd = svm_l2_dual_cd(&x, y, 1e-12, 1_000_000)
             .map_err(|e| Error::reference("2b: dual coordinate ascent SVM", e))?;

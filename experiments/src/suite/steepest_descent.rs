@@ -68,16 +68,20 @@ fn own_ratio(run: &str) -> &'static str {
 /// Runs protocol 3b (on `--data` when given: binary labels, separable).
 pub fn run(ctx: &Ctx) -> Result<Summary> {
     let mut s = Summary::default();
-    let (x, y) = match &ctx.config.data {
-        Some(file) => read_csv(file)?.separable_binary()?,
-        None => separable_gaussian(&mut ctx.rng("3b"), 12, 8, 0.1),
-    };
     let err = |w: &'static str| move |e| Error::reference(format!("3b: {w}"), e);
+    let (x, y, svm) = match &ctx.config.data {
+        Some(file) => read_csv(file)?.separable_binary()?,
+        None => {
+            let (x, y) = separable_gaussian(&mut ctx.rng("3b"), 12, 8, 0.1);
+            let svm = svm_l2(&x, &y).map_err(err("l2 SVM"))?;
+            (x, y, svm)
+        }
+    };
     let g1 = 1.0
         / max_margin_l1(&x, &y)
             .map_err(err("l1 max margin"))?
             .objective;
-    let g2 = 1.0 / norm2(&svm_l2(&x, &y).map_err(err("l2 SVM"))?.w);
+    let g2 = 1.0 / norm2(&svm.w);
     let ginf = 1.0
         / max_margin_linf(&x, &y)
             .map_err(err("l-inf max margin"))?
