@@ -32,8 +32,8 @@ use std::time::Instant;
 
 pub use error::{Error, Result};
 pub use runner::{
-    report, Claim, Config, Ctx, EpochBatches, Param, ParamKind, Params, Progress, Summary, Trace,
-    TrainRng, Trained, Training, DEFAULT_SEED,
+    report, Claim, Config, Ctx, EpochBatches, Kind, Param, ParamKind, Params, Progress, Summary,
+    Trace, TrainRng, Trained, Training, DEFAULT_SEED,
 };
 
 /// One experiment of the suite: declared by its own file (`suite/NAME.rs`) as `EXPERIMENT`.

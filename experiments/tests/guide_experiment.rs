@@ -26,7 +26,7 @@ fn run_by_name_writes_summary_figure_and_report_entry() {
         String::from_utf8_lossy(&run.stderr)
     );
     assert!(
-        stdout.contains("heavy_ball_min_norm  PASS (4/4 claims)"),
+        stdout.contains("heavy_ball_min_norm  PASS (2/2 predictions, 1/1 controls, 1/1 sanity)"),
         "{stdout}"
     );
 
@@ -51,7 +51,8 @@ fn run_by_name_writes_summary_figure_and_report_entry() {
     }
     let report = std::fs::read_to_string(out.join("REPORT.md")).unwrap();
     assert!(
-        report.contains("| heavy_ball_min_norm | PASS (4/4 claims) |"),
+        report
+            .contains("| heavy_ball_min_norm | PASS (2/2 predictions, 1/1 controls, 1/1 sanity) |"),
         "{report}"
     );
     assert!(report.contains("## heavy_ball_min_norm"), "{report}");

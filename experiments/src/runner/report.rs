@@ -13,23 +13,35 @@ pub const README_BEGIN: &str = "<!-- verdicts:begin -->";
 /// The line before which `experiments all --readme FILE` ends the verdict table.
 pub const README_END: &str = "<!-- verdicts:end -->";
 
-/// `PASS` / `FAIL` and the number of claims that hold.
+/// `PASS` / `FAIL` and, per claim kind present, how many held:
+/// `PASS (12/12 predictions, 4/4 controls, 3/3 sanity, 1 not discriminating)`.
 pub fn verdict(s: &Summary) -> String {
-    let held = s.claims.iter().filter(|c| c.holds).count();
     let v = if s.all_hold() { "PASS" } else { "FAIL" };
-    format!("{v} ({held}/{} claims)", s.claims.len())
+    let (tally, not_discriminating) = s.tally();
+    let mut parts: Vec<String> = tally
+        .iter()
+        .filter(|(_, _, n)| *n > 0)
+        .map(|(k, held, n)| format!("{held}/{n} {}", k.plural()))
+        .collect();
+    if not_discriminating > 0 {
+        parts.push(format!("{not_discriminating} not discriminating"));
+    }
+    if parts.is_empty() {
+        parts.push("no claims".into());
+    }
+    format!("{v} ({})", parts.join(", "))
 }
 
 /// The verdict table printed by `all`.
 pub fn verdict_table(summaries: &[Summary]) -> String {
     let mut s = format!(
-        "{:<20} {:<20} {:>10}\n",
+        "{:<20} {:<44} {:>10}\n",
         "experiment", "verdict", "runtime_s"
     );
     for x in summaries {
         let _ = writeln!(
             s,
-            "{:<20} {:<20} {:>10.1}",
+            "{:<20} {:<44} {:>10.1}",
             x.experiment,
             verdict(x),
             x.runtime_s
@@ -98,16 +110,23 @@ pub fn write_report(out: &Path, summaries: &[Summary]) -> Result<()> {
         if let Some(d) = &x.data {
             let _ = writeln!(s, "Data: `{d}`\n");
         }
-        s.push_str("| claim | metric | value | bound | holds |\n|---|---|---|---|---|\n");
+        s.push_str(
+            "| kind | claim | metric | value | bound | holds |\n|---|---|---|---|---|---|\n",
+        );
         for c in &x.claims {
             let _ = writeln!(
                 s,
-                "| {} | {} | {:.4e} | {} | {} |",
+                "| {} | {} | {} | {:.4e} | {} | {} |",
+                format!("{:?}", c.kind).to_lowercase(),
                 cell(&c.claim),
                 cell(&c.metric),
                 c.value,
                 bound_text(c),
-                if c.holds { "yes" } else { "**NO**" }
+                match c.status() {
+                    "held" => "yes",
+                    "FAILED" => "**NO**",
+                    _ => "not discriminating here",
+                }
             );
         }
         if !x.report.is_empty() {
@@ -305,8 +324,14 @@ mod tests {
         );
         assert!(!text.contains("old table"), "{text}");
         assert!(text.contains("Seed 3, **quick run**"), "{text}");
-        assert!(text.contains("| a | PASS (1/1 claims) | 1.2 |"), "{text}");
-        assert!(text.contains("| b | FAIL (0/1 claims) | 1.2 |"), "{text}");
+        assert!(
+            text.contains("| a | PASS (1/1 predictions) | 1.2 |"),
+            "{text}"
+        );
+        assert!(
+            text.contains("| b | FAIL (0/1 predictions) | 1.2 |"),
+            "{text}"
+        );
         // No temporary file left behind by the atomic write.
         assert_eq!(std::fs::read_dir(&dir).unwrap().count(), 1);
         // A README without markers is refused before anything is written.
@@ -334,7 +359,7 @@ mod tests {
             "{report}"
         );
         assert!(
-            report.contains(&format!("| {first} | FAIL (0/1 claims)")),
+            report.contains(&format!("| {first} | FAIL (0/1 predictions)")),
             "{report}"
         );
         std::fs::remove_dir_all(&out).unwrap();

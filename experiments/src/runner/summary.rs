@@ -14,7 +14,37 @@ pub enum Bound {
     Range(#[serde(with = "optim::json::float_pair")] [f64; 2]),
 }
 
-/// One checked prediction.
+/// What a claim checks: the verdict line counts each kind separately.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Kind {
+    /// A theorem's conclusion on data meeting its assumptions (the science).
+    #[default]
+    Prediction,
+    /// A rival method or a broken assumption gives something measurably different, so the
+    /// predictions can fail (a control first checks that its run converged).
+    Control,
+    /// A precondition of the measurement: the run interpolates, a gradient checks, a
+    /// reference solver is accurate. Not evidence for or against the theory.
+    Sanity,
+}
+
+impl Kind {
+    /// The plural used in verdict lines: `predictions`, `controls`, `sanity`.
+    pub fn plural(self) -> &'static str {
+        match self {
+            Kind::Prediction => "predictions",
+            Kind::Control => "controls",
+            Kind::Sanity => "sanity",
+        }
+    }
+}
+
+fn yes() -> bool {
+    true
+}
+
+/// One checked claim: a prediction, a control or a sanity check.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Claim {
     /// The prediction, in words.
@@ -31,6 +61,14 @@ pub struct Claim {
     pub relation: String,
     /// Whether the claim holds.
     pub holds: bool,
+    /// Prediction, control or sanity check (older summaries without it read as predictions).
+    #[serde(default)]
+    pub kind: Kind,
+    /// False when the claim's rivals cannot be told apart on this data (their distance is
+    /// within the run's accuracy): the claim is then "not discriminating here", counted
+    /// neither as held nor as failed. See [`Claim::discriminating`].
+    #[serde(default = "yes")]
+    pub discriminates: bool,
 }
 
 impl Claim {
@@ -49,6 +87,40 @@ impl Claim {
             bound,
             relation: relation.into(),
             holds: holds && value.is_finite(),
+            kind: Kind::Prediction,
+            discriminates: true,
+        }
+    }
+
+    /// Marks the claim a control: a rival or a broken assumption that must differ.
+    pub fn control(mut self) -> Self {
+        self.kind = Kind::Control;
+        self
+    }
+
+    /// Marks the claim a sanity check (a precondition, not a finding).
+    pub fn sanity(mut self) -> Self {
+        self.kind = Kind::Sanity;
+        self
+    }
+
+    /// Records whether the rivals this claim separates are distinguishable on this data:
+    /// `separation` is their distance (in the claim's units) and `accuracy` what the runs and
+    /// references resolve. When `separation <= 3 accuracy` the claim is "not discriminating
+    /// here": a distinct verdict, neither a pass nor a fail. The measured value is kept.
+    pub fn discriminating(mut self, separation: f64, accuracy: f64) -> Self {
+        self.discriminates = separation > 3.0 * accuracy;
+        self
+    }
+
+    /// The claim's verdict: `held`, `FAILED` or `not discriminating`.
+    pub fn status(&self) -> &'static str {
+        if !self.discriminates {
+            "not discriminating"
+        } else if self.holds {
+            "held"
+        } else {
+            "FAILED"
         }
     }
 
@@ -147,9 +219,30 @@ pub struct Summary {
 }
 
 impl Summary {
-    /// True when every claim holds.
+    /// True when every claim holds, or cannot discriminate on this data.
     pub fn all_hold(&self) -> bool {
-        self.claims.iter().all(|c| c.holds)
+        self.claims.iter().all(|c| c.holds || !c.discriminates)
+    }
+
+    /// Per kind, `(held, checked)`: claims that discriminate and hold, and claims that
+    /// discriminate; plus the number that were not discriminating.
+    pub fn tally(&self) -> ([(Kind, usize, usize); 3], usize) {
+        let mut t = [
+            (Kind::Prediction, 0, 0),
+            (Kind::Control, 0, 0),
+            (Kind::Sanity, 0, 0),
+        ];
+        let mut not_discriminating = 0;
+        for c in &self.claims {
+            if !c.discriminates {
+                not_discriminating += 1;
+                continue;
+            }
+            let row = t.iter_mut().find(|r| r.0 == c.kind).expect("every kind");
+            row.2 += 1;
+            row.1 += usize::from(c.holds);
+        }
+        (t, not_discriminating)
     }
 
     /// Adds a claim.
@@ -184,6 +277,41 @@ impl Summary {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn kinds_are_tallied_apart_and_non_discriminating_claims_neither_pass_nor_fail() {
+        let mut s = Summary::default();
+        s.claim(Claim::below("p1", "x", 1.0, 2.0));
+        s.claim(Claim::below("p2", "x", 3.0, 2.0));
+        s.claim(Claim::above("c", "gap", 5.0, 1.0).control());
+        s.claim(Claim::is_true("s", "interpolates", true).sanity());
+        // A failing claim whose rivals are 0.1 apart at accuracy 0.05: not discriminating.
+        s.claim(Claim::below("nd", "x", 3.0, 2.0).discriminating(0.1, 0.05));
+        let (t, nd) = s.tally();
+        assert_eq!(t[0], (Kind::Prediction, 1, 2));
+        assert_eq!(t[1], (Kind::Control, 1, 1));
+        assert_eq!(t[2], (Kind::Sanity, 1, 1));
+        assert_eq!(nd, 1);
+        assert_eq!(s.claims[4].status(), "not discriminating");
+        assert!(!s.all_hold(), "p2 fails");
+        s.claims.remove(1);
+        assert!(
+            s.all_hold(),
+            "the non-discriminating claim does not fail the run"
+        );
+        // Separation well above the accuracy: discriminating, and a failure again.
+        let c = Claim::below("d", "x", 3.0, 2.0).discriminating(1.0, 0.05);
+        assert_eq!(c.status(), "FAILED");
+    }
+
+    #[test]
+    fn summaries_without_kinds_read_as_discriminating_predictions() {
+        let text =
+            r#"{"claim":"a","metric":"x","value":1.0,"bound":2.0,"relation":"<","holds":true}"#;
+        let c: Claim = serde_json::from_str(text).unwrap();
+        assert_eq!(c.kind, Kind::Prediction);
+        assert!(c.discriminates);
+    }
 
     #[test]
     fn a_claim_not_asserted_is_a_report() {
