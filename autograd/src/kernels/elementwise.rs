@@ -2,12 +2,37 @@
 //! Each appends its result to the buffer `out` its caller gives it (a buffer from the pool,
 //! empty, with room for the result).
 
+use super::parallel::split_mut;
 use crate::element::Float;
 use crate::shape::{for_each_run, Layout, Shape};
+use std::mem::MaybeUninit;
+
+/// Elements from which a map over contiguous buffers splits over two threads.
+pub const PARALLEL_MIN: usize = 1 << 16;
+
+/// Appends `g(i)` for `i in 0..n` to `out`, the two halves on two threads at once for
+/// `n >= PARALLEL_MIN` (each element depends on its index only, so the result does not
+/// depend on the thread count).
+fn fill<T: Float>(n: usize, out: &mut Vec<T>, g: impl Fn(usize) -> T + Sync) {
+    let start = out.len();
+    out.reserve(n);
+    split_mut(
+        &mut out.spare_capacity_mut()[..n],
+        PARALLEL_MIN,
+        8,
+        |off, piece: &mut [MaybeUninit<T>]| {
+            for (i, v) in piece.iter_mut().enumerate() {
+                v.write(g(off + i));
+            }
+        },
+    );
+    // SAFETY: the `n` elements past `start` were written above.
+    unsafe { out.set_len(start + n) };
+}
 
 /// Appends `f(a[i])` for every `i` to `out`.
-pub fn map<T: Float>(a: &[T], f: impl Fn(T) -> T, out: &mut Vec<T>) {
-    out.extend(a.iter().map(|&x| f(x)));
+pub fn map<T: Float>(a: &[T], f: impl Fn(T) -> T + Sync, out: &mut Vec<T>) {
+    fill(a.len(), out, |i| f(a[i]));
 }
 
 /// Appends `f(a, b)` elementwise, row-major over `out_shape`, to `out`, where `a` and `b`
@@ -20,7 +45,7 @@ pub fn zip_broadcast<T: Float>(
     b: &[T],
     lb: &Layout,
     out_shape: &Shape,
-    f: impl Fn(T, T) -> T,
+    f: impl Fn(T, T) -> T + Sync,
     out: &mut Vec<T>,
 ) {
     if la.shape == *out_shape && lb.shape == *out_shape && la.is_contiguous() && lb.is_contiguous()
@@ -28,7 +53,7 @@ pub fn zip_broadcast<T: Float>(
         let n = out_shape.numel();
         let a = &a[la.offset..la.offset + n];
         let b = &b[lb.offset..lb.offset + n];
-        out.extend(a.iter().zip(b).map(|(&x, &y)| f(x, y)));
+        fill(n, out, |i| f(a[i], b[i]));
         return;
     }
     let (la, lb) = (la.broadcast_to(out_shape), lb.broadcast_to(out_shape));

@@ -12,6 +12,7 @@
 //! `AUTOGRAD_NUM_THREADS`, else the number of logical CPUs; only 1 and 2 are distinguished.
 
 use std::cell::UnsafeCell;
+use std::ops::Range;
 use std::sync::atomic::{AtomicBool, AtomicU8, AtomicUsize, Ordering};
 use std::sync::OnceLock;
 use std::thread::Thread;
@@ -160,9 +161,135 @@ pub fn join(a: impl FnOnce(), b: impl FnOnce() + Send) {
     }
 }
 
+/// Calls `f(offset, piece)` on the two halves of `out`, cut at a multiple of `align` near the
+/// middle (`offset` is where the piece starts in `out`), at the same time, when `out` has at
+/// least `min` elements and two threads are allowed; otherwise calls `f(0, out)` once.
+///
+/// For elementwise kernels, whose every output depends on its own inputs only: the result is
+/// the same for any thread count.
+pub fn split_mut<T: Send>(
+    out: &mut [T],
+    min: usize,
+    align: usize,
+    f: impl Fn(usize, &mut [T]) + Sync,
+) {
+    let n = out.len();
+    if n < min.max(2) || num_threads() < 2 {
+        return f(0, out);
+    }
+    let mid = (n / 2).next_multiple_of(align.max(1));
+    if mid >= n {
+        return f(0, out);
+    }
+    let (lo, hi) = out.split_at_mut(mid);
+    join(|| f(0, lo), || f(mid, hi));
+}
+
+/// `part(r)` over the chunks `r` of `0..n` of `chunk` elements (the last one shorter), combined
+/// by a fixed binary tree: `reduce(chunks) = combine(reduce(first half), reduce(second half))`,
+/// the halves split at the middle chunk. With `n >= min` and two threads allowed, the two
+/// halves of the top split run at the same time.
+///
+/// The tree depends on `n` and `chunk` only, so a floating-point sum comes out bit for bit the
+/// same for any thread count; for `n <= chunk` it is `part(0..n)`, the serial fold itself.
+/// (Pairwise combination also bounds the rounding error growth by `log2(n / chunk)`.)
+pub fn tree_reduce<R: Send>(
+    n: usize,
+    chunk: usize,
+    min: usize,
+    part: impl Fn(Range<usize>) -> R + Sync,
+    combine: impl Fn(R, R) -> R + Sync,
+) -> R {
+    let chunk = chunk.max(1);
+    let chunks = n.div_ceil(chunk).max(1);
+    let threaded = n >= min && num_threads() >= 2;
+    reduce_chunks(0..chunks, n, chunk, threaded, &part, &combine)
+}
+
+/// [`tree_reduce`] over the chunk indices `c`; `threaded` forks the top split.
+fn reduce_chunks<R: Send>(
+    c: Range<usize>,
+    n: usize,
+    chunk: usize,
+    threaded: bool,
+    part: &(impl Fn(Range<usize>) -> R + Sync),
+    combine: &(impl Fn(R, R) -> R + Sync),
+) -> R {
+    if c.len() == 1 {
+        return part(c.start * chunk..((c.start + 1) * chunk).min(n));
+    }
+    let mid = c.start + c.len() / 2;
+    let (lo, hi) = (c.start..mid, mid..c.end);
+    if !threaded {
+        let a = reduce_chunks(lo, n, chunk, false, part, combine);
+        let b = reduce_chunks(hi, n, chunk, false, part, combine);
+        return combine(a, b);
+    }
+    let (mut a, mut b) = (None, None);
+    join(
+        || a = Some(reduce_chunks(lo, n, chunk, false, part, combine)),
+        || b = Some(reduce_chunks(hi, n, chunk, false, part, combine)),
+    );
+    combine(a.expect("joined"), b.expect("joined"))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The tree sum of values whose sum depends on the order gives the same bits on one
+    /// thread and on two, and equals the recursive pairwise sum over the chunks computed here.
+    #[test]
+    fn tree_reduce_is_the_same_for_any_thread_count() {
+        let x: Vec<f64> = (0..100_003)
+            .map(|i| ((i * 7919) % 1000) as f64 * 1e-3 + if i % 3 == 0 { 1e8 } else { -1e-8 })
+            .collect();
+        let sum = |threads| {
+            set_num_threads(threads);
+            tree_reduce(
+                x.len(),
+                1000,
+                0,
+                |r: Range<usize>| x[r].iter().sum::<f64>(),
+                |a, b| a + b,
+            )
+        };
+        let (one, two) = (sum(1), sum(2));
+        assert_eq!(one.to_bits(), two.to_bits());
+        // The same tree written out: 101 chunk sums, halved at the middle chunk.
+        fn pairwise(p: &[f64]) -> f64 {
+            if p.len() == 1 {
+                p[0]
+            } else {
+                pairwise(&p[..p.len() / 2]) + pairwise(&p[p.len() / 2..])
+            }
+        }
+        let parts: Vec<f64> = x.chunks(1000).map(|c| c.iter().sum()).collect();
+        assert_eq!(parts.len(), 101);
+        assert_eq!(one.to_bits(), pairwise(&parts).to_bits());
+        // Empty input: one empty chunk.
+        assert_eq!(
+            tree_reduce(0, 8, 0, |r: Range<usize>| r.len(), |a, b| a + b),
+            0
+        );
+    }
+
+    #[test]
+    fn split_mut_covers_every_element_once_at_aligned_offsets() {
+        for threads in [1, 2] {
+            set_num_threads(threads);
+            for n in [0, 1, 7, 8, 9, 100, 1001] {
+                let mut v = vec![0usize; n];
+                split_mut(&mut v, 0, 8, |off, piece| {
+                    assert_eq!(off % 8, 0);
+                    for (i, x) in piece.iter_mut().enumerate() {
+                        *x += off + i + 1;
+                    }
+                });
+                assert!(v.iter().enumerate().all(|(i, &x)| x == i + 1), "n = {n}");
+            }
+        }
+    }
 
     #[test]
     fn both_halves_run_and_see_their_borrows() {

@@ -8,9 +8,22 @@
 //!   folded elementwise into the output row, `STREAMS` far-apart rows per pass.
 //!
 //! Other axis sets take a general strided walk.
+//!
+//! Large reductions (at least [`PARALLEL_MIN`] input elements) run on two threads
+//! ([`super::parallel`]): a full reduction as a fixed tree over [`CHUNK`]-element chunks, the others
+//! split by outputs. Either way each output's fold order depends on the shape only, so the
+//! result is the same for any thread count.
 
+use super::parallel::{split_mut, tree_reduce};
 use crate::element::Float;
 use crate::shape::{for_each_run, keepdim_shape, Shape};
+
+/// Input elements from which a reduction splits over two threads.
+pub const PARALLEL_MIN: usize = 1 << 15;
+
+/// The chunk of a full reduction: one run of [`fold_run`]; the chunks' folds are combined by
+/// [`tree_reduce`]'s fixed tree. A reduction of at most this many elements is one `fold_run`.
+pub const CHUNK: usize = 1 << 14;
 
 /// Independent accumulators per run. A sequential float fold is one dependent add per element
 /// (bound by the add latency, about 4 cycles); 16 partial folds fill the SIMD registers and
@@ -35,7 +48,7 @@ pub fn fold_axes<T: Float>(
     shape: &Shape,
     axes: &[usize],
     init: T,
-    f: impl Fn(T, T) -> T,
+    f: impl Fn(T, T) -> T + Sync,
     out: &mut Vec<T>,
 ) {
     let out_shape = keepdim_shape(shape, axes);
@@ -47,19 +60,39 @@ pub fn fold_axes<T: Float>(
         let run = shape.numel() / outputs.max(1);
         if run == 0 {
             out.resize(start + outputs, init);
-        } else {
-            out.extend(
-                data.chunks_exact(run)
-                    .map(|chunk| fold_run(chunk, init, &f)),
+        } else if outputs == 1 {
+            let total = tree_reduce(
+                run,
+                CHUNK,
+                PARALLEL_MIN,
+                |r| fold_run(&data[r], init, &f),
+                &f,
             );
+            out.push(total);
+        } else {
+            out.reserve(outputs);
+            let spare = &mut out.spare_capacity_mut()[..outputs];
+            // Whole runs per thread: the split is in outputs, `PARALLEL_MIN` in inputs.
+            split_mut(spare, PARALLEL_MIN.div_ceil(run), 1, |o, piece| {
+                let runs = data[o * run..].chunks_exact(run);
+                for (v, chunk) in piece.iter_mut().zip(runs) {
+                    v.write(fold_run(chunk, init, &f));
+                }
+            });
+            // SAFETY: the `outputs` elements past `start` were written above.
+            unsafe { out.set_len(start + outputs) };
         }
         return;
     }
     out.resize(start + outputs, init);
     let out = &mut out[start..];
-    // Reducing a prefix of axes: each input row of `outputs` elements folds into the output.
+    // Reducing a prefix of axes: each input row of `outputs` elements folds into the output,
+    // each thread a range of columns.
     if (0..axes.len()).all(|a| axes.contains(&a)) {
-        fold_rows_into(out, data, &f);
+        let rows = data.len() / outputs.max(1);
+        split_mut(out, PARALLEL_MIN.div_ceil(rows.max(1)), 8, |col, acc| {
+            fold_rows_into(acc, data, outputs, col, &f)
+        });
         return;
     }
     let in_strides = shape.contiguous_strides();
@@ -91,30 +124,38 @@ fn fold_into<T: Copy>(acc: &mut [T], row: &[T], f: &impl Fn(T, T) -> T) {
     }
 }
 
-/// `acc[j] = f(acc[j], rows[0][j], ..., rows[count - 1][j])` for every `j`, folding the rows of
-/// `rows` (each `acc.len()` long) into `acc`. The rows are cut into [`STREAMS`] far-apart
-/// blocks of `q = count / STREAMS` rows, and pass `i` over `acc` folds row `i` of every block:
-/// each element of `acc` is loaded and stored once per `STREAMS` rows, and each block is read
-/// front to back, so the passes read `STREAMS` sequential streams at once (see [`STREAMS`]).
-/// The last `count % STREAMS` rows fold in one by one.
-fn fold_rows_into<T: Copy>(acc: &mut [T], rows: &[T], f: &impl Fn(T, T) -> T) {
+/// `acc[j] = f(acc[j], rows[0][col + j], ..., rows[count - 1][col + j])` for every `j`, folding
+/// columns `col..col + acc.len()` of the rows of `rows` (each `width` long) into `acc`. The rows
+/// are cut into [`STREAMS`] far-apart blocks of `q = count / STREAMS` rows, and pass `i` over
+/// `acc` folds row `i` of every block: each element of `acc` is loaded and stored once per
+/// `STREAMS` rows, and each block is read front to back, so the passes read `STREAMS`
+/// sequential streams at once (see [`STREAMS`]). The last `count % STREAMS` rows fold in one
+/// by one. Each element's fold order depends on `count` only, not on `col`.
+fn fold_rows_into<T: Copy>(
+    acc: &mut [T],
+    rows: &[T],
+    width: usize,
+    col: usize,
+    f: &impl Fn(T, T) -> T,
+) {
     let n = acc.len();
     if n == 0 {
         return;
     }
-    let q = rows.len() / n / STREAMS;
-    let (body, rest) = rows.split_at(STREAMS * q * n);
-    let block = q * n;
+    let count = rows.len() / width;
+    let q = count / STREAMS;
+    let (body, rest) = rows.split_at(STREAMS * q * width);
+    let block = q * width;
     for i in 0..q {
         // Written out for four streams: this destructuring stops compiling if STREAMS changes.
         let [r0, r1, r2, r3]: [&[T]; STREAMS] =
-            std::array::from_fn(|s| &body[s * block + i * n..][..n]);
+            std::array::from_fn(|s| &body[s * block + i * width + col..][..n]);
         for ((((a, &x0), &x1), &x2), &x3) in acc.iter_mut().zip(r0).zip(r1).zip(r2).zip(r3) {
             *a = f(f(f(f(*a, x0), x1), x2), x3);
         }
     }
-    for row in rest.chunks_exact(n) {
-        fold_into(acc, row, f);
+    for row in rest.chunks_exact(width) {
+        fold_into(acc, &row[col..col + n], f);
     }
 }
 
@@ -156,12 +197,44 @@ mod tests {
         shape: &Shape,
         axes: &[usize],
         init: T,
-        f: impl Fn(T, T) -> T,
+        f: impl Fn(T, T) -> T + Sync,
     ) -> Vec<T> {
         let mut out = vec![T::of(0.5)];
         fold_axes(data, shape, axes, init, f, &mut out);
         assert_eq!(out[0], T::of(0.5), "fold_axes overwrote what `out` held");
         out.split_off(1)
+    }
+
+    /// Reductions large enough to split over two threads give the same bits on one thread and
+    /// on two, on every path (full, suffix with many outputs, prefix), and are close to the
+    /// sum in `f64` of the `f32` values (the chunks and the tree only change the rounding).
+    #[test]
+    fn large_reductions_are_the_same_for_any_thread_count() {
+        use crate::kernels::parallel::set_num_threads;
+        let shape = Shape::from([3 * PARALLEL_MIN / 64 + 5, 64]);
+        let data: Vec<f32> = (0..shape.numel())
+            .map(|i| ((i * 7919) % 1013) as f32 * 1e-3 - 0.4)
+            .collect();
+        for axes in [&[0, 1][..], &[1], &[0]] {
+            let by = |threads| {
+                set_num_threads(threads);
+                fold(&data, &shape, axes, 0.0, |a, x| a + x)
+            };
+            let (one, two) = (by(1), by(2));
+            assert_eq!(one, two, "axes {axes:?}");
+            if axes == [0, 1] {
+                let exact: f64 = data.iter().map(|&x| f64::from(x)).sum();
+                let tol = 1e-6 * data.iter().map(|&x| f64::from(x.abs())).sum::<f64>();
+                assert!(
+                    (f64::from(one[0]) - exact).abs() < tol,
+                    "{} vs {exact}",
+                    one[0]
+                );
+            }
+        }
+        // Max, on the full path.
+        let m = fold(&data, &shape, &[0, 1], f32::NEG_INFINITY, f32::max);
+        assert_eq!(m[0], data.iter().copied().fold(f32::NEG_INFINITY, f32::max));
     }
 
     /// Integer-valued floats sum exactly in any order, so every path (suffix with lanes and a

@@ -30,7 +30,7 @@ fn log_sum_exp<T: Float>(row: &[T]) -> T {
 }
 
 /// `logsumexp(f(row)) = m + ln sum_j exp(f(row_j) - m)`, `m` the shift of `f(row)`.
-pub fn log_sum_exp_of<T: Float>(row: &[T], f: impl Fn(T) -> T) -> T {
+pub fn log_sum_exp_of<T: Float>(row: &[T], f: impl Fn(T) -> T + Sync) -> T {
     let m = shift_of(row, &f);
     m + vmath::sum_of(Func::Exp, row, |x| f(x) - m).ln()
 }

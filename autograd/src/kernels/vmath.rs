@@ -63,6 +63,7 @@
 //! one does.
 
 use super::elementwise::{sigmoid, softplus};
+use super::parallel::{split_mut, tree_reduce};
 use crate::element::Float;
 use std::any::TypeId;
 use std::mem::MaybeUninit;
@@ -112,13 +113,24 @@ impl Func {
     }
 }
 
+/// Elements from which a map or a sum splits over two threads (the hand-off to the helper
+/// thread costs about a microsecond; at 1-2 ns per element this is 16-30 us of work).
+pub const PARALLEL_MIN: usize = 1 << 14;
+
 /// Appends `f(x[i])` for every `i` to `out`.
 pub fn map<T: Float>(f: Func, x: &[T], out: &mut Vec<T>) {
     let (n, start) = (x.len(), out.len());
     out.reserve(n);
-    let dst = out.spare_capacity_mut()[..n].as_mut_ptr().cast::<T>();
-    // SAFETY: `x` is valid for `n` reads and the spare capacity for `n` writes, disjoint.
-    unsafe { run(f, x.as_ptr(), dst, n) };
+    split_mut(
+        &mut out.spare_capacity_mut()[..n],
+        PARALLEL_MIN,
+        8,
+        |off, piece| {
+            // SAFETY: `x[off..]` is valid for the piece's length of reads and the piece for as
+            // many writes; they are disjoint (`&` and `&mut`).
+            unsafe { run(f, x[off..].as_ptr(), piece.as_mut_ptr().cast(), piece.len()) }
+        },
+    );
     // SAFETY: `run` wrote the `n` elements past the first `start`.
     unsafe { out.set_len(start + n) };
 }
@@ -129,37 +141,55 @@ pub fn map<T: Float>(f: Func, x: &[T], out: &mut Vec<T>) {
 /// If the lengths differ.
 pub fn apply<T: Float>(f: Func, x: &[T], out: &mut [T]) {
     assert_eq!(x.len(), out.len(), "vmath::apply: input and output lengths");
-    // SAFETY: both slices are valid for their common length, and disjoint (`&` and `&mut`).
-    unsafe { run(f, x.as_ptr(), out.as_mut_ptr(), x.len()) }
+    split_mut(out, PARALLEL_MIN, 8, |off, piece| {
+        // SAFETY: both are valid for the piece's length, and disjoint (`&` and `&mut`).
+        unsafe { run(f, x[off..].as_ptr(), piece.as_mut_ptr(), piece.len()) }
+    });
 }
 
 /// `xs[i] = f(xs[i])`.
 pub fn apply_in_place<T: Float>(f: Func, xs: &mut [T]) {
-    let p = xs.as_mut_ptr();
-    // SAFETY: `xs` is valid for reads and writes of its length; source and destination are
-    // the same buffer, which `run` allows.
-    unsafe { run(f, p, p, xs.len()) }
+    split_mut(xs, PARALLEL_MIN, 8, |_, piece| {
+        let p = piece.as_mut_ptr();
+        // SAFETY: the piece is valid for reads and writes of its length; source and
+        // destination are the same buffer, which `run` allows.
+        unsafe { run(f, p, p, piece.len()) }
+    });
 }
 
 /// Elements per block of [`sum_of`]: the block's values live on the stack (2 KiB of `f64`).
 const BLOCK: usize = 256;
 
+/// Elements per chunk of [`sum_of`]: chunks are summed block by block, and their sums combined
+/// by a fixed pairwise tree ([`tree_reduce`]).
+const SUM_CHUNK: usize = 16 * BLOCK;
+
 /// `sum_i f(g(x_i))`, with `g` a cheap elementwise map (a sign, a shift) applied first: the
 /// fused sums of the losses and of log-sum-exp, in blocks of `BLOCK` (256) elements with no
-/// temporaries. The summation order depends only on the length.
-pub fn sum_of<T: Float>(f: Func, x: &[T], g: impl Fn(T) -> T) -> T {
-    // Uninitialised: zeroing 2 KiB would cost more than a short row's whole sum (softmax rows).
-    let mut block = [MaybeUninit::<T>::uninit(); BLOCK];
-    x.chunks(BLOCK).fold(T::zero(), |total, chunk| {
-        for (v, &xi) in block.iter_mut().zip(chunk) {
-            v.write(g(xi));
-        }
-        // SAFETY: the first `chunk.len()` elements of `block` were just written.
-        let values =
-            unsafe { std::slice::from_raw_parts_mut(block.as_mut_ptr().cast::<T>(), chunk.len()) };
-        apply_in_place(f, values);
-        total + sum(values)
-    })
+/// temporaries. Sums of more than 4096 elements are the pairwise sum of 4096-element chunks,
+/// on two threads from [`PARALLEL_MIN`] elements; the summation order depends only on the
+/// length, never on the thread count.
+pub fn sum_of<T: Float>(f: Func, x: &[T], g: impl Fn(T) -> T + Sync) -> T {
+    let chunk_sum = |r: std::ops::Range<usize>| {
+        // Uninitialised: zeroing 2 KiB would cost more than a short row's whole sum (softmax
+        // rows).
+        let mut block = [MaybeUninit::<T>::uninit(); BLOCK];
+        x[r].chunks(BLOCK).fold(T::zero(), |total, chunk| {
+            for (v, &xi) in block.iter_mut().zip(chunk) {
+                v.write(g(xi));
+            }
+            // SAFETY: the first `chunk.len()` elements of `block` were just written.
+            let values = unsafe {
+                std::slice::from_raw_parts_mut(block.as_mut_ptr().cast::<T>(), chunk.len())
+            };
+            // One block: far below the parallel threshold, so `run` directly.
+            let p = values.as_mut_ptr();
+            // SAFETY: in place over the block's initialised values.
+            unsafe { run(f, p, p, values.len()) };
+            total + sum(values)
+        })
+    };
+    tree_reduce(x.len(), SUM_CHUNK, PARALLEL_MIN, chunk_sum, |a, b| a + b)
 }
 
 /// `sum_i x_i` in eight interleaved partial sums (so the loop vectorizes), then the tail.
@@ -1246,5 +1276,40 @@ mod tests {
             (shifted - want).abs() <= 1e-12 * want,
             "{shifted} vs {want}"
         );
+    }
+
+    /// Maps and sums long enough to run on two threads give the same bits on one thread and on
+    /// two, and the long sum matches the left-to-right sum in `f64` closely.
+    #[test]
+    fn long_maps_and_sums_are_the_same_for_any_thread_count() {
+        use crate::kernels::parallel::set_num_threads;
+        let n = 3 * PARALLEL_MIN + 13;
+        let x: Vec<f64> = (0..n)
+            .map(|i| ((i * 7919) % 2003) as f64 / 97.0 - 10.0)
+            .collect();
+        let by = |threads| {
+            set_num_threads(threads);
+            let mut inplace = x.clone();
+            apply_in_place(Func::Tanh, &mut inplace);
+            let mut out = vec![0.0; n];
+            apply(
+                Func::Ln1p,
+                &x.iter().map(|v| v.abs()).collect::<Vec<_>>(),
+                &mut out,
+            );
+            (
+                mapped(Func::Softplus, &x),
+                inplace,
+                out,
+                sum_of(Func::Softplus, &x, |v| -v),
+            )
+        };
+        let (one, two) = (by(1), by(2));
+        assert_eq!(one.0, two.0);
+        assert_eq!(one.1, two.1);
+        assert_eq!(one.2, two.2);
+        assert_eq!(one.3.to_bits(), two.3.to_bits());
+        let want: f64 = x.iter().map(|&v| softplus(-v)).sum();
+        assert!((one.3 - want).abs() <= 1e-12 * want, "{} vs {want}", one.3);
     }
 }

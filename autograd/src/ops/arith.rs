@@ -57,7 +57,7 @@ impl<T: Float> Tensor<T> {
         &self,
         other: &Tensor<T>,
         name: &'static str,
-        f: impl Fn(T, T) -> T,
+        f: impl Fn(T, T) -> T + Sync,
         op: fn(Tensor<T>, Tensor<T>) -> Op<T>,
     ) -> Result<Tensor<T>> {
         let shape = Shape::broadcast(name, self.shape(), other.shape())?;
@@ -73,7 +73,7 @@ impl<T: Float> Tensor<T> {
         ))
     }
 
-    fn unary(&self, f: impl Fn(T) -> T, op: fn(Tensor<T>) -> Op<T>) -> Tensor<T> {
+    fn unary(&self, f: impl Fn(T) -> T + Sync, op: fn(Tensor<T>) -> Op<T>) -> Tensor<T> {
         Tensor::from_op(self.map_values(f), self.shape().clone(), op(self.clone()))
     }
 
@@ -87,7 +87,7 @@ impl<T: Float> Tensor<T> {
     }
 
     /// `f` of each element, row-major, in a buffer from the pool.
-    pub(super) fn map_values(&self, f: impl Fn(T) -> T) -> Vec<T> {
+    pub(super) fn map_values(&self, f: impl Fn(T) -> T + Sync) -> Vec<T> {
         self.with_slice(|x| {
             let mut out = pool::take(x.len());
             map(x, f, &mut out);
@@ -96,7 +96,7 @@ impl<T: Float> Tensor<T> {
     }
 
     /// A constant (unrecorded) elementwise function of the values.
-    pub(super) fn constant_map(&self, f: impl Fn(T) -> T) -> Tensor<T> {
+    pub(super) fn constant_map(&self, f: impl Fn(T) -> T + Sync) -> Tensor<T> {
         Tensor::from_data(self.map_values(f), self.shape().clone())
     }
 

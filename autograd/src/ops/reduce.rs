@@ -40,7 +40,7 @@ impl<T: Float> Tensor<T> {
         axes: &[usize],
         keepdim: bool,
         init: T,
-        f: impl Fn(T, T) -> T,
+        f: impl Fn(T, T) -> T + Sync,
         record: fn(Tensor<T>, Dims) -> Op<T>,
     ) -> Result<Tensor<T>> {
         let (axes, shape) = self.reduced(op, axes, keepdim)?;
