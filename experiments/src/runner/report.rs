@@ -35,13 +35,13 @@ pub fn verdict(s: &Summary) -> String {
 /// The verdict table printed by `all`.
 pub fn verdict_table(summaries: &[Summary]) -> String {
     let mut s = format!(
-        "{:<20} {:<44} {:>10}\n",
+        "{:<20} {:<56} {:>10}\n",
         "experiment", "verdict", "runtime_s"
     );
     for x in summaries {
         let _ = writeln!(
             s,
-            "{:<20} {:<44} {:>10.1}",
+            "{:<20} {:<56} {:>10.1}",
             x.experiment,
             verdict(x),
             x.runtime_s

@@ -312,11 +312,14 @@ fn loglog_slope(tr: &Trace, col: &str, lo: f64, hi: f64) -> f64 {
 fn part_2a(ctx: &Ctx, s: &mut Summary) -> Result<()> {
     let (x, y) = soudry_2d(&mut ctx.rng("2a"), 6);
     let sol = svm(&x, &y, "2a")?;
-    s.claim(Claim::is_true(
-        "2a: the SVM's support vectors are exactly the 4 constructed points",
-        "support == {x1, x2, -x1, -x2}",
-        sol.support == vec![0, 1, 2, 3],
-    ));
+    s.claim(
+        Claim::is_true(
+            "2a: the SVM's support vectors are exactly the 4 constructed points",
+            "support == {x1, x2, -x1, -x2}",
+            sol.support == vec![0, 1, 2, 3],
+        )
+        .sanity(),
+    );
     let data = Samples::new(x, &y);
     let eta = 1.0 / data.x.sigma_max_sq();
     let steps: u64 = 1_000_000;
@@ -650,7 +653,8 @@ fn part_2b_2c(ctx: &Ctx, x: Matrix, y: &[f64], sol: &SvmSolution, s: &mut Summar
             &format!("slope of ln gap vs ln t on [{t_100}, {big_t}]"),
             loglog_slope(gd_exp, "gap", tf / 100.0, tf),
             -0.25,
-        ),
+        )
+        .control(),
     );
     for ((name, ..), r) in jobs.iter().zip(&runs) {
         s.array(name, &r.model.weight.to_vec());

@@ -442,12 +442,15 @@ pub fn run(ctx: &Ctx) -> Result<Summary> {
     if ctx.quick() {
         s.notes.push("4 (quick): n = 20, 3e4 steps: alpha = 1e-3 bounds loosened to loss <= 1e-3, ratio >= 0.97, distance <= 0.02; step test matched at loss 1e-4".into());
     }
-    s.claim(Claim::at_most(
-        "4: UU^T at alpha = 1e-3 fits the data",
-        "final loss (1/2m)||A(X) - y||^2",
-        o0.loss,
-        lb,
-    ));
+    s.claim(
+        Claim::at_most(
+            "4: UU^T at alpha = 1e-3 fits the data",
+            "final loss (1/2m)||A(X) - y||^2",
+            o0.loss,
+            lb,
+        )
+        .sanity(),
+    );
     s.claim(Claim::within(
         "4: UU^T at alpha = 1e-3 reaches the min-trace PSD solution (nuclear norm)",
         "||X||_* / ||X_ref||_*",
@@ -478,12 +481,15 @@ pub fn run(ctx: &Ctx) -> Result<Summary> {
         nondec(&main.2),
         1e-3,
     ));
-    s.claim(Claim::above(
-        "4: negative control, alpha = 3 is not min-trace",
-        "||X||_* / ||X_ref||_* at alpha = 3",
-        main.4[4],
-        1.05,
-    ));
+    s.claim(
+        Claim::above(
+            "4: negative control, alpha = 3 is not min-trace",
+            "||X||_* / ||X_ref||_* at alpha = 3",
+            main.4[4],
+            1.05,
+        )
+        .control(),
+    );
     let k = jobs.len();
     let (big, small) = (&outs[k - 2], &outs[k - 1]);
     let (eb, es) = (rel_dist(&big.x, &x_star), rel_dist(&small.x, &x_star));
@@ -495,11 +501,14 @@ pub fn run(ctx: &Ctx) -> Result<Summary> {
         es - eb,
         0.0,
     ));
-    s.claim(Claim::is_true(
-        "4: both step-test runs reached the matched loss",
-        "loss(eta_p/2), loss(eta_p/8) <= matched loss (1e-6; quick 1e-4)",
-        big.loss <= matched && small.loss <= matched,
-    ));
+    s.claim(
+        Claim::is_true(
+            "4: both step-test runs reached the matched loss",
+            "loss(eta_p/2), loss(eta_p/8) <= matched loss (1e-6; quick 1e-4)",
+            big.loss <= matched && small.loss <= matched,
+        )
+        .sanity(),
+    );
     s.array("x_star", &x_star);
     s.array("min_trace_psd", &psd.x);
     s.array("uu_alpha1e-3", &o0.x);

@@ -112,18 +112,24 @@ pub fn run(ctx: &Ctx) -> Result<Summary> {
     let k = ep.len() - 1;
     // The first logged epoch with zero training error.
     let i0 = (1..ep.len()).find(|&i| te[i] == 0.0).unwrap_or(k);
-    s.claim(Claim::at_most(
-        "8b: the training error reaches 0",
-        "final training error",
-        te[k],
-        0.0,
-    ));
-    s.claim(Claim::below(
-        "8b: the training loss falls towards 0",
-        "final training CE",
-        tl[k],
-        ctx.pick(1e-3, 1e-2),
-    ));
+    s.claim(
+        Claim::at_most(
+            "8b: the training error reaches 0",
+            "final training error",
+            te[k],
+            0.0,
+        )
+        .sanity(),
+    );
+    s.claim(
+        Claim::below(
+            "8b: the training loss falls towards 0",
+            "final training CE",
+            tl[k],
+            ctx.pick(1e-3, 1e-2),
+        )
+        .sanity(),
+    );
     s.claim(Claim::above(
         "8b: the weight norm keeps growing after zero training error",
         "||w||(final) / ||w||(first epoch with train error 0)",

@@ -289,12 +289,15 @@ pub fn run(ctx: &Ctx) -> Result<Summary> {
         ] {
             s.report(&format!("{name}_{k}"), v);
         }
-        s.claim(Claim::below(
-            &format!("7 ({name}): the net interpolates"),
-            "train MSE",
-            *mse,
-            mse_tol,
-        ));
+        s.claim(
+            Claim::below(
+                &format!("7 ({name}): the net interpolates"),
+                "train MSE",
+                *mse,
+                mse_tol,
+            )
+            .sanity(),
+        );
         s.claim(Claim::within(
             &format!("7 ({name}): R(f_net) matches R of the spline through the net's values"),
             "R(f_net) / R(S_own)",

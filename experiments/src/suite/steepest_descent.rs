@@ -147,7 +147,8 @@ pub fn run(ctx: &Ctx) -> Result<Summary> {
             "l2 margin: GD - CD",
             gd[1] - cd[1],
             0.0,
-        ),
+        )
+        .control(),
     );
     s.claim_if(
         !user_data,
@@ -156,7 +157,8 @@ pub fn run(ctx: &Ctx) -> Result<Summary> {
             "l1 margin: CD - GD",
             cd[0] - gd[0],
             0.0,
-        ),
+        )
+        .control(),
     );
     if user_data {
         let (late, early) = (steps as f64, steps as f64 / 100.0);

@@ -157,21 +157,27 @@ pub fn run(ctx: &Ctx) -> Result<Summary> {
     s.array("train_error", &train_err);
     s.array("test_error", &test_err);
     let Some(i0) = train_err.iter().position(|&e| e == 0.0) else {
-        s.claim(Claim::is_true(
-            "8a: some width reaches zero training error",
-            "any train error == 0",
-            false,
-        ));
+        s.claim(
+            Claim::is_true(
+                "8a: some width reaches zero training error",
+                "any train error == 0",
+                false,
+            )
+            .sanity(),
+        );
         return Ok(s);
     };
     let h_interp = hs[i0];
     s.report("H_interp", h_interp);
-    s.claim(Claim::at_most(
-        "8a: training error reaches 0 at a moderate width",
-        "H_interp",
-        h_interp,
-        256.0,
-    ));
+    s.claim(
+        Claim::at_most(
+            "8a: training error reaches 0 at a moderate width",
+            "H_interp",
+            h_interp,
+            256.0,
+        )
+        .sanity(),
+    );
     let max_rise = (i0 + 1..widths.len())
         .map(|i| test_err[i] - test_err[i - 1])
         .fold(f64::NEG_INFINITY, f64::max)
