@@ -4,11 +4,12 @@
 //! (quick: 60, 25), `x ~ N(0, I)`, `beta*` with 5 entries `1/sqrt 5`, label noise std 0.1, and
 //! 2000 clean test points. From `u = v = alpha 1`, full-batch gradient descent on
 //! `(1/2N) ||X beta - y||^2` with step `eta = 0.2 / (sigma_max(X)^2 / N max(1, 4 alpha^2))` runs
-//! until the loss is `<= 5e-11` (train MSE `1e-10`) or 3e5 steps, for `alpha` from 1e-3 to 30.
+//! until the loss is `<= 5e-11` (train MSE `1e-10`) or 3e5 steps, for `alpha` from 1e-3 to 30
+//! (on `--data`, a quarter of that step and four times the cap: see `STEP_FRACTION_USER_DATA`).
 //! Theory: it reaches `argmin Q_alpha(beta) s.t. X beta = y`, min-l2 as alpha grows and min-l1
 //! as alpha shrinks. Pass: distance to the `Q_alpha` solution `< 1e-2` at alpha = 0.03, 0.3, 3;
-//! `||beta||_1 <= 1.02` basis pursuit at alpha = 1e-3; `||beta||_2 <= 1.02 ||X^+ y||` at alpha =
-//! 30; clean test error non-decreasing in alpha up to 5%.
+//! `||beta||_1 <= 1.02` basis pursuit at alpha = 1e-3; `||beta - X^+ y|| < 1e-2 ||X^+ y||` at
+//! alpha = 30; clean test error non-decreasing in alpha up to 5%.
 //!
 //! The model is `nn::DiagonalNet`, the optimizer `optim::Sgd` (full batch, no momentum), the
 //! loss `squared_loss` (`0.5` mean over the samples: `(1/2N) ||X beta - y||^2`); the
@@ -71,6 +72,15 @@ const PARAMS: &[Param] = &[
     },
 ];
 
+/// The protocol's step, as a fraction of the stability bound `1 / (sigma_max(X)^2 / N
+/// max(1, 4 alpha^2))`.
+const STEP_FRACTION: f64 = 0.2;
+
+/// The step on a user's data (`--data`). On a 20 x 50 Gaussian set the protocol's step left
+/// GD 1.24% from the `Q_alpha` solution at alpha = 0.3 (the bound is 1%); this step, a quarter
+/// of it, brings GD closer to the gradient flow the theorem is about.
+const STEP_FRACTION_USER_DATA: f64 = 0.05;
+
 /// The run stops at the first step whose loss `(1/2N) ||X beta - y||^2` is at most this (train
 /// MSE `1e-10`).
 const STOP_LOSS: f64 = 1e-10 / 2.0;
@@ -129,7 +139,17 @@ pub fn run(ctx: &Ctx) -> Result<Summary> {
         .w;
     let sig = x.sigma_max_sq() / x.rows as f64;
     let alphas = ctx.param("alphas")?;
-    let cap = 300_000u64;
+    // The theorem is about gradient flow; GD's finite step moves its limit by O(eta) (the
+    // step acts like a smaller effective alpha). The protocol's step (fraction 0.2 of the
+    // stability bound) is calibrated on the built-in data; on a user's data, of unknown
+    // conditioning, GD runs at a quarter of it, with a step cap scaled to match.
+    let fraction = if ctx.config.data.is_some() {
+        STEP_FRACTION_USER_DATA
+    } else {
+        STEP_FRACTION
+    };
+    let cap = (300_000.0 * STEP_FRACTION / fraction) as u64;
+    s.report("step as a fraction of the stability bound", fraction);
     let (xt, yt) = (
         x.to_tensor(),
         Tensor::from_vec(y.clone(), [x.rows, 1]).expect("shape"),
@@ -138,7 +158,7 @@ pub fn run(ctx: &Ctx) -> Result<Summary> {
         let q = min_q_alpha_interpolant(&x, &y, alpha)
             .map_err(|e| Error::reference("10a: Q_alpha", e))?
             .w;
-        let eta = 0.2 / (sig * f64::max(1.0, 4.0 * alpha * alpha));
+        let eta = fraction / (sig * f64::max(1.0, 4.0 * alpha * alpha));
         let mut net = DiagonalNet::new(d, alpha);
         let opt = Sgd::new(
             nn::params::tensors(&mut net),
@@ -200,6 +220,24 @@ pub fn run(ctx: &Ctx) -> Result<Summary> {
             );
         }
     }
+    // The references' accuracy: every Q_alpha solution interpolates (the solver reports its
+    // residual; it is checked here independently of it).
+    let worst_reference_residual = results
+        .iter()
+        .map(|(_, q, _, _)| {
+            let r: Vec<f64> = x.mul_vec(q).iter().zip(&y).map(|(a, b)| a - b).collect();
+            norm2(&r) / (1.0 + norm2(&y))
+        })
+        .fold(0.0, f64::max);
+    s.claim(
+        Claim::below(
+            "10a: every Q_alpha reference interpolates",
+            "max ||X beta_Q - y|| / (1 + ||y||)",
+            worst_reference_residual,
+            1e-9,
+        )
+        .sanity(),
+    );
     let beta_at = |a: f64| alphas.iter().position(|&x| x == a).map(|i| &results[i].0);
     if let Some(small) = beta_at(1e-3) {
         s.claim(Claim::at_most(
@@ -210,11 +248,12 @@ pub fn run(ctx: &Ctx) -> Result<Summary> {
         ));
     }
     if let Some(large) = beta_at(30.0) {
-        s.claim(Claim::at_most(
+        // A distance, not a norm ratio: a norm within 2% allows a 20% distance.
+        s.claim(Claim::below(
             "10a: large alpha (30) gives the min-l2 interpolant",
-            "||beta||_2 / ||X+ y||_2",
-            norm2(large) / norm2(&l2),
-            1.02,
+            "||beta - X+ y|| / ||X+ y||",
+            rel_dist(large, &l2),
+            1e-2,
         ));
     }
     if errs.len() >= 2 {
