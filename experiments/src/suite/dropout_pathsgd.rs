@@ -14,9 +14,11 @@
 //! that diverges counts as an infinite cross-entropy. Then SGD runs 20 epochs (8 quick) and
 //! Path-SGD 1.5 times as many, balanced and unbalanced, and unbalanced with dropout 0.5 after
 //! each hidden ReLU. Claims: SGD from the unbalanced init does not reach SGD(balanced)'s final
-//! cross-entropy within the budget or ends at least 2x above it; Path-SGD from the unbalanced
-//! init reaches it within 1.5x the epochs, trains faster than SGD from the unbalanced init, and
-//! as fast (ratio in [0.67, 1.5]) as from the balanced init.
+//! cross-entropy within the budget or ends at least 2x above it (a control); Path-SGD from the
+//! unbalanced init trains faster than SGD from the unbalanced init; and (a sanity check of the
+//! invariance over a whole run) the same as from the balanced init (CE ratio in [0.99, 1.01]).
+//! How fast Path-SGD reaches SGD(balanced)'s final CE is reported, not asserted: it is a race
+//! between two separately tuned algorithms, about which the theory says nothing.
 //!
 //! Every run (invariance, tuning, comparison) is a checkpointed run of the runner; the MNIST
 //! ones are [`Fit`] runs (a runner step is one mini-batch step, dropout masks reseeded from the
@@ -330,34 +332,42 @@ pub fn run(ctx: &Ctx) -> Result<Summary> {
         s.report(&format!("{name} train CE at epoch {epochs}"), ce(i));
     }
     let sgd_unbal_to = epochs_to(&traces[1], target);
-    s.claim(Claim::is_true(
-        "9: SGD from the unbalanced init does not reach SGD(balanced)'s final CE within the budget, or ends >= 2x it",
-        "epochs_to(SGD unbalanced) > budget or CE ratio >= 2",
-        sgd_unbal_to > epochs as f64 || ce(1) >= 2.0 * target,
-    ));
+    s.claim(
+        Claim::is_true(
+            "9: SGD from the unbalanced init does not reach SGD(balanced)'s final CE within the budget, or ends >= 2x it",
+            "epochs_to(SGD unbalanced) > budget or CE ratio >= 2",
+            sgd_unbal_to > epochs as f64 || ce(1) >= 2.0 * target,
+        )
+        .control(),
+    );
     s.report(
         "SGD(unbalanced) / SGD(balanced) CE at the budget",
         ce(1) / target,
     );
-    s.claim(Claim::at_most(
-        "9: Path-SGD from the unbalanced init reaches SGD(balanced)'s final CE within 1.5x the epochs",
-        "epochs to reach it / SGD budget",
+    // Path-SGD against SGD, both from the balanced init, is a race between two algorithms
+    // with separately tuned steps: the protocol reports it and asserts nothing about it.
+    s.report(
+        "Path-SGD(unbalanced) epochs to SGD(balanced)'s final CE / SGD budget (not asserted)",
         epochs_to(&traces[3], target) / epochs as f64,
-        1.5,
-    ));
+    );
     s.claim(Claim::at_most(
         "9: Path-SGD trains faster than SGD from the unbalanced init",
         "CE at the budget: Path-SGD(unbalanced) / SGD(unbalanced)",
         ce(3) / ce(1),
         1.0,
     ));
-    s.claim(Claim::within(
-        "9: Path-SGD trains as fast from the unbalanced init as from the balanced one (same lr)",
-        "CE at the budget: Path-SGD(unbalanced) / Path-SGD(balanced)",
-        ce(3) / ce(2),
-        0.67,
-        1.5,
-    ));
+    // By the exact invariance (checked above over 100 steps in f64) the two Path-SGD runs are
+    // the same function up to rounding: a check that it survives a whole f32 training run.
+    s.claim(
+        Claim::within(
+            "9: Path-SGD's invariance holds over the whole run: the same CE from the unbalanced and the balanced init (same lr, same batches)",
+            "CE at the budget: Path-SGD(unbalanced) / Path-SGD(balanced)",
+            ce(3) / ce(2),
+            0.99,
+            1.01,
+        )
+        .sanity(),
+    );
     s.report(
         "with dropout: CE at the budget Path-SGD / SGD (unbalanced)",
         ce(5) / ce(4),
