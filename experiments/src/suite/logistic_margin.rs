@@ -486,8 +486,8 @@ fn part_2b_2c(ctx: &Ctx, x: Matrix, y: &[f64], sol: &SvmSolution, s: &mut Summar
     if user_data {
         s.notes.push(format!(
             "2b, 2c on {n} x {d} data: GD runs T = {steps} steps, normalized GD {ngd_steps} \
-             (a budget of {:.0e} multiply-adds per run, Ctx::data_steps)",
-            crate::runner::DATA_BUDGET * if ctx.quick() { 0.1 } else { 1.0 }
+             (a budget T n d <= {:.0e} per run, Ctx::data_steps)",
+            ctx.data_budget()
         ));
     }
     let jobs = [
