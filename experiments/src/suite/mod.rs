@@ -2,6 +2,7 @@
 //! (the item numbers refer to `shared/science/protocols.md`, summarized there), and each
 //! declares its registry entry `EXPERIMENT`, which `crate::EXPERIMENTS` lists.
 
+pub mod adam_margin;
 pub mod adaptive_vs_sgd;
 pub mod deep_linear;
 pub mod diagonal_net;
