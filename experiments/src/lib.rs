@@ -69,6 +69,7 @@ pub const EXPERIMENTS: &[Experiment] = &[
     suite::relu_1d::EXPERIMENT,
     suite::dropout_pathsgd::EXPERIMENT,
     suite::adam_margin::EXPERIMENT,
+    suite::init_scale_accuracy::EXPERIMENT,
 ];
 
 /// Tutorial experiments (GUIDE.md): run by name (`run NAME`) and listed by

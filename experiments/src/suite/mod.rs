@@ -8,6 +8,7 @@ pub mod deep_linear;
 pub mod diagonal_net;
 pub mod dropout_pathsgd;
 pub mod heavy_ball_min_norm;
+pub mod init_scale_accuracy;
 pub mod least_squares;
 pub mod linear_conv;
 pub mod logistic_margin;
