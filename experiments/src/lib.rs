@@ -70,6 +70,7 @@ pub const EXPERIMENTS: &[Experiment] = &[
     suite::dropout_pathsgd::EXPERIMENT,
     suite::adam_margin::EXPERIMENT,
     suite::init_scale_accuracy::EXPERIMENT,
+    suite::sgd_noise_sparsity::EXPERIMENT,
 ];
 
 /// Tutorial experiments (GUIDE.md): run by name (`run NAME`) and listed by

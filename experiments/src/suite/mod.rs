@@ -17,5 +17,6 @@ pub mod multiclass_margin;
 pub mod nets;
 pub mod norm_growth;
 pub mod relu_1d;
+pub mod sgd_noise_sparsity;
 pub mod steepest_descent;
 pub mod width_sweep;
