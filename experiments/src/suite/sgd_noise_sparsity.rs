@@ -445,3 +445,37 @@ pub fn run(ctx: &Ctx) -> Result<Summary> {
 
 /// The bound on SGD's fit residual as a fraction of its distance from GD's limit.
 const FIT_FRACTION: f64 = 0.75;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rand::rngs::StdRng;
+    use rand::SeedableRng;
+
+    #[test]
+    fn fit_alpha_recovers_the_scale_of_a_q_alpha_interpolant() {
+        let mut rng = StdRng::seed_from_u64(3);
+        let x = gaussian(&mut rng, 8, 20, 1.0);
+        let y: Vec<f64> = (0..8).map(|_| rng.sample(StandardNormal)).collect();
+        for true_alpha in [0.003, 0.05, 0.3] {
+            let beta = min_q_alpha_interpolant(&x, &y, true_alpha).unwrap().w;
+            // Searched from a different starting scale, as in the experiment.
+            let (fitted, residual) = fit_alpha(&x, &y, &beta, 0.5).unwrap();
+            assert!(
+                (fitted / true_alpha - 1.0).abs() < 1e-3,
+                "alpha {true_alpha}: fitted {fitted}"
+            );
+            assert!(residual < 1e-6, "alpha {true_alpha}: residual {residual}");
+        }
+        // A beta off the Q_alpha family (the min-l2 interpolant plus a null-space push) leaves a
+        // residual.
+        let mut beta = crate::reference::min_l2_interpolant(&x, &y).unwrap().w;
+        let q = min_q_alpha_interpolant(&x, &y, 0.05).unwrap().w;
+        beta.iter_mut()
+            .zip(&q)
+            .for_each(|(b, v)| *b = 0.5 * (*b + v));
+        beta[0] += 0.3;
+        let (_, residual) = fit_alpha(&x, &y, &beta, 0.5).unwrap();
+        assert!(residual > 1e-2, "residual {residual}");
+    }
+}
