@@ -71,6 +71,7 @@ pub const EXPERIMENTS: &[Experiment] = &[
     suite::adam_margin::EXPERIMENT,
     suite::init_scale_accuracy::EXPERIMENT,
     suite::sgd_noise_sparsity::EXPERIMENT,
+    suite::f1_margin::EXPERIMENT,
 ];
 
 /// Tutorial experiments (GUIDE.md): run by name (`run NAME`) and listed by

@@ -7,6 +7,7 @@ pub mod adaptive_vs_sgd;
 pub mod deep_linear;
 pub mod diagonal_net;
 pub mod dropout_pathsgd;
+pub mod f1_margin;
 pub mod heavy_ball_min_norm;
 pub mod init_scale_accuracy;
 pub mod least_squares;
