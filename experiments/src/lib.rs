@@ -68,6 +68,10 @@ pub const EXPERIMENTS: &[Experiment] = &[
     suite::norm_growth::EXPERIMENT,
     suite::relu_1d::EXPERIMENT,
     suite::dropout_pathsgd::EXPERIMENT,
+    suite::adam_margin::EXPERIMENT,
+    suite::init_scale_accuracy::EXPERIMENT,
+    suite::sgd_noise_sparsity::EXPERIMENT,
+    suite::f1_margin::EXPERIMENT,
 ];
 
 /// Tutorial experiments (GUIDE.md): run by name (`run NAME`) and listed by
