@@ -6,8 +6,8 @@
 //! Data are a [`Matrix`] `X` with one sample `x_i` per row (`n x d`, row-major)
 //! and a target / label vector `y` of length `n`; [`Matrix::to_tensor`] and
 //! [`Matrix::from_tensor`] convert to and from the training side. The dense algebra the
-//! experiments share (products, [`solve`], [`singular_values`], [`top_singular`]) is in the
-//! same module as `Matrix`, on `faer`.
+//! experiments share (products, [`solve`], [`singular_values`], [`top_singular`],
+//! [`symmetric_eigenvalues`]) is in the same module as `Matrix`, on `faer`.
 //!
 //! | function | problem |
 //! | --- | --- |
@@ -41,7 +41,9 @@ mod nuclear;
 use std::fmt;
 
 pub use bregman::{min_bregman_interpolant, BregmanSolution};
-pub use dense::{dot, min_entry, singular_values, solve, top_singular, Matrix};
+pub use dense::{
+    dot, min_entry, singular_values, solve, symmetric_eigenvalues, top_singular, Matrix,
+};
 pub use dft::{dft_l1_norm, min_dft_l1_margin};
 pub use hyperbolic::{min_q_alpha_interpolant, q_alpha};
 pub use interpolants::{
