@@ -68,6 +68,7 @@ pub const EXPERIMENTS: &[Experiment] = &[
     suite::norm_growth::EXPERIMENT,
     suite::relu_1d::EXPERIMENT,
     suite::dropout_pathsgd::EXPERIMENT,
+    suite::edge_of_stability::EXPERIMENT,
 ];
 
 /// Tutorial experiments (GUIDE.md): run by name (`run NAME`) and listed by

@@ -6,6 +6,7 @@ pub mod adaptive_vs_sgd;
 pub mod deep_linear;
 pub mod diagonal_net;
 pub mod dropout_pathsgd;
+pub mod edge_of_stability;
 pub mod heavy_ball_min_norm;
 pub mod least_squares;
 pub mod linear_conv;
