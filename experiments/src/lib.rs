@@ -69,6 +69,7 @@ pub const EXPERIMENTS: &[Experiment] = &[
     suite::relu_1d::EXPERIMENT,
     suite::dropout_pathsgd::EXPERIMENT,
     suite::edge_of_stability::EXPERIMENT,
+    suite::homogeneous_margin::EXPERIMENT,
 ];
 
 /// Tutorial experiments (GUIDE.md): run by name (`run NAME`) and listed by

@@ -8,6 +8,7 @@ pub mod diagonal_net;
 pub mod dropout_pathsgd;
 pub mod edge_of_stability;
 pub mod heavy_ball_min_norm;
+pub mod homogeneous_margin;
 pub mod least_squares;
 pub mod linear_conv;
 pub mod logistic_margin;
