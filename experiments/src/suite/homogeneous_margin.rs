@@ -9,9 +9,11 @@
 //! `min 1/2 ||theta||^2 s.t. y_i f(theta; x_i) >= 1`. Ji & Telgarsky (NeurIPS 2020) add that
 //! `theta` aligns with `-grad L`.
 //!
-//! Setup: `n` points in the plane at distinct random angles `phi_i` (radius `U[0.5, 1.5]`),
-//! labelled `y_i = sign(sin(3 phi_i))` (six interleaved sectors: not linearly separable, but
-//! separable by the net, which is positively homogeneous in `x` as well); the net
+//! Setup: `n` points in the upper half-plane at distinct random angles `phi_i` in `(0, pi)`
+//! (radius `U[0.5, 1.5]`), labelled `y_i = sign(sin(3 phi_i))`: two positive arcs interleaved
+//! with a negative one, not linearly separable but separable by the net (a half-plane, because
+//! a bias-free ReLU net has `f(x) - f(-x)` linear in `x`: six sectors around the circle would
+//! put near-antipodal points of opposite labels out of its reach); the net
 //! `f(x) = sum_j a_j relu(<w_j, x>)` of width `width` (`nn::TwoLayerRelu` without biases),
 //! initialized `N(0, 0.1^2)`; full-batch `optim::Sgd` with step `eta0` on a function of the mean
 //! exponential loss `L` of the margins `y_i f(x_i)` (`log_exp_loss`), below.
