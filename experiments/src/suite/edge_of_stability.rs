@@ -10,9 +10,9 @@
 //!
 //! Setup: `n` MNIST training images (the shipped subset; a random subset, centre-cropped and
 //! 2x2-pooled to 10x10 = 100 features, pixels / 255, centred), one-hot targets, an `nn::Mlp`
-//! `100 -> width -> width -> 10` with tanh and biases (PyTorch's default init), the loss
-//! `L(theta) = (1/n) sum_i 0.5 ||f(theta; x_i) - e_{y_i}||^2` (`squared_loss` times the 10
-//! classes), full-batch `optim::Sgd` (momentum 0) with step `eta` for each `eta` of the grid.
+//! `100 -> width -> width -> 10` with tanh and biases (weights as PyTorch's default, biases
+//! 0), the loss `L(theta) = (1/n) sum_i 0.5 ||f(theta; x_i) - e_{y_i}||^2` (`squared_loss`
+//! times the 10 classes), full-batch `optim::Sgd` (momentum 0) with step `eta` for each `eta` of the grid.
 //! Every `sharpness_every` steps the sharpness is measured by `autograd::Hessian`:
 //! Lanczos with full reorthogonalization on Hessian-vector products of the tape (double
 //! backward), `lanczos_iters` steps from a fixed start, with its measured residual
@@ -169,7 +169,8 @@ impl Data {
     }
 }
 
-/// PyTorch's default init of a linear layer: `U(-1/sqrt(fan_in), 1/sqrt(fan_in))`.
+/// PyTorch's default init of a linear layer's weights, `U(-1/sqrt(fan_in), 1/sqrt(fan_in))` (the
+/// biases start at 0).
 fn init() -> Init {
     Init::KaimingUniform {
         scale: 1.0 / 6f64.sqrt(),
@@ -483,7 +484,7 @@ pub fn run(ctx: &Ctx) -> Result<Summary> {
     }
     let mut fig = Figure::new(
         "sharpness",
-        "sharpness S(t) and the edge 2 / eta (dashed)",
+        "sharpness S(t) and the edges 2 / eta (flat lines)",
         "step",
         "top Hessian eigenvalue",
         false,
@@ -501,7 +502,7 @@ pub fn run(ctx: &Ctx) -> Result<Summary> {
         fig = fig
             .with(Series::new(&format!("eta = {}", r.eta), &r.t, &r.s))
             .with(Series::new(
-                &format!("2 / eta = {:.0}", 2.0 / r.eta),
+                &format!("2 / eta = {}", 2.0 / r.eta),
                 &[0.0, steps as f64],
                 &[2.0 / r.eta, 2.0 / r.eta],
             ));
