@@ -7,6 +7,9 @@
 //!   [`BackwardOptions::create_graph`] the backward pass is itself recorded (gradients of
 //!   gradients). Each op's backward rule is written once, in `backprop.rs`.
 //! * [`gradcheck`]: finite-difference checks of gradients, as a public API for users' tests.
+//! * [`hvp`], [`Hessian`], [`top_hessian_eigenvalues`]: Hessian-vector products through a
+//!   recorded backward pass, and the top eigenvalues of a Hessian (the sharpness of a loss) by
+//!   Lanczos.
 //! * [`pool`]: the per-thread pool that recycles tensor buffers across training steps.
 //! * [`set_num_threads`]: how many cores (1 or 2) the kernels may use.
 //! * [`bench`](mod@bench): the kernels under the API, for the benches only (not a stable API).
@@ -31,7 +34,8 @@
 //! * `tensor.rs`: the public [`Tensor`] API (constructors, views, reads, gradients, grad mode)
 //!   and what the tape keeps in a node; `backprop.rs`: the closed `Op` enum, the backward walk
 //!   and each op's backward rule, once, in one exhaustive `match`; `ops/`: the ops, each a
-//!   kernel call on a pooled buffer plus its `Op` record; `gradcheck.rs`.
+//!   kernel call on a pooled buffer plus its `Op` record; `gradcheck.rs`; `hessian.rs`
+//!   (Hessian-vector products over `grad`, and Lanczos for the top eigenvalues).
 //! * `node.rs`: the memory behind a tensor: its node in a counted heap block, the storage it
 //!   shares with its views, node ids, the live count, and the per-thread cache of what dead
 //!   nodes leave (generic over what the tape records: it knows no tape).
@@ -52,6 +56,7 @@ pub mod bench;
 mod element;
 mod error;
 pub mod gradcheck;
+mod hessian;
 mod kernels;
 #[cfg(test)]
 mod layering;
@@ -64,6 +69,9 @@ mod tensor;
 pub use backprop::{grad, BackwardOptions};
 pub use element::Float;
 pub use error::{Error, Result};
+pub use hessian::{
+    hvp, top_hessian_eigenvalues, try_hvp, try_top_hessian_eigenvalues, Hessian, TopEigen,
+};
 pub use kernels::parallel::{num_threads, set_num_threads};
 pub use pool::{pool_limit, pool_stats, PoolStats};
 pub use shape::{for_each_offset, for_each_run, Dims, Layout, Shape};

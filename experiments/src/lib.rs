@@ -72,6 +72,8 @@ pub const EXPERIMENTS: &[Experiment] = &[
     suite::init_scale_accuracy::EXPERIMENT,
     suite::sgd_noise_sparsity::EXPERIMENT,
     suite::f1_margin::EXPERIMENT,
+    suite::edge_of_stability::EXPERIMENT,
+    suite::homogeneous_margin::EXPERIMENT,
 ];
 
 /// Tutorial experiments (GUIDE.md): run by name (`run NAME`) and listed by

@@ -164,6 +164,29 @@ pub fn singular_values(x: &Matrix) -> Vec<f64> {
     s
 }
 
+/// The eigenvalues of the symmetric matrix `(a + a^T) / 2`, largest first (`faer`'s
+/// self-adjoint eigensolver; symmetrizing first makes a Hessian assembled column by column,
+/// symmetric only up to rounding, a valid input).
+///
+/// # Panics
+/// If `a` is not square.
+pub fn symmetric_eigenvalues(a: &Matrix) -> Vec<f64> {
+    assert!(
+        a.rows == a.cols,
+        "symmetric_eigenvalues: A is {}, not square",
+        a.shape()
+    );
+    if a.rows == 0 {
+        return Vec::new();
+    }
+    let sym = faer::Mat::from_fn(a.rows, a.cols, |i, j| 0.5 * (a.get(i, j) + a.get(j, i)));
+    let mut values = sym
+        .self_adjoint_eigenvalues(faer::Side::Lower)
+        .expect("the eigendecomposition of a finite symmetric matrix converges");
+    values.sort_by(|x, y| y.total_cmp(x));
+    values
+}
+
 /// The top singular triple `(s, u, v)` of `x` (`x v = s u`, unit `u`, `v`; `faer`'s thin SVD).
 pub fn top_singular(x: &Matrix) -> (f64, Vec<f64>, Vec<f64>) {
     let svd = x
@@ -241,6 +264,28 @@ mod tests {
             .to_string();
         assert!(err.contains("rank-2") && err.contains("[2, 2, 1]"), "{err}");
         assert_eq!(min_entry(&[2.0, -1.0, 3.0]), -1.0);
+    }
+
+    #[test]
+    fn symmetric_eigenvalues_by_hand() {
+        // [[2, 1], [1, 2]] has eigenvalues 3 (along (1, 1)) and 1 (along (1, -1)); the
+        // asymmetric input [[2, 0], [2, 2]] has the same symmetric part.
+        let a = Matrix::from_rows(&[[2.0, 1.0], [1.0, 2.0]]).unwrap();
+        let b = Matrix::from_rows(&[[2.0, 0.0], [2.0, 2.0]]).unwrap();
+        for m in [a, b] {
+            let e = symmetric_eigenvalues(&m);
+            assert!(
+                (e[0] - 3.0).abs() < 1e-12 && (e[1] - 1.0).abs() < 1e-12,
+                "{e:?}"
+            );
+        }
+        // Negative eigenvalues come last: diag(-5, 0.5, 2).
+        let d = Matrix::from_rows(&[[-5.0, 0.0, 0.0], [0.0, 0.5, 0.0], [0.0, 0.0, 2.0]]).unwrap();
+        let e = symmetric_eigenvalues(&d);
+        assert!(
+            (e[0] - 2.0).abs() < 1e-12 && (e[1] - 0.5).abs() < 1e-12 && (e[2] + 5.0).abs() < 1e-12,
+            "{e:?}"
+        );
     }
 
     #[test]

@@ -6,8 +6,8 @@
 //! Data are a [`Matrix`] `X` with one sample `x_i` per row (`n x d`, row-major)
 //! and a target / label vector `y` of length `n`; [`Matrix::to_tensor`] and
 //! [`Matrix::from_tensor`] convert to and from the training side. The dense algebra the
-//! experiments share (products, [`solve`], [`singular_values`], [`top_singular`]) is in the
-//! same module as `Matrix`, on `faer`.
+//! experiments share (products, [`solve`], [`singular_values`], [`top_singular`],
+//! [`symmetric_eigenvalues`]) is in the same module as `Matrix`, on `faer`.
 //!
 //! | function | problem |
 //! | --- | --- |
@@ -25,6 +25,7 @@
 //! | [`min_trace_psd`] | `min tr X  s.t.  A(X) = y, X PSD` (ADMM + eigenvalue thresholding) |
 //! | [`min_bregman_interpolant`] | `min psi(w)  s.t.  X w = y` for a separable potential `psi` (dual Newton) |
 //! | [`min_q_alpha_interpolant`] | `min Q_alpha(beta)  s.t.  X beta = y` (the same, hyperbolic entropy) |
+//! | [`nnls`] | `min ||A x - b||_2  s.t.  x >= 0` (QP) |
 //! | [`least_squares`] | `min ||X w - y||_2` (QR; the min-norm one when `X` is rank deficient) |
 //! | [`ridge`] | `min ||X w - y||_2^2 + lambda ||w||_2^2` (Cholesky) |
 
@@ -36,12 +37,15 @@ mod hyperbolic;
 mod interpolants;
 mod margins;
 mod multiclass;
+mod nnls;
 mod nuclear;
 
 use std::fmt;
 
 pub use bregman::{min_bregman_interpolant, BregmanSolution};
-pub use dense::{dot, min_entry, singular_values, solve, top_singular, Matrix};
+pub use dense::{
+    dot, min_entry, singular_values, solve, symmetric_eigenvalues, top_singular, Matrix,
+};
 pub use dft::{dft_l1_norm, min_dft_l1_margin};
 pub use hyperbolic::{min_q_alpha_interpolant, q_alpha};
 pub use interpolants::{
@@ -52,6 +56,7 @@ pub use margins::{
     max_margin_l1, max_margin_linf, svm_l2, svm_l2_dual_cd, SvmSolution, SUPPORT_TOL,
 };
 pub use multiclass::{multiclass_svm, MulticlassSolution};
+pub use nnls::{nnls, NnlsSolution};
 pub use nuclear::{min_nuclear, min_trace_psd, nuclear_norm, NuclearSolution, ADMM_TOL};
 
 /// Why a reference solution could not be computed.
