@@ -7,8 +7,11 @@ use crate::element::Float;
 use crate::shape::{for_each_run, Layout, Shape};
 use std::mem::MaybeUninit;
 
-/// Elements from which a map over contiguous buffers splits over two threads.
-pub const PARALLEL_MIN: usize = 1 << 16;
+/// Elements from which a map over contiguous buffers splits over two threads. Measured by
+/// `cargo bench --bench threads` (f64 `mul`, idle 2-core Xeon): two threads took 0.76x the
+/// speed of one at 2^16 elements (in cache, the hand-off and the cache lines moving between
+/// cores cost more than the 16 us of work) and 2.09x at 2^18.
+pub const PARALLEL_MIN: usize = 1 << 18;
 
 /// Appends `g(i)` for `i in 0..n` to `out`, the two halves on two threads at once for
 /// `n >= PARALLEL_MIN` (each element depends on its index only, so the result does not
