@@ -26,6 +26,16 @@ pub fn gaussian_vec(rng: &mut StdRng, n: usize, std: f64) -> Vec<f64> {
         .collect()
 }
 
+/// The unit-norm `k`-sparse vector `(1, .., 1, 0, .., 0) / sqrt k` of length `d`: the sparse
+/// teacher of the diagonal-net experiments.
+pub fn sparse_teacher(d: usize, k: usize) -> Vec<f64> {
+    let mut w = vec![0.0; d];
+    w.iter_mut()
+        .take(k)
+        .for_each(|v| *v = 1.0 / (k as f64).sqrt());
+    w
+}
+
 /// Soudry et al. Fig. 1: the support vectors `(0.5, 1.5)`, `(1.5, 0.5)` (+1)
 /// and their negatives (-1), plus `extra` points per class uniform in `[0, 3]^2`
 /// with `(x1 + x2)/sqrt 2 >= sqrt 2 + 0.3` (class +1) and their mirror images.

@@ -24,7 +24,7 @@ use autograd::{no_grad, Tensor};
 use nn::{DiagonalNet, LinearPredictor, Module};
 use optim::{Sgd, SgdConfig};
 
-use crate::data::synthetic::{gaussian, gaussian_vec};
+use crate::data::synthetic::{gaussian, gaussian_vec, sparse_teacher};
 use crate::error::{Error, Result};
 use crate::reference::{min_l1_interpolant, min_l2_interpolant, min_q_alpha_interpolant};
 use crate::runner::io::read_csv;
@@ -114,10 +114,7 @@ pub fn run(ctx: &Ctx) -> Result<Summary> {
             }
             let mut rng = ctx.rng("data");
             let x = gaussian(&mut rng, n, d, 1.0);
-            let mut w_star = vec![0.0; d];
-            for v in w_star.iter_mut().take(k) {
-                *v = 1.0 / (k as f64).sqrt();
-            }
+            let w_star = sparse_teacher(d, k);
             let noise = gaussian_vec(&mut rng, n, 0.1);
             let y: Vec<f64> = x
                 .mul_vec(&w_star)

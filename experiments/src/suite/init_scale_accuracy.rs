@@ -63,6 +63,7 @@ use optim::{Optimizer, Sgd, SgdConfig};
 use rand::Rng;
 use rand_distr::StandardNormal;
 
+use crate::data::synthetic;
 use crate::error::{Error, Result};
 use crate::reference::{dot, max_margin_l1, min_entry, svm_l2, Matrix};
 use crate::runner::{Claim, Ctx, Figure, Series, Summary, Trace, Training};
@@ -119,11 +120,13 @@ const FRACTION: f64 = 0.9;
 
 /// `n` samples in `d` dimensions labelled by the `k`-sparse teacher `(1, .., 1, 0, ..)/sqrt k`,
 /// samples with `|<w*, x>| < 0.1` redrawn.
-fn sparse_teacher(rng: &mut impl Rng, n: usize, d: usize, k: usize) -> (Matrix, Vec<f64>) {
-    let mut w = vec![0.0; d];
-    w.iter_mut()
-        .take(k)
-        .for_each(|v| *v = 1.0 / (k as f64).sqrt());
+fn labelled_by_sparse_teacher(
+    rng: &mut impl Rng,
+    n: usize,
+    d: usize,
+    k: usize,
+) -> (Matrix, Vec<f64>) {
+    let w = synthetic::sparse_teacher(d, k);
     let (mut data, mut y) = (Vec::new(), Vec::new());
     while y.len() < n {
         let x: Vec<f64> = (0..d).map(|_| rng.sample(StandardNormal)).collect();
@@ -149,7 +152,7 @@ fn first_below(trace: &Trace, eps: f64) -> Option<&[f64]> {
 pub fn run(ctx: &Ctx) -> Result<Summary> {
     let mut s = Summary::default();
     let (n, d) = (10, 30);
-    let (x, y) = sparse_teacher(&mut ctx.rng("10d"), n, d, 3);
+    let (x, y) = labelled_by_sparse_teacher(&mut ctx.rng("10d"), n, d, 3);
     let l1 = max_margin_l1(&x, &y).map_err(|e| Error::reference("10d: l1 max margin", e))?;
     let svm = svm_l2(&x, &y).map_err(|e| Error::reference("10d: l2 SVM", e))?;
     let g1 = 1.0 / l1.objective;

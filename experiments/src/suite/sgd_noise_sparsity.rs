@@ -60,7 +60,7 @@ use optim::{Sgd, SgdConfig};
 use rand::Rng;
 use rand_distr::StandardNormal;
 
-use crate::data::synthetic::gaussian;
+use crate::data::synthetic::{gaussian, sparse_teacher};
 use crate::error::{Error, Result};
 use crate::reference::{dot, min_l1_interpolant, min_q_alpha_interpolant, Matrix};
 use crate::runner::{Claim, Ctx, EpochBatches, Figure, Series, Summary, Training};
@@ -233,11 +233,7 @@ pub fn run(ctx: &Ctx) -> Result<Summary> {
     }
     let mut rng = ctx.rng("10f");
     let x = gaussian(&mut rng, n, d, 1.0);
-    let mut teacher = vec![0.0; d];
-    teacher
-        .iter_mut()
-        .take(k)
-        .for_each(|v| *v = 1.0 / (k as f64).sqrt());
+    let teacher = sparse_teacher(d, k);
     let y = x.mul_vec(&teacher);
     let batch_seed: u64 = rng.gen();
     let r2 = (0..n).map(|i| dot(x.row(i), x.row(i))).fold(0.0, f64::max);
