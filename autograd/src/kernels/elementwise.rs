@@ -13,29 +13,25 @@ use std::mem::MaybeUninit;
 /// cores cost more than the 16 us of work) and 2.09x at 2^18.
 pub const PARALLEL_MIN: usize = 1 << 18;
 
-/// Appends `g(i)` for `i in 0..n` to `out`, the two halves on two threads at once for
-/// `n >= PARALLEL_MIN` (each element depends on its index only, so the result does not
-/// depend on the thread count).
-fn fill<T: Float>(n: usize, out: &mut Vec<T>, g: impl Fn(usize) -> T + Sync) {
+/// Appends `n` elements to `out`, written by `fill(offset, piece)` for the pieces of the
+/// output starting at `offset`: the two halves on two threads at once for
+/// `n >= PARALLEL_MIN`, else the whole in one piece. Each element must depend on its inputs at
+/// the same index only, so the result does not depend on the thread count.
+fn fill<T: Float>(n: usize, out: &mut Vec<T>, fill: impl Fn(usize, &mut [MaybeUninit<T>]) + Sync) {
     let start = out.len();
     out.reserve(n);
-    split_mut(
-        &mut out.spare_capacity_mut()[..n],
-        PARALLEL_MIN,
-        8,
-        |off, piece: &mut [MaybeUninit<T>]| {
-            for (i, v) in piece.iter_mut().enumerate() {
-                v.write(g(off + i));
-            }
-        },
-    );
-    // SAFETY: the `n` elements past `start` were written above.
+    split_mut(&mut out.spare_capacity_mut()[..n], PARALLEL_MIN, 8, fill);
+    // SAFETY: `fill` wrote every element of the `n` past `start` (each piece in full).
     unsafe { out.set_len(start + n) };
 }
 
 /// Appends `f(a[i])` for every `i` to `out`.
 pub fn map<T: Float>(a: &[T], f: impl Fn(T) -> T + Sync, out: &mut Vec<T>) {
-    fill(a.len(), out, |i| f(a[i]));
+    fill(a.len(), out, |off, piece| {
+        for (v, &x) in piece.iter_mut().zip(&a[off..]) {
+            v.write(f(x));
+        }
+    });
 }
 
 /// Appends `f(a, b)` elementwise, row-major over `out_shape`, to `out`, where `a` and `b`
@@ -56,7 +52,11 @@ pub fn zip_broadcast<T: Float>(
         let n = out_shape.numel();
         let a = &a[la.offset..la.offset + n];
         let b = &b[lb.offset..lb.offset + n];
-        fill(n, out, |i| f(a[i], b[i]));
+        fill(n, out, |off, piece| {
+            for (v, (&x, &y)) in piece.iter_mut().zip(a[off..].iter().zip(&b[off..])) {
+                v.write(f(x, y));
+            }
+        });
         return;
     }
     let (la, lb) = (la.broadcast_to(out_shape), lb.broadcast_to(out_shape));
