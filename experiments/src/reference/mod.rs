@@ -21,6 +21,7 @@
 //! | [`max_margin_linf`] | `min ||w||_inf  s.t.  y_i <x_i, w> >= 1` (LP) |
 //! | [`multiclass_svm`] | Crammer–Singer `min 1/2 ||W||_F^2  s.t.  <w_{y_i} - w_j, x_i> >= 1` (QP) |
 //! | [`min_dft_l1_margin`] | `min sum_k |(F beta)_k|  s.t.  y_i <x_i, beta> >= 1` (SOCP) |
+//! | [`dft_bridge_stationarity`] | KKT residual of `beta` for `min sum_k |(F beta)_k|^p  s.t.  y_i <x_i, beta> >= 1` (NNLS multipliers) |
 //! | [`min_nuclear`] | `min ||X||_*  s.t.  A(X) = y` (ADMM + SVD thresholding) |
 //! | [`min_trace_psd`] | `min tr X  s.t.  A(X) = y, X PSD` (ADMM + eigenvalue thresholding) |
 //! | [`min_bregman_interpolant`] | `min psi(w)  s.t.  X w = y` for a separable potential `psi` (dual Newton) |
@@ -46,7 +47,7 @@ pub use bregman::{min_bregman_interpolant, BregmanSolution};
 pub use dense::{
     dot, min_entry, singular_values, solve, symmetric_eigenvalues, top_singular, Matrix,
 };
-pub use dft::{dft_l1_norm, min_dft_l1_margin};
+pub use dft::{dft_bridge_stationarity, dft_l1_norm, min_dft_l1_margin, Stationarity};
 pub use hyperbolic::{min_q_alpha_interpolant, q_alpha};
 pub use interpolants::{
     closest_interpolant, least_squares, min_l1_interpolant, min_l2_interpolant,
