@@ -9,23 +9,30 @@
 //! batch must agree to a relative 1e-9 after every step, SGD's must differ by more than 1e-2.
 //! (2) Speed: bias-free ReLU nets `784-256-256-10` (64 hidden units quick), He init, balanced or
 //! rescaled as above, on 5000 MNIST training images (1000 quick), batch 100. The learning rate
-//! is tuned over `2^k` (SGD: `k = -8..0`, separately for each init; Path-SGD: `k = -7..1`, once
-//! on the balanced init) by the lowest training cross-entropy after 2 epochs (1 quick); a run
-//! that diverges counts as an infinite cross-entropy. Then SGD runs 20 epochs (8 quick) and
+//! is tuned over the protocol's grid `2^k`, `k = -6..6` (SGD separately for each init, Path-SGD
+//! once on the balanced init) by the lowest training cross-entropy after 5 epochs (2 quick); a
+//! run that diverges counts as an infinite cross-entropy. Then SGD runs 50 epochs (12 quick) and
 //! Path-SGD 1.5 times as many, balanced and unbalanced, and unbalanced with dropout 0.5 after
 //! each hidden ReLU. Claims: SGD from the unbalanced init does not reach SGD(balanced)'s final
 //! cross-entropy within the budget or ends at least 2x above it (a control); Path-SGD from the
-//! unbalanced init trains faster than SGD from the unbalanced init; and (a sanity check of the
-//! invariance over a whole run) the same as from the balanced init (CE ratio in [0.99, 1.01]).
+//! unbalanced init trains faster than SGD from the unbalanced init; and unbalancing slows SGD
+//! more than Path-SGD (the ratio of the unbalanced to the balanced CE at the budget is larger
+//! for SGD).
 //! How fast Path-SGD reaches SGD(balanced)'s final CE is reported, not asserted: it is a race
 //! between two separately tuned algorithms, about which the theory says nothing.
+//!
+//! Measured (full, 2026-12-03): tuned steps SGD 2^-1 (balanced) and 2^-5 (unbalanced), Path-SGD
+//! 2^-2; CE at epoch 50: SGD 4.7e-4 (balanced) and 2.5e-3 (unbalanced, 5.3x), Path-SGD 1.22e-3
+//! and 1.21e-3 (0.994x), so the slowdown ratio is 5.4; Path-SGD does not reach SGD(balanced)'s
+//! final CE in 75 epochs (the race, reported). Quick: slowdowns 1.50x (SGD) and 1.0003x
+//! (Path-SGD). 381 s on the loaded machine (164 s CPU), quick 2.7 s.
 //!
 //! Every run (invariance, tuning, comparison) is a checkpointed run of the runner; the MNIST
 //! ones are [`Fit`] runs (a runner step is one mini-batch step, dropout masks reseeded from the
 //! run's RNG before each step). Cost: a comparison run takes `epochs * n * (784 H + H^2 + 10 H)`
 //! multiply-adds, times about 3 for the backward pass (Path-SGD adds two passes over the weights
 //! per step), plus evaluation of train and test rows every epoch: linear in rows and, through the
-//! first layer, in features; the 27 tuning runs add `27 * tune_epochs` epochs.
+//! first layer, in features; the 39 tuning runs add `39 * tune_epochs` epochs.
 
 use autograd::{no_grad, Tensor};
 use nn::{Mlp, Module};
@@ -186,10 +193,10 @@ pub fn run(ctx: &Ctx) -> Result<Summary> {
     split.test = split.test.subsample(n_test, &mut ctx.rng("test-subset"));
     let h = ctx.pick(256, 64);
     let sizes = vec![split.train.d, h, h, split.train.k];
-    let epochs = ctx.pick(20, 8);
-    let tune_epochs = ctx.pick(2, 1);
-    let sgd_grid: Vec<f64> = (-8..=0).map(|k| 2f64.powi(k)).collect();
-    let path_grid: Vec<f64> = (-7..=1).map(|k| 2f64.powi(k)).collect();
+    let epochs = ctx.pick(50, 12);
+    let tune_epochs = ctx.pick(5, 2);
+    // The protocol's grid, 2^k for k = -6..6, for both methods.
+    let grid: Vec<f64> = (-6..=6).map(|k| 2f64.powi(k)).collect();
     let sgd = |lr| Opt::Sgd { lr, momentum: 0.0 };
     let path = |lr| Opt::PathSgd { lr };
     let lr_sgd_bal = tune(
@@ -198,7 +205,7 @@ pub fn run(ctx: &Ctx) -> Result<Summary> {
         &sizes,
         false,
         &split.train,
-        &sgd_grid,
+        &grid,
         tune_epochs,
         sgd,
     )?;
@@ -208,7 +215,7 @@ pub fn run(ctx: &Ctx) -> Result<Summary> {
         &sizes,
         true,
         &split.train,
-        &sgd_grid,
+        &grid,
         tune_epochs,
         sgd,
     )?;
@@ -218,7 +225,7 @@ pub fn run(ctx: &Ctx) -> Result<Summary> {
         &sizes,
         false,
         &split.train,
-        &path_grid,
+        &grid,
         tune_epochs,
         path,
     )?;
@@ -356,18 +363,19 @@ pub fn run(ctx: &Ctx) -> Result<Summary> {
         ce(3) / ce(1),
         1.0,
     ));
-    // By the exact invariance (checked above over 100 steps in f64) the two Path-SGD runs are
-    // the same function up to rounding: a check that it survives a whole f32 training run.
-    s.claim(
-        Claim::within(
-            "9: Path-SGD's invariance holds over the whole run: the same CE from the unbalanced and the balanced init (same lr, same batches)",
-            "CE at the budget: Path-SGD(unbalanced) / Path-SGD(balanced)",
-            ce(3) / ce(2),
-            0.99,
-            1.01,
-        )
-        .sanity(),
+    // The invariance's consequence for training: unbalancing slows SGD (the control above)
+    // and not Path-SGD, each at its own tuned step and on the same batches.
+    let (slow_sgd, slow_path) = (ce(1) / ce(0), ce(3) / ce(2));
+    s.report(
+        "Path-SGD(unbalanced) / Path-SGD(balanced) CE at the budget",
+        slow_path,
     );
+    s.claim(Claim::above(
+        "9: unbalancing slows SGD more than Path-SGD",
+        "(SGD unbalanced / balanced CE) / (Path-SGD unbalanced / balanced CE), at the budget",
+        slow_sgd / slow_path,
+        1.0,
+    ));
     s.report(
         "with dropout: CE at the budget Path-SGD / SGD (unbalanced)",
         ce(5) / ce(4),
