@@ -8,8 +8,9 @@ mod common;
 use std::path::Path;
 
 use experiments::data::synthetic::{blobs, separable_gaussian};
+use experiments::runner::Kind;
 use experiments::{find, run_experiment, Config, Summary};
-use rand::{rngs::StdRng, SeedableRng};
+use rand::{rngs::StdRng, Rng, SeedableRng};
 
 /// Writes `rows` (features then label) as a CSV with a header.
 fn write_csv(path: &Path, d: usize, rows: impl Iterator<Item = (Vec<f64>, f64)>) {
@@ -30,9 +31,22 @@ fn run_on(name: &str, data: &Path, out: &Path) -> Summary {
         ..common::quick(out.to_path_buf())
     };
     let s = run_experiment(find(name).unwrap(), &config).unwrap();
-    assert!(!s.claims.is_empty(), "{name}: no claims");
+    assert!(
+        s.claims
+            .iter()
+            .any(|c| c.kind == Kind::Prediction && c.status() == "held"),
+        "{name}: no prediction held"
+    );
     for c in &s.claims {
-        assert!(c.holds, "{name}: {} ({} = {})", c.claim, c.metric, c.value);
+        // Held, or honestly "not discriminating" where the rivals coincide on this data.
+        assert_ne!(
+            c.status(),
+            "FAILED",
+            "{name}: {} ({} = {})",
+            c.claim,
+            c.metric,
+            c.value
+        );
     }
     assert!(
         s.notes.iter().any(|n| n.contains("Ctx::data_steps")),
@@ -85,4 +99,47 @@ fn multiclass_margin_on_2400_separable_rows() {
         kept.iter().map(|&i| (x.row(i).to_vec(), labels[i] as f64)),
     );
     run_on("multiclass_margin", &file, &dir);
+}
+
+/// Writes `points` (2-D, then the label) as a CSV.
+fn write_points(path: &Path, points: &[(f64, f64, f64)]) {
+    write_csv(path, 2, points.iter().map(|&(a, b, y)| (vec![a, b], y)));
+}
+
+#[test]
+fn binary_experiments_on_a_single_support_vector() {
+    // 100 points in 2-D separable through the origin whose l2 SVM has one support vector:
+    // x_0 = (1, 0) with label +1 (so w = x_0 / ||x_0||^2 = (1, 0)) and 99 points with
+    // y <x, w> = y x_1 in [1.5, 3.5] > 1, strictly inside the margin. On such data the
+    // direction error of logistic GD is not monotone and its rates are not tight (issue 17):
+    // only the theorems' conclusions may be asserted.
+    let dir = common::out_dir("user-data-single-sv");
+    let file = dir.join("single_sv.csv");
+    let mut rng = StdRng::seed_from_u64(5);
+    let mut points = vec![(1.0, 0.0, 1.0)];
+    for i in 0..99 {
+        let y = if i % 2 == 0 { 1.0 } else { -1.0 };
+        let a: f64 = 1.5 + 2.0 * rng.gen::<f64>();
+        let b: f64 = 2.0 * rng.gen_range(-1.0..1.0);
+        points.push((y * a, b, y));
+    }
+    write_points(&file, &points);
+    for name in [
+        "logistic_margin",
+        "steepest_descent",
+        "deep_linear",
+        "adam_margin",
+    ] {
+        run_on(name, &file, &dir);
+    }
+    // linear_conv states its horizon as the others do; its control (the SVM direction is not
+    // stationary for ||F beta||_{2/3}) cannot discriminate here: with a flat spectrum the SVM
+    // is stationary for every exponent.
+    let s = run_on("linear_conv", &file, &dir);
+    let control = s
+        .claims
+        .iter()
+        .find(|c| c.kind == Kind::Control)
+        .expect("linear_conv has a control");
+    assert_eq!(control.status(), "not discriminating");
 }

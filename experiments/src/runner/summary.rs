@@ -44,6 +44,10 @@ fn yes() -> bool {
     true
 }
 
+/// The relative accuracy of the conic references (clarabel's default tolerances are 1e-8):
+/// the finest separation [`Claim::discriminating`] accepts.
+pub const REFERENCE_TOLERANCE: f64 = 1e-8;
+
 /// One checked claim: a prediction, a control or a sanity check.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Claim {
@@ -108,8 +112,12 @@ impl Claim {
     /// `separation` is their distance (in the claim's units) and `accuracy` what the runs and
     /// references resolve. When `separation <= 3 accuracy` the claim is "not discriminating
     /// here": a distinct verdict, neither a pass nor a fail. The measured value is kept.
+    ///
+    /// An `accuracy` below [`REFERENCE_TOLERANCE`] (or negative: a run that beats its reference
+    /// by the reference's own rounding) counts as that tolerance: no two rivals closer than
+    /// what the references resolve are told apart.
     pub fn discriminating(mut self, separation: f64, accuracy: f64) -> Self {
-        self.discriminates = separation > 3.0 * accuracy;
+        self.discriminates = separation > 3.0 * accuracy.max(REFERENCE_TOLERANCE);
         self
     }
 
@@ -301,6 +309,14 @@ mod tests {
         );
         // Separation well above the accuracy: discriminating, and a failure again.
         let c = Claim::below("d", "x", 3.0, 2.0).discriminating(1.0, 0.05);
+        assert_eq!(c.status(), "FAILED");
+        // Rivals that coincide to rounding are not told apart, even when the run's accuracy
+        // is "better" than the reference's (here negative: it beat its reference by rounding).
+        for (sep, acc) in [(-7.5e-14, -1e-13), (2e-9, 0.0), (2e-8, 1e-12)] {
+            let c = Claim::below("r", "x", 3.0, 2.0).discriminating(sep, acc);
+            assert_eq!(c.status(), "not discriminating", "{sep}, {acc}");
+        }
+        let c = Claim::below("r", "x", 3.0, 2.0).discriminating(4e-8, 1e-12);
         assert_eq!(c.status(), "FAILED");
     }
 

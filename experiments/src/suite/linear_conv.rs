@@ -18,7 +18,8 @@
 //! residual of `beta` for `min ||F beta||_{2/3}` ([`dft_bridge_stationarity`]: NNLS multipliers
 //! on the points within 1% of the smallest margin) is below 1e-2 on every seed; the control is
 //! that the FC L = 2 limit (the l2 SVM) is not stationary for the same problem (residual above
-//! 1e-2, discriminating when it exceeds 3x the conv residual). Calibration (full, seeds 0-4):
+//! 1e-2; not discriminating when it is within 3x of the FC net's residual for its own problem,
+//! `p = 2`: on a 2-D set with a single support vector the SVM is stationary for both). Calibration (full, seeds 0-4):
 //! conv L = 3 residuals 1.4e-6, 1e-11, 3.5e-9, 1e-12, 6e-10; FC L = 2 at `p = 2/3`: 0.13, 0.22,
 //! 0.27, 0.29, 0.25; quick (seeds 0, 1, 3): conv L = 3 at most 1.7e-5, FC 0.13-0.29. Reported:
 //! conv L = 2 at `p = 1` (5e-6 to 1.2e-2, the seeds where `||F beta||_1 / OPT` is furthest from
@@ -32,8 +33,8 @@
 //! test `crate::reference::dft_bridge_stationarity` (NNLS, clarabel).
 //!
 //! Cost: a step of a conv net is `O(L N D log D)` (FFTs), of a fully connected one
-//! `O(L N D^2)`; 6 to 7 nets per seed at 1e6 steps each. The SOCP has `D` variables and `N`
-//! margin constraints.
+//! `O(L N D^2)`; 6 to 7 nets per seed at 1e6 steps each (on `--data`, [`Ctx::data_steps`] of
+//! 1e6: at most `1e11 / (N D)`). The SOCP has `D` variables and `N` margin constraints.
 
 use autograd::{no_grad, Tensor};
 use nn::{LinearConvNet, LinearPredictor, Module};
@@ -314,6 +315,11 @@ pub fn run(ctx: &Ctx) -> Result<Summary> {
         Some(file) => {
             // Non-separable data is the user's data error (exit 2), not a solver failure.
             let (x, y, _) = read_csv(file)?.separable_binary()?;
+            let steps = ctx.data_steps(1_000_000, x.rows, x.cols);
+            s.notes.push(format!(
+                "5 on {} x {} data: {steps} steps per net (Ctx::data_steps)",
+                x.rows, x.cols
+            ));
             results.push(one_seed(ctx, 0, &x, &y, steps, true)?);
         }
         None => {
@@ -409,11 +415,18 @@ pub fn run(ctx: &Ctx) -> Result<Summary> {
         KKT_BOUND,
     ));
     // Control: the l2 SVM direction the FC nets reach is not stationary for the same problem,
-    // so the test above tells the two limits apart.
+    // so the test above rejects the rival's limit. On some data the SVM is itself stationary
+    // for l_{2/3} (e.g. a single support vector with a flat spectrum): not discriminating
+    // when the FC net's residual for l_{2/3} is within 3x of its residual for its own
+    // problem (p = 2), i.e. of how far it is from its limit.
     let fc = results
         .iter()
         .map(|r| residual(r, "FC L=2", p3))
         .fold(f64::INFINITY, f64::min);
+    let fc_own = results
+        .iter()
+        .map(|r| residual(r, "FC L=2", 2.0))
+        .fold(0.0, f64::max);
     s.claim(
         Claim::above(
             "5: control: the FC L = 2 limit (the l2 SVM) is not stationary for min ||F beta||_{2/3}",
@@ -422,7 +435,7 @@ pub fn run(ctx: &Ctx) -> Result<Summary> {
             KKT_BOUND,
         )
         .control()
-        .discriminating(fc, conv3),
+        .discriminating(fc, fc_own),
     );
     for (k, r) in results.iter().enumerate() {
         for (l, v) in &r.sparsity {

@@ -618,14 +618,21 @@ fn part_2b_2c(ctx: &Ctx, x: Matrix, y: &[f64], sol: &SvmSolution, s: &mut Summar
     let (big_n, n_10) = (t_name(ngd_steps), t_name(ngd_steps / 10));
     let gap_ngd = value_at(&ngd.t(), &ngd.col("gap"), nf);
     let gap_gd = value_at(&gd_exp.t(), &gd_exp.col("gap"), tf);
-    // The factor 5 is the protocol's, on its construction; on any data the theorems' rates
-    // (ln t / sqrt t against 1 / ln t) say only that normalized GD gets ahead.
-    s.claim(Claim::at_most(
-        &format!("2c: normalised GD's margin gap at {big_n} beats fixed-step GD's at {big_t}"),
-        &format!("gap_NGD({big_n}) / gap_GD({big_t})"),
-        gap_ngd / gap_gd,
-        if user_data { 1.0 } else { 0.2 },
-    ));
+    // The factor 5 is the protocol's, on its construction; on other data the theorems' rates
+    // (ln t / sqrt t against 1 / ln t) say only that normalized GD gets ahead eventually, at a
+    // step that depends on the data's constants (on a 2-D set with a single support vector its
+    // gap at 1e3 was 3.5x GD's at 1e5): reported there.
+    s.claim_if(
+        !user_data,
+        Claim::at_most(
+            &format!(
+                "2c: normalised GD's margin gap at {big_n} beats fixed-step GD's at {big_t} 5-fold"
+            ),
+            &format!("gap_NGD({big_n}) / gap_GD({big_t})"),
+            gap_ngd / gap_gd,
+            0.2,
+        ),
+    );
     let (t, gap) = window(&ngd.t(), &ngd.col("gap"), nf / 10.0, nf);
     let scaled: Vec<f64> = gap
         .iter()
