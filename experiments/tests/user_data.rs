@@ -143,3 +143,39 @@ fn binary_experiments_on_a_single_support_vector() {
         .expect("linear_conv has a control");
     assert_eq!(control.status(), "not discriminating");
 }
+
+#[test]
+fn least_squares_experiments_on_ill_conditioned_rows() {
+    // 20 x 50 Gaussian rows scaled by 1, ..., 1e-3: kappa = (sigma_max / sigma_min)^2 is about
+    // 1e7, so GD needs about 3e8 steps to converge. The implicit-bias claims (the iterates
+    // never leave w_start + row(X); the mirror iterate stays in row(X)) hold at any step; the
+    // "reaches the interpolant" claims are "not discriminating" while the run is still farther
+    // from the interpolants than a third of their bound.
+    let dir = common::out_dir("user-data-ill-conditioned");
+    let file = dir.join("illcond.csv");
+    let mut rng = StdRng::seed_from_u64(7);
+    let (n, d) = (20, 50);
+    let w: Vec<f64> = (0..d).map(|_| rng.gen_range(-1.0..1.0)).collect();
+    let rows: Vec<(Vec<f64>, f64)> = (0..n)
+        .map(|i| {
+            let scale = 10f64.powf(-3.0 * i as f64 / (n - 1) as f64);
+            let x: Vec<f64> = (0..d).map(|_| scale * rng.gen_range(-1.0..1.0)).collect();
+            let y = x.iter().zip(&w).map(|(a, b)| a * b).sum();
+            (x, y)
+        })
+        .collect();
+    write_csv(&file, d, rows.into_iter());
+    let s = run_on("least_squares", &file, &dir);
+    let invariants: Vec<_> = s
+        .claims
+        .iter()
+        .filter(|c| c.claim.contains("never leaves") || c.claim.contains("in row(X)"))
+        .collect();
+    assert_eq!(invariants.len(), 8 + 6, "{:?}", s.claims);
+    assert!(invariants.iter().all(|c| c.status() == "held"));
+    assert!(
+        s.claims.iter().any(|c| c.status() == "not discriminating"),
+        "kappa ~ 1e7: GD cannot have converged"
+    );
+    run_on("diagonal_net", &file, &dir);
+}

@@ -75,6 +75,19 @@ pub fn closest_interpolant(x: &Matrix, y: &[f64], w0: &[f64]) -> Result<Solution
     })
 }
 
+/// The distance from `w` to the set of interpolants,
+///
+/// ```text
+/// min { ||u - w||_2 : X u = y } = ||X^+ (X w - y)||_2,
+/// ```
+///
+/// the objective of [`closest_interpolant`] from `w`. A run that ended this far from the
+/// interpolants cannot tell apart interpolants closer together than that. Errors as for
+/// [`closest_interpolant`].
+pub fn distance_to_interpolants(x: &Matrix, y: &[f64], w: &[f64]) -> Result<f64, Error> {
+    Ok(closest_interpolant(x, y, w)?.objective)
+}
+
 /// The minimum-l1-norm interpolant (basis pursuit)
 ///
 /// ```text

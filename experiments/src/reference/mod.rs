@@ -13,6 +13,7 @@
 //! | --- | --- |
 //! | [`min_l2_interpolant`] | `min ||w||_2  s.t.  X w = y` (closed form) |
 //! | [`closest_interpolant`] | `min ||w - w0||_2  s.t.  X w = y` (closed form) |
+//! | [`distance_to_interpolants`] | `min ||u - w||_2  s.t.  X u = y`, the value (closed form) |
 //! | [`min_l1_interpolant`] | `min ||w||_1  s.t.  X w = y` (LP) |
 //! | [`min_linf_interpolant`] | `min ||w||_inf  s.t.  X w = y` (LP) |
 //! | [`svm_l2`] | `min 1/2 ||w||_2^2  s.t.  y_i <x_i, w> >= 1` (QP) |
@@ -50,8 +51,8 @@ pub use dense::{
 pub use dft::{dft_bridge_stationarity, dft_l1_norm, min_dft_l1_margin, Stationarity};
 pub use hyperbolic::{min_q_alpha_interpolant, q_alpha};
 pub use interpolants::{
-    closest_interpolant, least_squares, min_l1_interpolant, min_l2_interpolant,
-    min_linf_interpolant, ridge,
+    closest_interpolant, distance_to_interpolants, least_squares, min_l1_interpolant,
+    min_l2_interpolant, min_linf_interpolant, ridge,
 };
 pub use margins::{
     max_margin_l1, max_margin_linf, svm_l2, svm_l2_dual_cd, SvmSolution, SUPPORT_TOL,

@@ -14,5 +14,5 @@ pub mod train;
 pub use context::{Config, Ctx, Trace, DATA_BUDGET, DEFAULT_SEED, PROGRESS_LINE_INTERVAL};
 pub use params::{Param, ParamKind, Params};
 pub use plot::{Figure, Series};
-pub use summary::{Bound, Claim, Kind, Summary, REFERENCE_TOLERANCE};
+pub use summary::{Bound, Claim, Kind, Summary, MIN_ACCURACY};
 pub use train::{EpochBatches, Progress, TrainRng, Trained, Training};

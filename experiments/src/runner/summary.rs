@@ -44,9 +44,9 @@ fn yes() -> bool {
     true
 }
 
-/// The relative accuracy of the conic references (clarabel's default tolerances are 1e-8):
-/// the finest separation [`Claim::discriminating`] accepts.
-pub const REFERENCE_TOLERANCE: f64 = 1e-8;
+/// The smallest accuracy [`Claim::discriminating`] credits a run with: about 1e4 ulps of a
+/// relative quantity, so rivals that agree to rounding are never told apart.
+pub const MIN_ACCURACY: f64 = 1e-12;
 
 /// One checked claim: a prediction, a control or a sanity check.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -113,11 +113,10 @@ impl Claim {
     /// references resolve. When `separation <= 3 accuracy` the claim is "not discriminating
     /// here": a distinct verdict, neither a pass nor a fail. The measured value is kept.
     ///
-    /// An `accuracy` below [`REFERENCE_TOLERANCE`] (or negative: a run that beats its reference
-    /// by the reference's own rounding) counts as that tolerance: no two rivals closer than
-    /// what the references resolve are told apart.
+    /// An `accuracy` below [`MIN_ACCURACY`] (or negative: a run that beats its reference by the
+    /// reference's own rounding) counts as that floor.
     pub fn discriminating(mut self, separation: f64, accuracy: f64) -> Self {
-        self.discriminates = separation > 3.0 * accuracy.max(REFERENCE_TOLERANCE);
+        self.discriminates = separation > 3.0 * accuracy.max(MIN_ACCURACY);
         self
     }
 
@@ -312,11 +311,11 @@ mod tests {
         assert_eq!(c.status(), "FAILED");
         // Rivals that coincide to rounding are not told apart, even when the run's accuracy
         // is "better" than the reference's (here negative: it beat its reference by rounding).
-        for (sep, acc) in [(-7.5e-14, -1e-13), (2e-9, 0.0), (2e-8, 1e-12)] {
+        for (sep, acc) in [(-7.5e-14, -1e-13), (2e-12, 0.0), (2e-12, 1e-15)] {
             let c = Claim::below("r", "x", 3.0, 2.0).discriminating(sep, acc);
             assert_eq!(c.status(), "not discriminating", "{sep}, {acc}");
         }
-        let c = Claim::below("r", "x", 3.0, 2.0).discriminating(4e-8, 1e-12);
+        let c = Claim::below("r", "x", 3.0, 2.0).discriminating(4e-12, 1e-15);
         assert_eq!(c.status(), "FAILED");
     }
 
