@@ -129,14 +129,14 @@ fn sensing_on(data: &Path, out: &Path) -> Summary {
 
 #[test]
 fn matrix_sensing_on_symmetric_gaussian_measurements_below_recovery() {
-    // n = 10, rank 2 (19 degrees of freedom), 30 symmetric Gaussian measurements of the
-    // 55 unknowns, no noise: underdetermined, of full row rank.
+    // n = 10, rank 2 (19 degrees of freedom), 24 symmetric Gaussian measurements of the
+    // 55 unknowns, no noise: underdetermined, of full row rank, below min-trace recovery.
     let dir = common::out_dir("user-data-sensing");
     let file = dir.join("sensing.csv");
     let mut rng = StdRng::seed_from_u64(5);
     let n = 10;
     let x = rank_two_psd(&mut rng, n);
-    let g = experiments::data::synthetic::gaussian(&mut rng, 30, n * n, 1.0);
+    let g = experiments::data::synthetic::gaussian(&mut rng, 24, n * n, 1.0);
     write_csv(
         &file,
         n * n,
@@ -154,8 +154,8 @@ fn matrix_sensing_on_symmetric_gaussian_measurements_below_recovery() {
 
 #[test]
 fn matrix_sensing_on_observed_entries() {
-    // 42 of the 78 upper-triangle entries of a 12 x 12 rank-2 PSD matrix (23 degrees of
-    // freedom), no noise: a symmetric completion problem.
+    // 32 of the 78 upper-triangle entries of a 12 x 12 rank-2 PSD matrix (23 degrees of
+    // freedom), no noise: a symmetric completion problem below min-trace recovery.
     let dir = common::out_dir("user-data-completion");
     let file = dir.join("entries.csv");
     let mut rng = StdRng::seed_from_u64(6);
@@ -164,7 +164,7 @@ fn matrix_sensing_on_observed_entries() {
     let mut pairs: Vec<(usize, usize)> = (0..n).flat_map(|i| (i..n).map(move |j| (i, j))).collect();
     rand::seq::SliceRandom::shuffle(&mut pairs[..], &mut rng);
     let mut text = String::from("i,j,value\n");
-    for &(i, j) in &pairs[..42] {
+    for &(i, j) in &pairs[..32] {
         text.push_str(&format!("{i},{j},{}\n", x[i * n + j]));
     }
     std::fs::write(&file, text).unwrap();

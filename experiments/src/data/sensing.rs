@@ -161,7 +161,10 @@ mod tests {
         // n = 2: rows are (a11, a12, a21, a22, y).
         let f = write("sym.csv", "a11,a12,a21,a22,y\n1,2,2,0,3\n0,1,1,1,2\n");
         let s = read_sensing_csv(&f).unwrap();
-        assert_eq!((s.n, s.a.rows, s.a.cols, s.sym, s.completion), (2, 2, 4, true, false));
+        assert_eq!(
+            (s.n, s.a.rows, s.a.cols, s.sym, s.completion),
+            (2, 2, 4, true, false)
+        );
         assert_eq!(s.a.row(0), &[1.0, 2.0, 2.0, 0.0]);
         assert_eq!(s.y, vec![3.0, 2.0]);
         let f = write("gen.csv", "1,2,0,0,3\n0,0,1,1,2\n0,1,0,0,5\n");
@@ -190,7 +193,10 @@ mod tests {
         let m = message(&write("cols.csv", "1,2,3,4,5,6\n"));
         assert!(m.contains("found 6") && m.contains("not a square"), "{m}");
         let m = message(&write("dup.csv", "0,1,2\n2,2,1\n0,1,3\n"));
-        assert!(m.contains("lines 1-3") && m.contains("observed twice"), "{m}");
+        assert!(
+            m.contains("lines 1-3") && m.contains("observed twice"),
+            "{m}"
+        );
         let m = message(&write("idx.csv", "0,1.5,2\n"));
         assert!(m.contains("line 1") && m.contains("integer indices"), "{m}");
         let m = message(&write("neg.csv", "0,0,-1\n0,1,1\n"));
