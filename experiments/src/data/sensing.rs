@@ -122,7 +122,7 @@ pub fn read_sensing_csv(file: &Path) -> Result<SensingFile> {
     if !completion {
         let s = singular_values(&a);
         let (hi, lo) = (s[0], s[s.len() - 1]);
-        if !(lo > 1e-10 * hi) {
+        if lo.is_nan() || lo <= 1e-10 * hi {
             return bad(
                 all,
                 format!("the measurement operator is not of full row rank (sigma_min / sigma_max = {:.1e} of the m x n^2 matrix of the A_i): a measurement repeats or combines others", lo / hi),

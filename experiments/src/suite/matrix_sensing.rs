@@ -395,6 +395,10 @@ fn leaf(m: &Matrix) -> Tensor<f64> {
         .requires_grad()
 }
 
+/// What [`train_all`] returns: `eta_p`, the rank-`r` fit, its relative loss change over 1000
+/// more steps, the jobs and their outcomes.
+type Runs = (f64, Outcome, f64, Vec<Job>, Vec<Outcome>);
+
 /// The training side of a comparison on model type `M`: the probed step, the rank-`r` fit
 /// (gradient descent at `eta_p / 4` for at most `fit_steps` steps on the rank-`r`
 /// factorization `fit`, started at the best rank-`r` approximation of the reference), and the
@@ -413,7 +417,7 @@ fn train_all<M: Factored>(
     alphas: &[f64],
     cap: u64,
     extra: impl Fn(f64) -> Vec<Job>,
-) -> Result<(f64, Outcome, f64, Vec<Job>, Vec<Outcome>)> {
+) -> Result<Runs> {
     let eta_p = probe_step(ctx, tag, data, &model_at, 3000)?;
     // The fit stops when its loss changes by less than 1e-9 (relative) over 1000 steps; its
     // convergence measure is the relative change over 1000 more steps (a separate run, so
