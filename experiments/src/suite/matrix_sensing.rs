@@ -25,7 +25,7 @@
 //!   fit's last relative loss change: where `X_ref = X_r` (the recovery regime) they report
 //!   "not discriminating";
 //! - sanity: GD fits (loss `<= 1e-6` times the loss of `X = 0`), `X_ref` interpolates
-//!   (residual `<= 1e-6`), the rank-`r` fit converged (last relative change `<= 1e-6`).
+//!   (residual `<= 1e-6`), the rank-`r` fit converged (relative loss change over 1000 more steps `<= 1e-4`).
 //!
 //! Built-in runs (rank-2 `X* = W W^T n / ||W W^T||_F`, `W` Gaussian; symmetric `A_i = (G +
 //! G^T)/2` or general Gaussian `A_i`; noise variance 1e-3, as the protocol reads the talk):
@@ -52,7 +52,7 @@
 //! `vec(A_i), y_i` or completion entries `i, j, value`, and the checks, each a data error with
 //! exit code 2): symmetric measurements select `U U^T` and min-trace PSD, general ones `U V^T`
 //! and min-nuclear; one comparison at alpha in {1e-6, 1e-5, 1e-3}, its step cap (and the rank
-//! fit's) from [`Ctx::data_steps`] (`1e5` for `O(m n^2)` steps; a note states it).
+//! fit's) from [`Ctx::data_steps`] (`3e5`, quick 3e4, for `O(m n^2)` steps; a note states it).
 //!
 //! Calibration (float64; full sizes unless said; `d_r`, `d_ref`: distances of `X_GD` to
 //! `X_r`, `X_ref` relative to `||X_r||`):
@@ -674,7 +674,7 @@ fn compare(
             &format!("4 {label}: the rank-{r} fit converged"),
             "relative loss change over 1000 more steps",
             fit_change,
-            1e-6,
+            1e-4,
         )
         .sanity(),
     );
@@ -1074,7 +1074,7 @@ fn on_data(ctx: &Ctx, s: &mut Summary, file: &std::path::Path) -> Result<()> {
     let d = read_sensing_csv(file)?;
     let (n, m) = (d.n, d.y.len());
     let r = rank(ctx, n)?;
-    let cap = ctx.data_steps(100_000, m, n * n);
+    let cap = ctx.data_steps(300_000, m, n * n);
     let kind = match (d.completion, d.sym) {
         (true, true) => "UU^T completion data",
         (true, false) => "UV^T completion data",
