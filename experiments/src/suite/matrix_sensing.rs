@@ -95,8 +95,8 @@
 //! to 3.2e5), (b)-(e) 3-4 runs each (1e5 steps at most), (e) at `m n^2 = 7.5e5`; a rank fit
 //! and the probes (3000 steps per tried step and alpha) per comparison. The ADMM references
 //! factor the `m x m` Gram matrix once. Measured (release, `--threads 2`, on a machine shared
-//! with other jobs): full 432 s wall at load 6-7 (177 s of CPU), quick 10.2 s at load 4
-//! (14.9 s of CPU).
+//! with other jobs): full 152 s wall at load 3 (432 s at load 6-7; 175 s of CPU), quick
+//! 10.2 s at load 4 (14.9 s of CPU).
 
 use autograd::{no_grad, Tensor};
 use nn::models::factorization::{MatrixFactorization, SymmetricFactorization};
