@@ -128,7 +128,7 @@ fn bad(name: &str, experiment: &str, content: Option<&str>, line_text: &str) {
 
 #[test]
 fn data_for_an_experiment_that_takes_none_is_refused() {
-    for experiment in ["relu_1d", "matrix_sensing", "heavy_ball_min_norm"] {
+    for experiment in ["relu_1d", "heavy_ball_min_norm"] {
         bad(
             &format!("refused-{experiment}"),
             experiment,
@@ -136,6 +136,17 @@ fn data_for_an_experiment_that_takes_none_is_refused() {
             "does not take --data",
         );
     }
+}
+
+#[test]
+fn a_sensing_file_that_is_not_underdetermined_is_a_data_error() {
+    // 3 symmetric measurements of a 2 x 2 matrix (3 unknowns): exit 2 naming the file.
+    bad(
+        "sensing-overdetermined",
+        "matrix_sensing",
+        Some("1,0,0,0,1\n0,1,1,0,1\n0,0,0,1,1\n"),
+        "underdetermined",
+    );
 }
 
 #[test]

@@ -5,6 +5,7 @@
 
 pub mod csv;
 pub mod idx;
+pub mod sensing;
 pub mod synthetic;
 
 use std::path::{Path, PathBuf};

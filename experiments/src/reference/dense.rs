@@ -201,6 +201,33 @@ pub fn top_singular(x: &Matrix) -> (f64, Vec<f64>, Vec<f64>) {
     )
 }
 
+/// The best rank-`r` approximation of `x` (Eckart-Young) as factors `(L, R)`, each
+/// `x.rows x r` / `x.cols x r` row-major, with `L R^T = sum_{k < r} s_k u_k v_k^T`:
+/// `L = U_r S_r^{1/2}`, `R = V_r S_r^{1/2}` (`faer`'s thin SVD). For a PSD `x`, `L = R`
+/// up to rounding (and signs of null directions).
+///
+/// # Panics
+/// If `r` exceeds `min(x.rows, x.cols)`.
+pub fn rank_factors(x: &Matrix, r: usize) -> (Matrix, Matrix) {
+    assert!(
+        r <= x.rows.min(x.cols),
+        "rank_factors: rank {r} of a {} matrix",
+        x.shape()
+    );
+    let svd = x
+        .to_faer()
+        .thin_svd()
+        .expect("the SVD of a finite matrix converges");
+    let (u, v, s) = (svd.U(), svd.V(), svd.S().column_vector());
+    let side = |f: faer::MatRef<'_, f64>, rows: usize| {
+        let data = (0..rows * r)
+            .map(|k| f[(k / r, k % r)] * s[k % r].sqrt())
+            .collect();
+        Matrix::new(rows, r, data).expect("rows x r entries")
+    };
+    (side(u, x.rows), side(v, x.cols))
+}
+
 /// Solves the square system `A z = b` by `faer`'s LU factorization with partial pivoting.
 ///
 /// # Panics
@@ -264,6 +291,27 @@ mod tests {
             .to_string();
         assert!(err.contains("rank-2") && err.contains("[2, 2, 1]"), "{err}");
         assert_eq!(min_entry(&[2.0, -1.0, 3.0]), -1.0);
+    }
+
+    #[test]
+    fn rank_factors_by_hand() {
+        // diag(3, 1) rotated by 45 degrees: [[2, 1], [1, 2]] = 3 e e^T + f f^T with
+        // e = (1, 1)/sqrt 2, f = (1, -1)/sqrt 2; its best rank-1 fit is 3 e e^T = 1.5 [[1, 1], [1, 1]].
+        let a = Matrix::from_rows(&[[2.0, 1.0], [1.0, 2.0]]).unwrap();
+        let (l, r) = rank_factors(&a, 1);
+        assert_eq!((l.rows, l.cols, r.rows, r.cols), (2, 1, 2, 1));
+        for i in 0..2 {
+            for j in 0..2 {
+                assert!((l.get(i, 0) * r.get(j, 0) - 1.5).abs() < 1e-12);
+            }
+        }
+        let (l, r) = rank_factors(&a, 2);
+        for i in 0..2 {
+            for j in 0..2 {
+                let v: f64 = (0..2).map(|k| l.get(i, k) * r.get(j, k)).sum();
+                assert!((v - a.get(i, j)).abs() < 1e-12, "full rank reproduces a");
+            }
+        }
     }
 
     #[test]

@@ -46,7 +46,8 @@ use std::fmt;
 
 pub use bregman::{min_bregman_interpolant, BregmanSolution};
 pub use dense::{
-    dot, min_entry, singular_values, solve, symmetric_eigenvalues, top_singular, Matrix,
+    dot, min_entry, rank_factors, singular_values, solve, symmetric_eigenvalues, top_singular,
+    Matrix,
 };
 pub use dft::{dft_bridge_stationarity, dft_l1_norm, min_dft_l1_margin, Stationarity};
 pub use hyperbolic::{min_q_alpha_interpolant, q_alpha};
