@@ -25,7 +25,8 @@
 //!   fit's last relative loss change: where `X_ref = X_r` (the recovery regime) they report
 //!   "not discriminating";
 //! - sanity: GD fits (loss `<= 1e-6` times the loss of `X = 0`), `X_ref` interpolates
-//!   (residual `<= 1e-6`), the rank-`r` fit converged (relative loss change over 1000 more steps `<= 1e-4`).
+//!   (residual `<= 1e-6`), the rank-`r` fit converged (relative loss change over 1000 more
+//!   steps `<= 1e-4`).
 //!
 //! Built-in runs (rank-2 `X* = W W^T n / ||W W^T||_F`, `W` Gaussian; symmetric `A_i = (G +
 //! G^T)/2` or general Gaussian `A_i`; noise variance 1e-3, as the protocol reads the talk):

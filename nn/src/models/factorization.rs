@@ -46,14 +46,15 @@ pub fn measure<T: Float>(a: &Tensor<T>, x: &Tensor<T>) -> Tensor<T> {
         .reshape([m, 1])
 }
 
-/// The asymmetric factorization `X = U V^T` with full-dimensional factors `U, V` (`[n, n]`).
-/// Forward maps measurement matrices `[m, n, n]` to `<A_i, X>`, `[m, 1]`.
+/// The asymmetric factorization `X = U V^T` with full-dimensional factors `U, V` (`[n, n]`;
+/// a rank-`k` factorization has `[n, k]` factors, set through the public fields). Forward maps
+/// measurement matrices `[m, n, n]` to `<A_i, X>`, `[m, 1]`.
 ///
 /// Parameters: `"u"`, `"v"`.
 pub struct MatrixFactorization<T: Float> {
-    /// `[n, n]`.
+    /// `[n, k]` (`k = n` from [`MatrixFactorization::new`]).
     pub u: Tensor<T>,
-    /// `[n, n]`.
+    /// `[n, k]`.
     pub v: Tensor<T>,
 }
 
@@ -84,11 +85,12 @@ impl<T: Float> Module<T> for MatrixFactorization<T> {
 }
 
 /// The symmetric factorization `X = U U^T` (positive semidefinite) with a full-dimensional
-/// factor `U` (`[n, n]`). Forward maps measurement matrices `[m, n, n]` to `<A_i, X>`, `[m, 1]`.
+/// factor `U` (`[n, n]`; a rank-`k` one has an `[n, k]` factor, set through the public field).
+/// Forward maps measurement matrices `[m, n, n]` to `<A_i, X>`, `[m, 1]`.
 ///
 /// Parameter: `"u"`.
 pub struct SymmetricFactorization<T: Float> {
-    /// `[n, n]`.
+    /// `[n, k]` (`k = n` from [`SymmetricFactorization::new`]).
     pub u: Tensor<T>,
 }
 
