@@ -128,7 +128,7 @@ fn bad(name: &str, experiment: &str, content: Option<&str>, line_text: &str) {
 
 #[test]
 fn data_for_an_experiment_that_takes_none_is_refused() {
-    for experiment in ["relu_1d", "matrix_sensing", "heavy_ball_min_norm"] {
+    for experiment in ["matrix_sensing", "heavy_ball_min_norm"] {
         bad(
             &format!("refused-{experiment}"),
             experiment,
@@ -136,6 +136,17 @@ fn data_for_an_experiment_that_takes_none_is_refused() {
             "does not take --data",
         );
     }
+}
+
+#[test]
+fn duplicate_x_is_a_data_error_for_relu_1d() {
+    // x = 0.5 on lines 3 and 5: the 1-D interpolation problem needs distinct points.
+    bad(
+        "duplicate-x-relu",
+        "relu_1d",
+        Some("x,y\n-1,0\n0.5,1\n2,0\n0.5,2\n"),
+        "found x = 0.5 on lines 3 and 5",
+    );
 }
 
 #[test]
