@@ -164,8 +164,7 @@ fn half_sq_norm(net: &TwoLayerRelu<f64>) -> Tensor<f64> {
 }
 
 /// The checked-in-simulation recipe, `2 * steps` Adam steps: the loss at step `t` is
-/// `MSE + lambda(t) * 1/2 sum(a^2 + w^2)` with `lambda = 1e-3 scale` for `t < steps` and
-/// `1e-4 scale` after (`scale` from [`lambda_scale`], 1 on the protocol's data),
+/// `MSE + lambda(t) * 1/2 sum(a^2 + w^2)` with `lambda = 1e-3` for `t < steps` and `1e-4` after,
 /// the learning rate `1e-3`, then decayed linearly to 0 over the second phase:
 /// `lr(t) = 1e-3 (2 steps - t) / steps` for `t >= steps`.
 fn recipe<'a>(
@@ -173,7 +172,6 @@ fn recipe<'a>(
     y: &'a Tensor<f64>,
     mut net: TwoLayerRelu<f64>,
     steps: u64,
-    scale: f64,
 ) -> Training<'a, f64, TwoLayerRelu<f64>, Adam<f64>> {
     let lr0 = 1e-3;
     let opt = Adam::new(
@@ -183,7 +181,7 @@ fn recipe<'a>(
             ..Default::default()
         },
     );
-    let lambda = move |t: u64| if t < steps { 1e-3 * scale } else { 1e-4 * scale };
+    let lambda = move |t: u64| if t < steps { 1e-3 } else { 1e-4 };
     Training::new(net, opt)
         .loss(move |m, _rng, t| mse(m, x, y).add(&half_sq_norm(m).mul_scalar(lambda(t))))
         .before_step(move |_, opt, t| {
@@ -208,7 +206,6 @@ fn fit(
     y: &[f64],
     width: usize,
     steps: u64,
-    scale: f64,
 ) -> Result<(Net1d, f64, Trace)> {
     let column = |v: &[f64]| Tensor::from_vec(v.to_vec(), [v.len(), 1]).expect("shape");
     let (xt, yt) = (column(x), column(y));
@@ -216,7 +213,7 @@ fn fit(
     let total = 2 * steps;
     let run = ctx.train(
         &format!("7_{name}"),
-        recipe(&xt, &yt, net, steps, scale),
+        recipe(&xt, &yt, net, steps),
         total,
         &log_points(total, 10),
     )?;
@@ -269,14 +266,11 @@ fn closeness(x: &[f64]) -> f64 {
         .fold(0.0, f64::max)
 }
 
-/// The factor on the protocol's weight decays for points `x` (training coordinates):
-/// `min(1, 100 / (N kappa))`, `kappa` = [`closeness`]. At the regularized optimum the residuals
-/// satisfy `2 r_i / N = lambda dR/dy_i`, so the misfit grows like `lambda N kappa`; the
-/// protocol's `lambda` was checked on data with `N kappa <= 43` (10 on the zig-zag), and on
-/// data with closer points it is lowered so that `lambda N kappa` stays at most
-/// `100 lambda` (both phases scaled alike). The factor is 1 on the built-in data.
-pub fn lambda_scale(x: &[f64]) -> f64 {
-    (100.0 / (x.len() as f64 * closeness(x))).min(1.0)
+/// `N kappa` ([`closeness`]) of points in training coordinates: at the regularized optimum the
+/// residuals satisfy `2 r_i / N = lambda dR/dy_i`, so the misfit grows like `lambda N kappa`.
+/// 10 on the zig-zag; the protocol's `lambda` was checked on data with `N kappa` up to about 60.
+pub fn misfit_scale(x: &[f64]) -> f64 {
+    x.len() as f64 * closeness(x)
 }
 
 /// A 1-D data set in the coordinates the net is trained in, `u = alpha (x - x0)` and
@@ -421,14 +415,12 @@ pub fn run(ctx: &Ctx) -> Result<Summary> {
     if let [p] = &sets[..] {
         if ctx.config.data.is_some() {
             s.notes.push(format!(
-                "7 (data): {} points, trained on u = {:.6e} (x - {:.6e}) in [-2, 2] (the init's kink range) and v = {:.6e} (y - {:.6e}) in [-1, 1]; R in the user's units = ({:.6e}) R(training units); claims are ratios (invariant to the map), train MSE in units of v; weight decays x {:.4} (lambda_scale: min(1, 100 / (N kappa)), kappa = {:.4}); {} full-batch steps of cost O(N H) (no Ctx::data_steps cap: at most {MAX_POINTS} points)",
-                p.u.len(), p.alpha, p.x0, p.beta, p.y0, p.alpha / p.beta, lambda_scale(&p.u), closeness(&p.u), 2 * steps
+                "7 (data): {} points, trained on u = {:.6e} (x - {:.6e}) in [-2, 2] (the init's kink range) and v = {:.6e} (y - {:.6e}) in [-1, 1]; R in the user's units = ({:.6e}) R(training units); claims are ratios (invariant to the map), train MSE in units of v; N kappa = {:.4} (misfit scale: the net fits when it is at most about 60, see the doc); {} full-batch steps of cost O(N H) (no Ctx::data_steps cap: at most {MAX_POINTS} points)",
+                p.u.len(), p.alpha, p.x0, p.beta, p.y0, p.alpha / p.beta, misfit_scale(&p.u), 2 * steps
             ));
         }
     }
-    let results = ctx.par_map(&sets, |p| {
-        fit(ctx, p.name, &p.u, &p.v, width, steps, lambda_scale(&p.u))
-    })?;
+    let results = ctx.par_map(&sets, |p| fit(ctx, p.name, &p.u, &p.v, width, steps))?;
     let (ratio_lo, ratio_hi, sup_tol, mse_tol, bal_tol): (f64, f64, f64, f64, f64) = ctx.pick(
         (0.97, 1.02, 0.05, 1e-4, 0.02),
         (0.95, 1.03, 0.08, 1e-3, 0.03),
@@ -465,7 +457,7 @@ pub fn run(ctx: &Ctx) -> Result<Summary> {
             ("R_min_own", p.r_user(r_min_own)),
             ("min_R_unique", f64::from(u8::from(unique))),
             ("min_gap_over_range_x", min_gap / (x[x.len() - 1] - x[0])),
-            ("lambda_scale", lambda_scale(x)),
+            ("misfit_scale_N_kappa", misfit_scale(x)),
             ("sup_dist_over_range", sup / range),
             ("train_mse", *mse / (p.beta * p.beta)),
             ("train_mse_normalized", *mse),
@@ -617,12 +609,11 @@ mod tests {
     }
 
     #[test]
-    fn weight_decay_is_lowered_only_for_close_points() {
-        // Zig-zag: unit gaps, kappa = 1 + 1, N kappa = 10 <= 100.
-        assert_eq!(lambda_scale(&[-2.0, -1.0, 0.0, 1.0, 2.0]), 1.0);
-        // Gaps 0.01 and 0.99: kappa = 100 + 100/99 = 10000/99, N kappa = 30000/99, and
-        // 100 / (N kappa) = 0.33.
-        assert!((lambda_scale(&[0.0, 0.01, 1.0]) - 0.33).abs() < 1e-12);
+    fn misfit_scale_by_hand() {
+        // Zig-zag: unit gaps, kappa = 1 + 1, N kappa = 10.
+        assert_eq!(misfit_scale(&[-2.0, -1.0, 0.0, 1.0, 2.0]), 10.0);
+        // Gaps 0.01 and 0.99: kappa = 100 + 100/99 = 10000/99, N kappa = 30000/99.
+        assert!((misfit_scale(&[0.0, 0.01, 1.0]) - 30000.0 / 99.0).abs() < 1e-9);
     }
 
     fn points(name: &str, text: &str) -> Result<Points> {
