@@ -86,3 +86,64 @@ fn multiclass_margin_on_2400_separable_rows() {
     );
     run_on("multiclass_margin", &file, &dir);
 }
+
+/// Runs `relu_1d` in quick mode on the points `(x, y)`: every prediction holds (or is not
+/// discriminating) and the sanity check holds.
+fn relu_on(name: &str, x: &[f64], y: &[f64]) -> Summary {
+    let dir = common::out_dir(&format!("user-data-relu-{name}"));
+    let file = dir.join(format!("{name}.csv"));
+    write_csv(&file, 1, x.iter().zip(y).map(|(&a, &b)| (vec![a], b)));
+    let config = Config {
+        data: Some(file),
+        ..common::quick(dir)
+    };
+    let s = run_experiment(find("relu_1d").unwrap(), &config).unwrap();
+    assert!(s.claims.len() >= 5, "{name}: {:?}", s.claims);
+    for c in &s.claims {
+        assert_ne!(
+            c.status(),
+            "FAILED",
+            "{name}: {} ({} = {})",
+            c.claim,
+            c.metric,
+            c.value
+        );
+    }
+    s
+}
+
+#[test]
+fn relu_1d_on_an_uneven_zigzag_and_a_concave_run() {
+    // 7 unevenly spaced points whose slopes alternate in sign, (20/7, -25/8, 20/17, -35/8,
+    // 25/21, -5/3): the curvature changes sign at every knot and |s_1 + s_6| = 25/21 is far
+    // below V, so the linear spline is the unique min-R interpolant: the pointwise claim is made.
+    let zx = [0.0, 0.7, 1.5, 3.2, 4.0, 6.1, 7.0];
+    let zy = [1.0, 3.0, 0.5, 2.5, -1.0, 1.5, 0.0];
+    let s = relu_on("zigzag", &zx, &zy);
+    assert!(
+        s.claims.iter().any(|c| c.metric.starts_with("sup |f - spline|")),
+        "{:?}",
+        s.claims
+    );
+    // ln(1 + x) at 6 points: slopes positive and decreasing, so |s_1 + s_5| = s_1 + s_5 > V =
+    // s_1 - s_5: the end term binds, the spline is not a minimizer, and the least R is
+    // (V + s_1 + s_5) / 2 = s_1 (tilting the end slopes): R(spline) / R_min = (s_1 + s_5) / s_1.
+    let cx = [0.0, 0.5, 1.5, 3.0, 5.0, 8.0];
+    let cy: Vec<f64> = cx.iter().map(|&t: &f64| t.ln_1p()).collect();
+    let s = relu_on("concave", &cx, &cy);
+    assert!(
+        !s.claims.iter().any(|c| c.metric.starts_with("sup |f - spline|")),
+        "no pointwise claim where the minimizer is not unique: {:?}",
+        s.claims
+    );
+    let (s1, s5) = (1.5f64.ln() / 0.5, (9.0f64 / 6.0).ln() / 3.0);
+    let r = &s.report;
+    assert!(
+        (r["data_R_spline"] / r["data_R_min"] - (s1 + s5) / s1).abs() < 1e-9,
+        "{r:?}"
+    );
+    assert!(
+        r["data_R_net"] < 0.95 * r["data_R_spline"],
+        "the net is cheaper than the spline: {r:?}"
+    );
+}
