@@ -14,25 +14,73 @@
 //! zig-zag data the curvature changes sign at every knot and the spline is the unique
 //! minimizer, so the net is compared pointwise with it; on random data minimizers need not be
 //! unique, so only `R` is compared (with the spline through the net's own values, `S_own`).
-//! When `|s_1 + s_{N-1}| > V` the spline is not optimal; the minimum is then
-//! `max(V, (V + |s_1 + s_{N-1}|) / 2)` (tilting both end slopes), reported as `r_min`.
+//! When `|s_1 + s_{N-1}| > V` the spline is not optimal: any interpolant with end slopes
+//! `L, L'` has `int |g''| >= V + |L - s_1| + |L' - s_{N-1}| = V + a` and
+//! `|L + L'| >= |s_1 + s_{N-1}| - a`, so `R(g) >= R_min = max(V, (V + |s_1 + s_{N-1}|) / 2)`,
+//! attained by the spline with both end slopes tilted (kinks outside the data). This closed
+//! form on the points, `R_min(y)`, is the reference (independent of the training code); it
+//! equals `R(spline)` when the paper's statement ("the minimal norm fit for a sample is given by
+//! a linear spline interpolation") holds with the spline's own end slopes.
 //!
-//! **Protocol as run.** Two data sets: the zig-zag `x = (-2, -1, 0, 1, 2)`,
+//! **Uniqueness** ([`min_r_unique`]): the min-R interpolant is unique, and is the spline, when
+//! the end term does not bind and the discrete curvature `s_i - s_{i-1}` is nonzero and changes
+//! sign between consecutive knots (a zig-zag); on a convex or concave run, or with a binding
+//! end term, other minimizers of the same `R` exist (Hanin 2021; Debarre et al. 2022). The
+//! pointwise claim `sup |f - spline|` is made only where the data make the minimizer unique;
+//! elsewhere it is reported.
+//!
+//! **Protocol as run.** Two built-in data sets: the zig-zag `x = (-2, -1, 0, 1, 2)`,
 //! `y = (0, 1, 0, 1, 0)`, and 8 random points (`x` evenly spaced on `[-2, 2]` plus
 //! `U(-0.1, 0.1)`, `y ~ N(0, 1)`). The net, `nn::TwoLayerRelu` of width 1000 with an output bias,
 //! starts at `w_i ~ N(0, 1)`, `b_i ~ U[-2.5, 2.5] |w_i|`, `a_i ~ N(0, 1/1000)`, `c = 0`, and is
 //! trained (f64) by Adam with the checked recipe: 2e4 steps (8e3 quick) on
 //! `MSE + (lambda/2) sum(a_i^2 + w_i^2)` with `lambda = 1e-3` and learning rate 1e-3, then as
 //! many with `lambda = 1e-4` and the learning rate decayed linearly to 0. Claims, per data set:
-//! train MSE below 1e-4 (1e-3 quick); `R(f_net) / R(S_own)` in [0.99, 1.02] ([0.97, 1.03]
-//! quick); `0.5 sum(a^2 + w^2)` and `sum |a_i w_i|` within 2% (3% quick) of `R(f_net)`; on the
-//! zig-zag data also `R(f_net) / R(spline)` in [0.97, 1.02] ([0.95, 1.03] quick) and
-//! `sup |f - spline| < 0.05` (0.08 quick) on `[x_min, x_max]`.
+//! train MSE below 1e-4 (1e-3 quick; sanity); `R(f_net) / R_min(own values)` in [0.99, 1.02]
+//! ([0.97, 1.03] quick; `R_min` of the net's values at the `x_i` is `R(S_own)`, the spline
+//! through them, when that spline is optimal); `0.5 sum(a^2 + w^2)` and `sum |a_i w_i|` within
+//! 2% (3% quick) of `R(f_net)`; when the net fits (train MSE below the bound)
+//! `R(f_net) / R_min(y)` in [0.97, 1.02] ([0.95, 1.03] quick); and where the minimizer is unique
+//! (the zig-zag; not the built-in random set) `sup |f - spline| / range(y) < 0.05` (0.08
+//! quick) on `[x_min, x_max]`.
+//!
+//! **On the user's data** (`--data FILE`: a CSV of `(x, y)` rows, optional header): 2 to
+//! [`MAX_POINTS`] points with finite values, distinct `x` (a duplicate is a data error naming
+//! both lines) and `y` not constant (else data errors, exit 2). The points are sorted and mapped
+//! affinely, `u = alpha (x - x0)` onto `[-2, 2]` (where the init puts its kinks) and
+//! `v = beta (y - y0)` with `beta = max(2 / range(y), 6 / R_min(u, y))`, so `v` spans at least
+//! `[-1, 1]` and `R_min(v) >= 6` (the zig-zag's): the recipe leaves an absolute excess of the
+//! cost `0.5 sum(a^2 + w^2)` over `R` of a few hundredths (units the weight decay has not yet
+//! shrunk), 2% of `R` on a convex run scaled to `R_min(v)` = 2.7. A function `g` of `u` is
+//! `f(x) = y0 + g(alpha (x - x0)) / beta`, and `R(f) = (alpha / beta) R(g)`; the claims are
+//! ratios, invariant to the map, and the reports give `R` in the user's units (train MSE in
+//! units of `v`). The same claims as on the built-in sets, at the full horizon and tolerances
+//! also with `--quick` (at 8e3 steps the cost claims missed: 3.7-5.4% on the convex set,
+//! 2.3-14% on the concave one).
+//!
+//! **Calibration on user data** (full horizon, seeds 20180220, 1, 2): a 7-point zig-zag with
+//! uneven gaps (x = 0, .7, 1.5, 3.2, 4, 6.1, 7; unique): `R(f_net)/R_min(y)` 0.9969 on all three,
+//! `R/R_min(own)` 1.0000, cost ratio 1.002-1.003, `sup/range` 0.0012, MSE 3.3e-6; 10 points of
+//! `x^2` at uneven `x` (convex, not unique): 0.9981-0.9982, 1.0000, cost 1.009-1.010, MSE 5.6e-7;
+//! 6 points of `ln(1 + x)` (binding end term: `R_min` = 0.81 < `R(spline)` = 0.95): 0.9984 on
+//! all three (the net is cheaper than the spline, as predicted), cost 1.000, MSE 4.8e-7. Not
+//! fitted at this recipe: points much closer than the mean gap. At the regularized optimum the
+//! residuals satisfy `2 r_i / N = lambda dR/dy_i`, so the misfit grows like `lambda N kappa`
+//! ([`misfit_scale`], reported; 10 on the zig-zag, 30 on the built-in random set, 33-63 on the
+//! sets above). 12 random points with two pairs 0.1% of the range apart (`N kappa` about 3000):
+//! train MSE 1e-2, `R(f_net)/R_min(y)` 0.17 (reported, not asserted); 40 random points
+//! (`N kappa` = 940): MSE 0.04. Lowering `lambda` by `100 / (N kappa)` fitted the 12 points no
+//! better in 4e4 steps (MSE 4e-3) and left the cost 3.4 times `R`. Such data fail the
+//! interpolation sanity check: the theorem is about `lambda -> 0`, which this horizon does not
+//! reach there.
 //!
 //! Each data set is one checkpointed run of the runner: the loss is a function of the step `t`
 //! (`lambda` switches at `t = steps`), the learning rate is set before every step by a hook.
 //! Cost: a step takes `O(N H)` for `N` points and width `H` (forward and backward through the
-//! `N x H` hidden layer); `R(f_net)` sorts the `H` kinks, `O(H log H)`.
+//! `N x H` hidden layer); `R(f_net)` sorts the `H` kinks, `O(H log H)`. The user's data are
+//! trained full batch for 4e4 steps (no `Ctx::data_steps` cap: the point cap bounds the cost).
+//! Measured (2 shared cores): built-in full 17.8 s, quick 2.8 s; user data 9-12 s for 6-10
+//! points (also with `--quick`), 76-114 s for 40 points.
 
 use autograd::{no_grad, Tensor};
 use nn::{Linear, Module, TwoLayerRelu};
@@ -231,7 +279,7 @@ fn fit(
 
 /// The most points a user's data set may have: the width-1000 net then has at least 5 units
 /// per knot of the spline (at most `N - 2` knots), and a step costs `O(N H)`.
-pub const MAX_POINTS: usize = 200;
+pub const MAX_POINTS: usize = 100;
 
 /// The least `R_min(v)` of the user's targets in training units: the zig-zag's 6. The cost
 /// claims compare `1/2 sum(a^2 + w^2)` with `R(f_net)`, and the recipe leaves an absolute excess
@@ -401,7 +449,11 @@ fn read_points(file: &std::path::Path) -> Result<Points> {
 pub fn run(ctx: &Ctx) -> Result<Summary> {
     let mut s = Summary::default();
     let width = WIDTH;
-    let steps = ctx.pick(20_000, 8_000);
+    // On the user's data `--quick` keeps the full horizon (see the doc: at 8e3 steps the cost
+    // claims missed by 4-8% on a convex and a concave run), so also the full tolerances.
+    let short = ctx.quick() && ctx.config.data.is_none();
+    let pick = |full, quick| if short { quick } else { full };
+    let steps = pick(20_000, 8_000);
     let sets = match &ctx.config.data {
         Some(file) => vec![read_points(file)?],
         None => {
@@ -422,7 +474,7 @@ pub fn run(ctx: &Ctx) -> Result<Summary> {
     };
     s.notes.push(format!(
         "7: width {width}, w ~ N(0,1), b ~ U[-2.5,2.5]|w|, a ~ N(0,1/H), c = 0; loss MSE + (lambda/2) sum(a^2 + w^2), biases free; Adam lr 1e-3, {steps} steps at lambda 1e-3 then {steps} at lambda 1e-4 with lr -> 0 linearly (the protocol's checked recipe{}); f64",
-        if ctx.quick() { ", shortened" } else { "" }
+        if short { ", shortened" } else { "" }
     ));
     if let [p] = &sets[..] {
         if ctx.config.data.is_some() {
@@ -433,11 +485,11 @@ pub fn run(ctx: &Ctx) -> Result<Summary> {
         }
     }
     let results = ctx.par_map(&sets, |p| fit(ctx, p.name, &p.u, &p.v, width, steps))?;
-    let (ratio_lo, ratio_hi, sup_tol, mse_tol, bal_tol): (f64, f64, f64, f64, f64) = ctx.pick(
+    let (ratio_lo, ratio_hi, sup_tol, mse_tol, bal_tol): (f64, f64, f64, f64, f64) = pick(
         (0.97, 1.02, 0.05, 1e-4, 0.02),
         (0.95, 1.03, 0.08, 1e-3, 0.03),
     );
-    let (own_lo, own_hi) = ctx.pick((0.99, 1.02), (0.97, 1.03));
+    let (own_lo, own_hi) = pick((0.99, 1.02), (0.97, 1.03));
     for (p, (net, mse, trace)) in sets.iter().zip(&results) {
         let (name, x, y) = (p.name, &p.u[..], &p.v[..]);
         ctx.write_trace(&mut s, &format!("7_{name}"), trace)?;
@@ -656,7 +708,7 @@ mod tests {
         let e = data_error(points("dup.csv", "x,y\n1,0\n2,1\n1,3\n"));
         assert!(e.contains("found x = 1 on lines 2 and 4"), "{e}");
         let e = data_error(points("one.csv", "x,y\n1,0\n"));
-        assert!(e.contains("between 2 and 200 points, found 1"), "{e}");
+        assert!(e.contains("between 2 and 100 points, found 1"), "{e}");
         let e = data_error(points("wide.csv", "1,2,3\n2,3,4\n"));
         assert!(e.contains("expected 2 cells per row (x, y), found 3"), "{e}");
         let e = data_error(points("flat.csv", "0,1\n1,1\n"));
