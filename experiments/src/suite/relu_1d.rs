@@ -452,8 +452,7 @@ pub fn run(ctx: &Ctx) -> Result<Summary> {
     // On the user's data `--quick` keeps the full horizon (see the doc: at 8e3 steps the cost
     // claims missed by 4-8% on a convex and a concave run), so also the full tolerances.
     let short = ctx.quick() && ctx.config.data.is_none();
-    let pick = |full, quick| if short { quick } else { full };
-    let steps = pick(20_000, 8_000);
+    let steps = if short { 8_000 } else { 20_000 };
     let sets = match &ctx.config.data {
         Some(file) => vec![read_points(file)?],
         None => {
@@ -485,11 +484,12 @@ pub fn run(ctx: &Ctx) -> Result<Summary> {
         }
     }
     let results = ctx.par_map(&sets, |p| fit(ctx, p.name, &p.u, &p.v, width, steps))?;
-    let (ratio_lo, ratio_hi, sup_tol, mse_tol, bal_tol): (f64, f64, f64, f64, f64) = pick(
-        (0.97, 1.02, 0.05, 1e-4, 0.02),
-        (0.95, 1.03, 0.08, 1e-3, 0.03),
-    );
-    let (own_lo, own_hi) = pick((0.99, 1.02), (0.97, 1.03));
+    let (ratio_lo, ratio_hi, sup_tol, mse_tol, bal_tol) = if short {
+        (0.95, 1.03, 0.08, 1e-3, 0.03)
+    } else {
+        (0.97, 1.02, 0.05, 1e-4, 0.02)
+    };
+    let (own_lo, own_hi) = if short { (0.97, 1.03) } else { (0.99, 1.02) };
     for (p, (net, mse, trace)) in sets.iter().zip(&results) {
         let (name, x, y) = (p.name, &p.u[..], &p.v[..]);
         ctx.write_trace(&mut s, &format!("7_{name}"), trace)?;
