@@ -121,7 +121,9 @@ fn relu_1d_on_an_uneven_zigzag_and_a_concave_run() {
     let zy = [1.0, 3.0, 0.5, 2.5, -1.0, 1.5, 0.0];
     let s = relu_on("zigzag", &zx, &zy);
     assert!(
-        s.claims.iter().any(|c| c.metric.starts_with("sup |f - spline|")),
+        s.claims
+            .iter()
+            .any(|c| c.metric.starts_with("sup |f - spline|")),
         "{:?}",
         s.claims
     );
@@ -132,7 +134,9 @@ fn relu_1d_on_an_uneven_zigzag_and_a_concave_run() {
     let cy: Vec<f64> = cx.iter().map(|&t: &f64| t.ln_1p()).collect();
     let s = relu_on("concave", &cx, &cy);
     assert!(
-        !s.claims.iter().any(|c| c.metric.starts_with("sup |f - spline|")),
+        !s.claims
+            .iter()
+            .any(|c| c.metric.starts_with("sup |f - spline|")),
         "no pointwise claim where the minimizer is not unique: {:?}",
         s.claims
     );

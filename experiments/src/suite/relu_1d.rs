@@ -89,9 +89,9 @@ use rand::Rng;
 use rand_distr::{Distribution, Normal, StandardNormal};
 
 use crate::error::{Error, Result};
+use crate::runner::io::read_csv;
 use crate::runner::{Claim, Summary};
 use crate::runner::{Ctx, Trace, Training};
-use crate::runner::io::read_csv;
 use crate::runner::{Figure, Series};
 use crate::stats::log_points;
 use crate::Experiment;
@@ -375,10 +375,7 @@ fn read_points(file: &std::path::Path) -> Result<Points> {
         return Err(Error::data(
             file,
             all,
-            format!(
-                "expected 2 cells per row (x, y), found {}",
-                d.x.cols + 1
-            ),
+            format!("expected 2 cells per row (x, y), found {}", d.x.cols + 1),
         ));
     }
     let n = d.x.rows;
@@ -387,8 +384,8 @@ fn read_points(file: &std::path::Path) -> Result<Points> {
             file,
             all,
             format!(
-                "expected between 2 and {MAX_POINTS} points (the width-{WIDTH} net is trained \
-                 full-batch, O(N H) per step), found {n}"
+                "expected between 2 and {MAX_POINTS} points, found {n} (the width-{WIDTH} net \
+                 is trained full batch, O(N H) per step)"
             ),
         ));
     }
@@ -510,7 +507,10 @@ pub fn run(ctx: &Ctx) -> Result<Summary> {
         let cost_half: f64 = 0.5
             * (net.a.iter().map(|v| v * v).sum::<f64>() + net.w.iter().map(|v| v * v).sum::<f64>());
         let cost_prod: f64 = net.a.iter().zip(&net.w).map(|(a, w)| (a * w).abs()).sum();
-        let min_gap = x.windows(2).map(|w| w[1] - w[0]).fold(f64::INFINITY, f64::min);
+        let min_gap = x
+            .windows(2)
+            .map(|w| w[1] - w[0])
+            .fold(f64::INFINITY, f64::min);
         for (k, v) in [
             ("R_net", p.r_user(r_net)),
             ("int_abs_f2_net", p.r_user(tv)),
@@ -710,7 +710,10 @@ mod tests {
         let e = data_error(points("one.csv", "x,y\n1,0\n"));
         assert!(e.contains("between 2 and 100 points, found 1"), "{e}");
         let e = data_error(points("wide.csv", "1,2,3\n2,3,4\n"));
-        assert!(e.contains("expected 2 cells per row (x, y), found 3"), "{e}");
+        assert!(
+            e.contains("expected 2 cells per row (x, y), found 3"),
+            "{e}"
+        );
         let e = data_error(points("flat.csv", "0,1\n1,1\n"));
         assert!(e.contains("y not all equal"), "{e}");
         let e = data_error(points("nan.csv", "0,1\n1,nan\n"));
