@@ -79,8 +79,9 @@
 //! Cost: a step takes `O(N H)` for `N` points and width `H` (forward and backward through the
 //! `N x H` hidden layer); `R(f_net)` sorts the `H` kinks, `O(H log H)`. The user's data are
 //! trained full batch for 4e4 steps (no `Ctx::data_steps` cap: the point cap bounds the cost).
-//! Measured (2 shared cores): built-in full 17.8 s, quick 2.8 s; user data 9-12 s for 6-10
-//! points (also with `--quick`), 76-114 s for 40 points.
+//! Measured (2 cores): built-in full 6.2 s idle (18 s shared with other jobs), quick 1.0 s
+//! (2.8 s); user data 6-12 s for 6-10 points (also with `--quick`), 76-114 s (shared) for 40
+//! points.
 
 use autograd::{no_grad, Tensor};
 use nn::{Linear, Module, TwoLayerRelu};
@@ -475,7 +476,7 @@ pub fn run(ctx: &Ctx) -> Result<Summary> {
     if let [p] = &sets[..] {
         if ctx.config.data.is_some() {
             s.notes.push(format!(
-                "7 (data): {} points, trained on u = {:.6e} (x - {:.6e}) in [-2, 2] (the init's kink range) and v = {:.6e} (y - {:.6e}) (range >= 2, R_min(v) >= 6); R in the user's units = ({:.6e}) R(training units); claims are ratios (invariant to the map), train MSE in units of v; N kappa = {:.4} (misfit scale: the net fits when it is at most about 60, see the doc); {} full-batch steps of cost O(N H) (no Ctx::data_steps cap: at most {MAX_POINTS} points)",
+                "7 (data): {} points, trained on u = {:.6e} (x - {:.6e}) in [-2, 2] (the init's kink range) and v = {:.6e} (y - {:.6e}) (range >= 2, R_min(v) >= 6); R in the user's units = ({:.6e}) R(training units); claims are ratios (invariant to the map), train MSE in units of v; N kappa = {:.4} (misfit scale: fitted at 10-63 in calibration, not at 940 or 3160; see the doc); {} full-batch steps of cost O(N H) (no Ctx::data_steps cap: at most {MAX_POINTS} points)",
                 p.u.len(), p.alpha, p.x0, p.beta, p.y0, p.alpha / p.beta, misfit_scale(&p.u), 2 * steps
             ));
         }
