@@ -128,7 +128,7 @@ fn bad(name: &str, experiment: &str, content: Option<&str>, line_text: &str) {
 
 #[test]
 fn data_for_an_experiment_that_takes_none_is_refused() {
-    for experiment in ["relu_1d", "heavy_ball_min_norm"] {
+    for experiment in ["heavy_ball_min_norm"] {
         bad(
             &format!("refused-{experiment}"),
             experiment,
@@ -146,6 +146,17 @@ fn a_sensing_file_that_is_not_underdetermined_is_a_data_error() {
         "matrix_sensing",
         Some("1,0,0,0,1\n0,1,1,0,1\n0,0,0,1,1\n"),
         "underdetermined",
+    );
+}
+
+#[test]
+fn duplicate_x_is_a_data_error_for_relu_1d() {
+    // x = 0.5 on lines 3 and 5: the 1-D interpolation problem needs distinct points.
+    bad(
+        "duplicate-x-relu",
+        "relu_1d",
+        Some("x,y\n-1,0\n0.5,1\n2,0\n0.5,2\n"),
+        "found x = 0.5 on lines 3 and 5",
     );
 }
 

@@ -24,7 +24,8 @@ fn write_csv(path: &Path, d: usize, rows: impl Iterator<Item = (Vec<f64>, f64)>)
     std::fs::write(path, s).unwrap();
 }
 
-/// Runs `name` in quick mode on `data` and checks that a prediction holds and no claim fails.
+/// Runs `name` in quick mode on `data` and checks that no claim fails, a prediction holds and
+/// the horizon is stated.
 fn run_on(name: &str, data: &Path, out: &Path) -> Summary {
     let s = run_without_failures(name, data, out);
     assert!(
@@ -33,11 +34,16 @@ fn run_on(name: &str, data: &Path, out: &Path) -> Summary {
             .any(|c| c.kind == Kind::Prediction && c.status() == "held"),
         "{name}: no prediction held"
     );
+    assert!(
+        s.notes.iter().any(|n| n.contains("Ctx::data_steps")),
+        "{name}: the horizon is not stated: {:?}",
+        s.notes
+    );
     s
 }
 
-/// Runs `name` in quick mode on `data` and checks that no claim fails (each holds or is "not
-/// discriminating") and that the horizon is stated.
+/// Runs `name` in quick mode on `data` and checks that no claim fails: each holds or is "not
+/// discriminating" (the rivals coincide, or the run has not resolved them, on this data).
 fn run_without_failures(name: &str, data: &Path, out: &Path) -> Summary {
     let config = Config {
         data: Some(data.to_path_buf()),
@@ -45,7 +51,6 @@ fn run_without_failures(name: &str, data: &Path, out: &Path) -> Summary {
     };
     let s = run_experiment(find(name).unwrap(), &config).unwrap();
     for c in &s.claims {
-        // Held, or honestly "not discriminating" where the rivals coincide on this data.
         assert_ne!(
             c.status(),
             "FAILED",
@@ -55,11 +60,6 @@ fn run_without_failures(name: &str, data: &Path, out: &Path) -> Summary {
             c.value
         );
     }
-    assert!(
-        s.notes.iter().any(|n| n.contains("Ctx::data_steps")),
-        "{name}: the horizon is not stated: {:?}",
-        s.notes
-    );
     s
 }
 
@@ -259,4 +259,55 @@ fn matrix_sensing_refuses_a_malformed_file() {
     let err = run_experiment(find("matrix_sensing").unwrap(), &config).unwrap_err();
     assert_eq!(err.exit_code(), 2, "{err}");
     assert!(err.to_string().contains("not a square"), "{err}");
+}
+
+/// Runs `relu_1d` in quick mode on the points `(x, y)`: no claim fails (each holds or is not
+/// discriminating).
+fn relu_on(name: &str, x: &[f64], y: &[f64]) -> Summary {
+    let dir = common::out_dir(&format!("user-data-relu-{name}"));
+    let file = dir.join(format!("{name}.csv"));
+    write_csv(&file, 1, x.iter().zip(y).map(|(&a, &b)| (vec![a], b)));
+    let s = run_without_failures("relu_1d", &file, &dir);
+    assert!(s.claims.len() >= 5, "{name}: {:?}", s.claims);
+    s
+}
+
+#[test]
+fn relu_1d_on_an_uneven_zigzag_and_a_concave_run() {
+    // 7 unevenly spaced points whose slopes alternate in sign, (20/7, -25/8, 20/17, -35/8,
+    // 25/21, -5/3): the curvature changes sign at every knot and |s_1 + s_6| = 25/21 is far
+    // below V, so the linear spline is the unique min-R interpolant: the pointwise claim is made.
+    let zx = [0.0, 0.7, 1.5, 3.2, 4.0, 6.1, 7.0];
+    let zy = [1.0, 3.0, 0.5, 2.5, -1.0, 1.5, 0.0];
+    let s = relu_on("zigzag", &zx, &zy);
+    assert!(
+        s.claims
+            .iter()
+            .any(|c| c.metric.starts_with("sup |f - spline|")),
+        "{:?}",
+        s.claims
+    );
+    // ln(1 + x) at 6 points: slopes positive and decreasing, so |s_1 + s_5| = s_1 + s_5 > V =
+    // s_1 - s_5: the end term binds, the spline is not a minimizer, and the least R is
+    // (V + s_1 + s_5) / 2 = s_1 (tilting the end slopes): R(spline) / R_min = (s_1 + s_5) / s_1.
+    let cx = [0.0, 0.5, 1.5, 3.0, 5.0, 8.0];
+    let cy: Vec<f64> = cx.iter().map(|&t: &f64| t.ln_1p()).collect();
+    let s = relu_on("concave", &cx, &cy);
+    assert!(
+        !s.claims
+            .iter()
+            .any(|c| c.metric.starts_with("sup |f - spline|")),
+        "no pointwise claim where the minimizer is not unique: {:?}",
+        s.claims
+    );
+    let (s1, s5) = (1.5f64.ln() / 0.5, (9.0f64 / 6.0).ln() / 3.0);
+    let r = &s.report;
+    assert!(
+        (r["data_R_spline"] / r["data_R_min"] - (s1 + s5) / s1).abs() < 1e-9,
+        "{r:?}"
+    );
+    assert!(
+        r["data_R_net"] < 0.95 * r["data_R_spline"],
+        "the net is cheaper than the spline: {r:?}"
+    );
 }
