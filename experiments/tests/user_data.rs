@@ -108,6 +108,64 @@ fn multiclass_margin_on_2400_separable_rows() {
     run_on("multiclass_margin", &file, &dir);
 }
 
+#[test]
+fn multiclass_margin_on_symmetric_classes() {
+    // The case: 3 classes of 30 points in 2-D, one class's offsets rotated by 120 and
+    // 240 degrees. The one-vs-rest SVMs come close to the multiclass SVM here, and GD's
+    // direction passes within 1 - cos = 3e-8 of W_svm's near t = 1e4 and then moves away
+    // (1 - cos 4e-5 at 1e6): 1 - cos is not monotone on such sets.
+    let dir = common::out_dir("user-data-symmetric");
+    let file = dir.join("symmetric.csv");
+    let offsets = [
+        (2.736, 0.2922),
+        (3.488, 0.5969),
+        (2.61, 0.01747),
+        (3.047, 0.6082),
+        (3.506, -0.5987),
+        (3.514, -0.749),
+        (3.737, 0.2248),
+        (2.658, -0.1771),
+        (3.292, -0.1597),
+        (3.668, -0.5769),
+        (2.692, 0.5488),
+        (3.607, -0.3751),
+        (2.973, 0.5502),
+        (3.776, -0.6805),
+        (3.783, -0.3848),
+        (3.635, 0.7336),
+        (3.577, -0.2203),
+        (2.845, 0.317),
+        (3.329, 0.5719),
+        (3.097, 0.6285),
+        (2.272, -0.285),
+        (2.912, -0.4505),
+        (2.705, -0.2633),
+        (2.511, -0.2318),
+        (3.168, 0.1183),
+        (2.734, -0.5018),
+        (2.421, -0.7704),
+        (2.353, -0.503),
+        (2.509, 0.7386),
+        (2.508, 0.1703),
+    ];
+    let rows = (0..3).flat_map(|c| {
+        let (sin, cos) = (2.0 * std::f64::consts::PI * c as f64 / 3.0).sin_cos();
+        offsets
+            .iter()
+            .map(move |&(u, v)| (vec![u * cos - v * sin, u * sin + v * cos], c as f64))
+    });
+    write_csv(&file, 2, rows);
+    let s = run_on("multiclass_margin", &file, &dir);
+    // Monotonicity is reported, not asserted, and fails here: the test would pass for the
+    // wrong reason if the data no longer showed the crossing.
+    let monotone = s
+        .report
+        .iter()
+        .find(|(k, _)| k.contains("strictly decreasing"))
+        .map(|(_, v)| *v);
+    assert_eq!(monotone, Some(0.0), "{:?}", s.report);
+}
+
 /// Writes `points` (2-D, then the label) as a CSV.
 fn write_points(path: &Path, points: &[(f64, f64, f64)]) {
     write_csv(path, 2, points.iter().map(|&(a, b, y)| (vec![a, b], y)));

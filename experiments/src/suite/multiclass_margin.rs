@@ -7,6 +7,10 @@
 //! reference is the multiclass SVM (Kesler construction, a QP). Training: GD with
 //! `lr = 1 / sigma_max(X)^2` for 1e6 steps from `W = 0` on the summed cross-entropy
 //! `sum_n (logsumexp(W x_n) - (W x_n)_{y_n})`. Checks (the protocol's simulated criteria):
+//! on all data, the theorem's form `W(t) = W_svm ln t + rho(t)` with `rho` bounded, as "the
+//! growth of `||rho||` over `[1e5, 1e6]` is at most 0.9 of that over `[1e4, 1e5]`"
+//! ([`residual_deceleration`](crate::stats::residual_deceleration)), and GD's loss bound
+//! `L(t) <= (n (K - 1) + ||W_svm||^2 ln^2 t / (2 eta)) / t` at every logged step;
 //! `1 - cos` strictly decreasing at the logged steps in `[1e3, 1e6]`; `1 - cos < 2e-2` at 1e6
 //! and at most a quarter of the one-vs-rest SVMs' `1 - cos`; `(1 - cos) ln^2 t` at
 //! `t = 1e4, 1e5, 1e6` within a factor 2; argmax predictions agree with `W_svm` on more than
@@ -17,8 +21,9 @@
 //! the protocol's), the optimizer `optim::Sgd` (full batch: GD), run by `Ctx::train`.
 //!
 //! On `--data`, the horizon `T` is [`Ctx::data_steps`] (the claims at `T` and the decades before
-//! it); monotonicity, the `2e-2` threshold, the one-vs-rest ratio and the tight rate (which hold
-//! on the blobs) are reported, and the claim is that `1 - cos` falls over the last two decades.
+//! it); monotonicity, the `2e-2` threshold and the tight rate (which hold on the blobs, not on
+//! all data: on symmetric classes `1 - cos` passes near 0 and rises again) are reported; the
+//! bounded residual and the one-vs-rest control are claimed.
 //!
 //! Cost, for `n` rows, `d` features and `K` classes: `O(n d K)` per step (logits, softmax and
 //! their gradient), 1e6 steps (on `--data`, `T n d K` capped); the reference QP has `n (K - 1)`
@@ -36,7 +41,9 @@ use crate::reference::{dot, multiclass_svm, svm_l2, Error as ReferenceError};
 use crate::runner::io::read_csv;
 use crate::runner::{Figure, Series};
 use crate::stats::{
-    log_points, max_over_min, one_minus_cos, strictly_decreasing, t_name, value_at, window,
+    log_points, log_residual, loss_bound_ratio, max_over_min, norm2, one_minus_cos,
+    residual_deceleration, strictly_decreasing, t_name, value_at, window,
+    RESIDUAL_DECELERATION_BOUND,
 };
 use crate::{Claim, Ctx, Experiment, Summary, Training};
 
@@ -94,19 +101,22 @@ pub fn run(ctx: &Ctx) -> Result<Summary> {
     let x_t = x.to_tensor();
     let shared_labels: Arc<[usize]> = Arc::from(labels.as_slice());
     let weight = Tensor::zeros([k, x.cols]).requires_grad();
+    // eta <= 1 / beta: the summed cross-entropy is (sigma_max^2 / 2)-smooth in W.
+    let eta = 1.0 / x.sigma_max_sq();
     let mut model = Linear::from_tensors(weight, None);
     let opt = Sgd::new(
         nn::params::tensors(&mut model),
         SgdConfig {
-            lr: 1.0 / x.sigma_max_sq(),
+            lr: eta,
             ..Default::default()
         },
     );
     let training = Training::new(model, opt)
         .loss(|m, _rng, _t| cross_entropy_sum(m, &x_t, &shared_labels))
-        .log(&["loss", "one_minus_cos"], |m, _t| {
+        .log(&["loss", "one_minus_cos", "rho"], |m, t| {
             let loss = no_grad(|| cross_entropy_sum(m, &x_t, &shared_labels).item());
-            vec![loss, m.weight.with_slice(|w| one_minus_cos(w, &w_hat))]
+            m.weight
+                .with_slice(|w| vec![loss, one_minus_cos(w, &w_hat), log_residual(w, &w_hat, t)])
         });
     let user_data = ctx.config.data.is_some();
     let steps = ctx.data_steps(1_000_000, x.rows, x.cols * k);
@@ -142,17 +152,38 @@ pub fn run(ctx: &Ctx) -> Result<Summary> {
             2e-2,
         ),
     );
+    // The theorem's conclusions, on any separable data: W(t) = W_svm ln t + rho(t) with rho
+    // bounded (so rho's growth dies out), and the loss rate's upper bound.
+    let rho = [tf / 100.0, tf / 10.0, tf].map(|t0| value_at(&tr.t(), &tr.col("rho"), t0));
+    s.claim(Claim::at_most(
+        "3a: W(t) = W_svm ln t + rho(t) with rho bounded: rho's growth slows down",
+        &format!(
+            "rho's growth on [{}, {}] / on [{}, {}] (residual_deceleration)",
+            name(tf / 10.0),
+            name(tf),
+            name(tf / 100.0),
+            name(tf / 10.0)
+        ),
+        residual_deceleration(rho, norm2(&w_hat)),
+        RESIDUAL_DECELERATION_BOUND,
+    ));
+    s.claim(Claim::at_most(
+        "3a: the loss is at most (n (K - 1) + ||W_svm||^2 ln^2 t / (2 eta)) / t at every step",
+        "max over the logged t of L(t) / bound(t)",
+        loss_bound_ratio(
+            &tr.t(),
+            &tr.col("loss"),
+            (x.rows * (k - 1)) as f64,
+            norm2(&w_hat).powi(2),
+            eta,
+        ),
+        1.0,
+    ));
     if user_data {
-        s.claim(Claim::below(
-            "3a: GD's 1 - cos(W, W_svm) falls over the run's last two decades",
-            &format!(
-                "(1 - cos at {}) / (1 - cos at {})",
-                name(tf),
-                name(tf / 100.0)
-            ),
+        s.report(
+            "3a: (1 - cos at T) / (1 - cos at T/100) (not monotone on all data)",
             last / value_at(&t, &omc, tf / 100.0),
-            1.0,
-        ));
+        );
     }
     // One-vs-rest bias-free SVMs, stacked: the alternative the limit must beat.
     let ovr: Option<Vec<f64>> = (0..k)
@@ -168,18 +199,33 @@ pub fn run(ctx: &Ctx) -> Result<Summary> {
     match &ovr {
         Some(w_ovr) => {
             // A control: the rival (stacked one-vs-rest SVMs) must be farther from W_svm than
-            // GD's own distance to it; on data where the two SVMs nearly coincide (symmetric
-            // classes) it cannot tell them apart and says so.
+            // GD is. The runs resolve GD's limit to about how far GD still moved over the last
+            // decade; where the rival is within 3x of that (symmetric classes, where the two
+            // SVMs nearly coincide) the claim says "not discriminating here". The built-in
+            // blobs meet the protocol's "at most a quarter"; on the user's data the theorem
+            // says only that GD ends closer than any other direction.
             let base = one_minus_cos(w_ovr, &w_hat);
-            s.claim(
-                Claim::at_most(
-                    "3a: GD is much closer to the multiclass SVM than one-vs-rest SVMs are",
-                    "(1 - cos(W, W_svm)) / (1 - cos(W_OvR, W_svm))",
-                    last / base,
+            let moved = (last - value_at(&t, &omc, tf / 10.0)).abs();
+            let (what, bound) = if user_data {
+                (
+                    "closer to the multiclass SVM than one-vs-rest SVMs are",
+                    1.0,
+                )
+            } else {
+                (
+                    "within a quarter of the one-vs-rest SVMs' distance to the multiclass SVM",
                     0.25,
                 )
+            };
+            s.claim(
+                Claim::at_most(
+                    &format!("3a: GD is {what}"),
+                    "(1 - cos(W, W_svm)) / (1 - cos(W_OvR, W_svm))",
+                    last / base,
+                    bound,
+                )
                 .control()
-                .discriminating(base, last),
+                .discriminating(base, moved),
             );
             s.array("3a_one_vs_rest", w_ovr);
         }
