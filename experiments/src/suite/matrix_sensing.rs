@@ -20,7 +20,8 @@
 //! - control (the rival, "GD -> min trace / min nuclear norm"): `||X_GD(alpha_1) - X_ref|| >=
 //!   0.5 ||X_ref - X_r||`, NaN (failing) unless GD fits the data;
 //! - all three `.discriminating(separation, accuracy)` with separation `||X_ref - X_r|| /
-//!   ||X_r||` and accuracy the largest of `||X_GD(alpha_1) - X_GD(alpha_2)|| / ||X_r||` (how
+//!   ||X_r||` and accuracy the largest of the reference's certified relative duality gap and
+//!   `||X_GD(alpha_1) - X_GD(alpha_2)|| / ||X_r||` (how
 //!   well the alpha -> 0 limit is resolved), the reference's constraint residual and the
 //!   fit's last relative loss change: where `X_ref = X_r` (the recovery regime) they report
 //!   "not discriminating";
@@ -554,6 +555,14 @@ fn compare(
         &format!("{label}: {ref_name} constraint residual"),
         reference.constraint_residual,
     );
+    s.report(
+        &format!("{label}: {ref_name} certified relative duality gap"),
+        reference.relative_gap(),
+    );
+    s.report(
+        &format!("{label}: {ref_name} ADMM residuals converged (1 = yes)"),
+        f64::from(u8::from(reference.converged)),
+    );
     s.report(&format!("{label}: probed step eta_p"), eta);
     s.report(&format!("{label}: rank-{r} fit final loss"), fit.loss);
     s.report(
@@ -610,6 +619,7 @@ fn compare(
     let (x0, x1) = (&outs[0].x, &outs[1].x);
     let accuracy = (dist(x0, x1) / scale)
         .max(reference.constraint_residual)
+        .max(reference.relative_gap())
         .max(fit_change.min(1.0));
     let fits = outs[0].loss <= 1e-6 * zero_loss;
     s.report(
