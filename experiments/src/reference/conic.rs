@@ -160,6 +160,13 @@ impl ConicProgram {
         vars.for_each(|i| self.p_diag[i] += 1.0);
     }
 
+    /// Adds `1/2 sum_k weights[k] v_{first + k}^2` to the objective.
+    pub fn add_weighted_half_squares(&mut self, first: usize, weights: &[f64]) {
+        for (k, w) in weights.iter().enumerate() {
+            self.p_diag[first + k] += w;
+        }
+    }
+
     /// Adds `sum_{i in vars} v_i` to the objective.
     pub fn add_sum(&mut self, vars: std::ops::Range<usize>) {
         vars.for_each(|i| self.q[i] += 1.0);
@@ -215,50 +222,64 @@ impl ConicProgram {
         }
         let a = CscMatrix::new_from_triplets(self.rows.len(), n, ri, ci, vals);
         let b: Vec<f64> = self.rows.iter().map(|r| r.rhs).collect();
-        let mut solver =
-            DefaultSolver::new(&p, &self.q, &a, &b, &self.cones, settings()).map_err(|e| {
-                Error::NotConverged {
+        // The tight tolerances first; where clarabel stalls there (an ill-conditioned problem:
+        // feature scales spread over 1e6 make it report InsufficientProgress), its default
+        // ones, reported as AlmostSolved.
+        let mut last = None;
+        for (attempt, tol) in [TIGHT_TOL, DEFAULT_TOL].into_iter().enumerate() {
+            let mut solver = DefaultSolver::new(&p, &self.q, &a, &b, &self.cones, settings(tol))
+                .map_err(|e| Error::NotConverged {
                     problem,
                     status: format!("clarabel rejected the problem: {e}"),
+                })?;
+            solver.solve();
+            let sol = &solver.solution;
+            let status = match sol.status {
+                SolverStatus::Solved if attempt == 0 => Status::Solved {
+                    iterations: sol.iterations,
+                },
+                SolverStatus::Solved | SolverStatus::AlmostSolved => Status::AlmostSolved {
+                    iterations: sol.iterations,
+                },
+                SolverStatus::PrimalInfeasible | SolverStatus::AlmostPrimalInfeasible => {
+                    return Err(Error::Infeasible {
+                        problem,
+                        reason: infeasible_reason,
+                    });
                 }
-            })?;
-        solver.solve();
-        let sol = &solver.solution;
-        let status = match sol.status {
-            SolverStatus::Solved => Status::Solved {
-                iterations: sol.iterations,
-            },
-            SolverStatus::AlmostSolved => Status::AlmostSolved {
-                iterations: sol.iterations,
-            },
-            SolverStatus::PrimalInfeasible | SolverStatus::AlmostPrimalInfeasible => {
-                return Err(Error::Infeasible {
-                    problem,
-                    reason: infeasible_reason,
-                });
-            }
-            other => {
-                return Err(Error::NotConverged {
-                    problem,
-                    status: format!("clarabel status {other:?}"),
-                });
-            }
-        };
-        Ok(ConicResult {
-            v: sol.x.clone(),
-            z: sol.z.clone(),
-            status,
+                other => {
+                    last = Some(other);
+                    continue;
+                }
+            };
+            return Ok(ConicResult {
+                v: sol.x.clone(),
+                z: sol.z.clone(),
+                status,
+            });
+        }
+        Err(Error::NotConverged {
+            problem,
+            status: format!(
+                "clarabel status {:?} at tolerances {TIGHT_TOL:e} and {DEFAULT_TOL:e}",
+                last.expect("both attempts failed")
+            ),
         })
     }
 }
 
-/// Quiet clarabel settings with tolerances tighter than the default `1e-8`.
-fn settings() -> DefaultSettings<f64> {
+/// clarabel's gap and feasibility tolerances, tried first.
+const TIGHT_TOL: f64 = 1e-10;
+/// clarabel's default tolerances, the fallback.
+const DEFAULT_TOL: f64 = 1e-8;
+
+/// Quiet clarabel settings with gap and feasibility tolerances `tol`.
+fn settings(tol: f64) -> DefaultSettings<f64> {
     DefaultSettings {
         verbose: false,
-        tol_gap_abs: 1e-10,
-        tol_gap_rel: 1e-10,
-        tol_feas: 1e-10,
+        tol_gap_abs: tol,
+        tol_gap_rel: tol,
+        tol_feas: tol,
         ..DefaultSettings::default()
     }
 }

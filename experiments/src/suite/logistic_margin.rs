@@ -493,6 +493,10 @@ fn part_2b_2c(ctx: &Ctx, x: Matrix, y: &[f64], sol: &SvmSolution, s: &mut Summar
             x.rows
         ));
     }
+    s.report(
+        "2b: the l2 SVM's KKT residual (reference accuracy)",
+        sol.kkt_residual(&x, y),
+    );
     let data = Samples::new(x, y);
     let (n, d) = (data.x.rows, data.x.cols);
     let sigma2 = data.x.sigma_max_sq();

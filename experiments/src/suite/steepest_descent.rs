@@ -77,6 +77,10 @@ pub fn run(ctx: &Ctx) -> Result<Summary> {
             (x, y, svm)
         }
     };
+    s.report(
+        "3b: the l2 SVM's KKT residual (reference accuracy)",
+        svm.kkt_residual(&x, &y),
+    );
     let g1 = 1.0
         / max_margin_l1(&x, &y)
             .map_err(err("l1 max margin"))?
