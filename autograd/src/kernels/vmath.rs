@@ -17,8 +17,9 @@
 //!   `k != 0` the result is at least `0.29` in magnitude.
 //! * `ln(x) = k ln2 + ln(1 + f)` with `x = 2^k (1 + f)`, `1 + f` in `[sqrt(1/2), sqrt(2))` from
 //!   the exponent and mantissa bits, and `ln(1 + f) = 2 atanh(s) = f - s (f - R(s^2))`,
-//!   `s = f / (2 + f)`, `R` the series `2 z / 3 + 2 z^2 / 5 + ...` (to `z^10` in f64, `z^4` in
-//!   f32); the `f - ...` form (as in fdlibm) keeps the exact `f` as the leading term.
+//!   `s = f / (2 + f)`, `R` the series `2 z / 3 + 2 z^2 / 5 + ...` (to `z^4` in f32; in f64
+//!   fdlibm's minimax polynomial of the same form, to `z^7`); the `f - ...` form (as in
+//!   fdlibm) keeps the exact `f` as the leading term.
 //! * `ln_1p(x)`: the same on `u = 1 + x` rounded, with the rounding error `c` of that sum
 //!   (`1 + x = u + c` exactly, by TwoSum) folded into `f`: `1 + x = 2^k (1 + f + c 2^-k)`.
 //! * `sigmoid(x) = (x < 0 ? e : 1) / (1 + e)`, `e = exp(-|x|)`: never overflows.
@@ -599,11 +600,12 @@ mod avx2 {
     }
 
     /// `ln(1 + e)` for `e` in `[0, 1]` (or NaN), as [`ln_1p`] but shorter: `1 + e = 2^k (1 + f)`
-    /// with `k = 0, f = e` below `e = 1/2` and `k = 1, f = (e - 1) / 2` (exact) above.
+    /// with `k = 0, f = e` below `e = sqrt(2) - 1` and `k = 1, f = (e - 1) / 2` (exact) above,
+    /// so that `1 + f` is in `[sqrt(1/2), sqrt(2))`, the range of [`ln_parts`]' polynomial.
     #[inline(always)]
     unsafe fn ln_1p_unit<V: Simd>(e: V) -> V {
         let one = splat::<V>(1.0);
-        let above = e.ge(splat(0.5));
+        let above = e.ge(splat(std::f64::consts::SQRT_2 - 1.0));
         let f = V::select(above, e.sub(one).mul(splat(0.5)), e);
         ln_parts(V::select(above, one, splat(0.0)), f)
     }
@@ -631,6 +633,19 @@ mod avx2 {
         1.0 / 39916800.0,
         1.0 / 479001600.0,
         1.0 / 6227020800.0,
+    ];
+
+    /// The minimax polynomial `R(z) / z` of `ln` for `f64` on `|s| <= 0.1716` (`Lg1..Lg7` of
+    /// fdlibm's `e_log.c`, also in musl and FreeBSD): fdlibm bounds its error in `R` by
+    /// `2^-58.45`; 7 terms where the series below needs 10.
+    const LN_MINIMAX: [f64; 7] = [
+        f64::from_bits(0x3FE5_5555_5555_5593), // 6.666666666666735130e-01
+        f64::from_bits(0x3FD9_9999_9997_FA04), // 3.999999999940941908e-01
+        f64::from_bits(0x3FD2_4924_9422_9359), // 2.857142874366239149e-01
+        f64::from_bits(0x3FCC_71C5_1D8E_78AF), // 2.222219843214978396e-01
+        f64::from_bits(0x3FC7_4664_96CB_03DE), // 1.818357216161805012e-01
+        f64::from_bits(0x3FC3_9A09_D078_C69F), // 1.531383769920937332e-01
+        f64::from_bits(0x3FC2_F112_DF3E_5244), // 1.479819860511658591e-01
     ];
 
     /// `2 / (2j + 3)` for `j = 0, 1, ...`: the series `R(z) / z` of `ln`.
@@ -677,8 +692,8 @@ mod avx2 {
         const SUBNORMAL_SHIFT: f64 = 54.0;
         // (to 1/13!: the next term, r^12 / 14! < 2^-56 of r at |r| = ln2 / 2)
         const EXPM1_POLY: &'static [f64] = &INV_FACTORIALS;
-        // (to 2/21: the next term, 2 z^10 / 23 < 2^-59 of z at |s| = 0.172)
-        const LN_POLY: &'static [f64] = &ATANH_SERIES;
+        // fdlibm's minimax R(z) / z on |s| <= 0.1716 (error below 2^-58.45).
+        const LN_POLY: &'static [f64] = &LN_MINIMAX;
 
         #[inline(always)]
         unsafe fn splat(c: f64) -> Self {
