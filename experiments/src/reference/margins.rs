@@ -234,7 +234,7 @@ fn solve_margin(
 }
 
 /// The largest row norm of `x` (1 for a zero matrix).
-fn row_scale(x: &Matrix) -> f64 {
+pub(super) fn row_scale(x: &Matrix) -> f64 {
     let c = (0..x.rows)
         .map(|i| dot(x.row(i), x.row(i)).sqrt())
         .fold(0.0, f64::max);

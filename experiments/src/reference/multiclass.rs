@@ -1,7 +1,8 @@
 //! The multiclass (Crammer–Singer) hard-margin SVM without bias.
 
-use super::conic::{min_norm_rows, Norm, Row};
-use super::{Error, Matrix, Status};
+use super::conic::{min_norm_rows, ConicProgram, Norm, Row};
+use super::margins::row_scale;
+use super::{dot, Error, Matrix, Status};
 
 /// A multiclass SVM solution.
 #[derive(Clone, Debug, PartialEq)]
@@ -26,6 +27,11 @@ pub struct MulticlassSolution {
 /// direction gradient descent on the cross-entropy loss of a linear multiclass
 /// model converges to on separable data.
 ///
+/// Solved on `x` scaled to unit largest row norm (the solver's tolerances are absolute). Where
+/// clarabel calls the problem infeasible, stalls, or returns a point with no constraint within
+/// `1e-7` of tight (features on scales 1e6 apart), the QP is solved again in the SVD
+/// coordinates of `x`, and the solution closest to having a tight constraint kept.
+///
 /// Errors: `labels.len() != n` ([`Error::DimensionMismatch`]), a label `>= k`
 /// ([`Error::InvalidLabel`]), data not separable ([`Error::Infeasible`]),
 /// solver failure.
@@ -33,19 +39,113 @@ pub fn multiclass_svm(x: &Matrix, labels: &[usize], k: usize) -> Result<Multicla
     check_labels(x, labels, k)?;
     // Row r is the constraint of sample r / (k - 1) against its (r % (k - 1))-th wrong class.
     let wrong = k.saturating_sub(1);
-    let (w, _, status) = min_norm_rows(
+    // On x / c (unit largest row norm), W = W' / c: the solver's absolute tolerances are then
+    // relative to the problem (as in the binary margins).
+    let c = row_scale(x);
+    let direct = min_norm_rows(
         Norm::HalfSquaredL2,
         k * x.cols,
         x.rows * wrong,
-        |r| class_margin_row(x, labels, k, r / wrong, r % wrong),
-        "multiclass SVM",
-        "the classes are not linearly separable through the origin",
-    )?;
+        |r| {
+            class_margin_row(x, labels, k, r / wrong, r % wrong)
+                .scaled(1.0 / c)
+                .with_rhs(-1.0)
+        },
+        MULTICLASS,
+        NOT_SEPARABLE,
+    )
+    .and_then(|(mut w, _, status)| {
+        w.iter_mut().for_each(|v| *v /= c);
+        solution(x.cols, k, w, status)
+    });
+    if let Ok(sol) = &direct {
+        if (smallest_margin(x, labels, &sol.w) - 1.0).abs() <= 1e-7 {
+            return direct;
+        }
+    }
+    // Declared infeasible, stalled, or "solved" with no tight constraint (features on scales
+    // 1e6 apart): the same QP in the SVD coordinates of x, on x as given and on x / c.
+    let mut best = direct;
+    for scale in [1.0, c] {
+        if let Ok(alt) = svd_coordinates(x, labels, k, scale) {
+            let off = |s: &MulticlassSolution| (smallest_margin(x, labels, &s.w) - 1.0).abs();
+            if best.as_ref().map_or(true, |b| off(&alt) < off(b)) {
+                best = Ok(alt);
+            }
+        }
+    }
+    best
+}
+
+const MULTICLASS: &str = "multiclass SVM";
+const NOT_SEPARABLE: &str = "the classes are not linearly separable through the origin";
+
+fn solution(d: usize, k: usize, w: Vec<f64>, status: Status) -> Result<MulticlassSolution, Error> {
     Ok(MulticlassSolution {
         objective: Norm::HalfSquaredL2.value(&w),
-        w: Matrix::new(k, x.cols, w)?,
+        w: Matrix::new(k, d, w)?,
         status,
     })
+}
+
+/// The smallest margin `<w_{y_i} - w_j, x_i>` over samples and wrong classes (1 at the SVM).
+fn smallest_margin(x: &Matrix, labels: &[usize], w: &Matrix) -> f64 {
+    let mut least = f64::INFINITY;
+    for (i, &c) in labels.iter().enumerate() {
+        let right = dot(w.row(c), x.row(i));
+        for j in (0..w.rows).filter(|&j| j != c) {
+            least = least.min(right - dot(w.row(j), x.row(i)));
+        }
+    }
+    least
+}
+
+/// The multiclass SVM with each class vector in the row space of `x = U S V^T` (where the
+/// optimum's are): `w_c = V S^-1 e_c`, `<w_j - w_{y_i}, x_i> = <e_j - e_{y_i}, u_i>` and
+/// `||w_c||^2 = sum_q e_cq^2 / s_q^2` (weights times `scale^2`, the data taken as
+/// `x / scale`). The constraint rows are entries of orthonormal columns however badly scaled
+/// `x` is.
+fn svd_coordinates(
+    x: &Matrix,
+    labels: &[usize],
+    k: usize,
+    scale: f64,
+) -> Result<MulticlassSolution, Error> {
+    let svd = x
+        .to_faer()
+        .thin_svd()
+        .expect("the SVD of a finite matrix converges");
+    let (u, v, s) = (svd.U(), svd.V(), svd.S().column_vector());
+    let s_max = (0..s.nrows()).map(|q| s[q]).fold(0.0, f64::max);
+    let keep: Vec<usize> = (0..s.nrows()).filter(|&q| s[q] > 1e-13 * s_max).collect();
+    let r = keep.len();
+    let weights: Vec<f64> = keep.iter().map(|&q| (scale / s[q]).powi(2)).collect();
+    let mut prog = ConicProgram::new(k * r);
+    for c in 0..k {
+        prog.add_weighted_half_squares(c * r, &weights);
+    }
+    let mut rows = Vec::new();
+    for (i, &yi) in labels.iter().enumerate() {
+        let ui: Vec<f64> = keep.iter().map(|&q| u[(i, q)]).collect();
+        for j in (0..k).filter(|&j| j != yi) {
+            let mut coeffs = Row::dense(&ui, j * r, 0.0).coeffs;
+            coeffs.extend(Row::dense(&ui, yi * r, 0.0).scaled(-1.0).coeffs);
+            rows.push(Row { coeffs, rhs: -1.0 });
+        }
+    }
+    prog.less_equal(rows);
+    let res = prog.solve(MULTICLASS, NOT_SEPARABLE)?;
+    let d = x.cols;
+    let w = (0..k * d)
+        .map(|cj| {
+            let (c, j) = (cj / d, cj % d);
+            keep.iter()
+                .enumerate()
+                .map(|(q, &sq)| v[(j, sq)] * res.v[c * r + q] / s[sq])
+                .sum()
+        })
+        .collect();
+    solution(d, k, w, res.status)
 }
 
 fn check_labels(x: &Matrix, labels: &[usize], k: usize) -> Result<(), Error> {
@@ -137,6 +237,57 @@ mod tests {
             }
         }
         (Matrix::new(n, d, data).unwrap(), labels)
+    }
+
+    #[test]
+    fn random_instances_over_a_range_of_conditioning() {
+        // Feature scales spread over kappa = 1 .. 1e6: feasible, some constraint tight (the
+        // failure mode of an unscaled QP: a "solved" point with every margin above 1), and the
+        // columns of W summing to zero, relative to ||W||. At kappa = 1e6 clarabel calls the
+        // direct QP infeasible; the SVD coordinates solve it.
+        for kappa in [1.0f64, 1e3, 1e6] {
+            let (x0, labels) = argmax_labelled(15, 30, 5, 3);
+            let d = x0.cols;
+            let x = Matrix::new(
+                x0.rows,
+                d,
+                (0..x0.rows * d)
+                    .map(|q| x0.data[q] * kappa.powf((q % d) as f64 / (d - 1) as f64))
+                    .collect(),
+            )
+            .unwrap();
+            let s = multiclass_svm(&x, &labels, 3).unwrap_or_else(|e| panic!("kappa {kappa}: {e}"));
+            let mut least = f64::INFINITY;
+            for (i, &c) in labels.iter().enumerate() {
+                for j in (0..3).filter(|&j| j != c) {
+                    least = least.min(dot(s.w.row(c), x.row(i)) - dot(s.w.row(j), x.row(i)));
+                }
+            }
+            assert!(
+                (least - 1.0).abs() < 1e-6,
+                "kappa {kappa}: smallest margin {least}"
+            );
+            let norm = s.w.data.iter().map(|v| v * v).sum::<f64>().sqrt();
+            for col in 0..d {
+                let sum: f64 = (0..3).map(|c| s.w.get(c, col)).sum();
+                assert!(
+                    sum.abs() < 1e-6 * norm,
+                    "kappa {kappa}: column {col} sums to {sum}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn the_svd_coordinates_give_the_direct_solution() {
+        for (seed, n, d, k) in [(16, 20, 4, 3), (17, 6, 9, 4)] {
+            let (x, labels) = argmax_labelled(seed, n, d, k);
+            let direct = multiclass_svm(&x, &labels, k).unwrap();
+            for scale in [1.0, 7.0] {
+                let alt = svd_coordinates(&x, &labels, k, scale).unwrap();
+                assert_close(&alt.w.data, &direct.w.data, 1e-6);
+            }
+        }
     }
 
     #[test]
