@@ -253,6 +253,7 @@ fn interpolates(x: &Matrix, w: &[f64], y: &[f64]) -> bool {
 #[cfg(test)]
 mod tests {
     use super::super::conic::{interpolation_rows, min_norm, LinearConstraints, Norm};
+    use super::super::dot;
     use super::super::test_util::{assert_close, random_matrix, random_vec, rng};
     use super::*;
 
@@ -411,6 +412,64 @@ mod tests {
             let l2 = min_l2_interpolant(&x, &y).unwrap();
             assert!(Norm::L1.value(&l2.w) >= l1.objective - 1e-8);
             assert!(Norm::Linf.value(&l2.w) >= linf.objective - 1e-8);
+        }
+    }
+
+    #[test]
+    fn l1_and_linf_over_a_range_of_conditioning() {
+        // 8 x 20 systems with feature scales spread over kappa = 1 .. 1e6: feasible (relative
+        // to y) and no feasible direction decreases the norm (relative to ||w||); steps along
+        // null-space directions scaled to ||w||.
+        let mut r = rng(3);
+        let (x0, y) = (random_matrix(&mut r, 8, 20), random_vec(&mut r, 8));
+        for kappa in [1.0f64, 1e3, 1e6] {
+            let d = x0.cols;
+            let x = Matrix::new(
+                x0.rows,
+                d,
+                (0..x0.rows * d)
+                    .map(|q| x0.data[q] * kappa.powf((q % d) as f64 / (d - 1) as f64))
+                    .collect(),
+            )
+            .unwrap();
+            let zeros = vec![0.0; x.rows];
+            for norm in [Norm::L1, Norm::Linf] {
+                let s = if norm == Norm::L1 {
+                    min_l1_interpolant(&x, &y)
+                } else {
+                    min_linf_interpolant(&x, &y)
+                }
+                .unwrap_or_else(|e| panic!("{norm:?}, kappa {kappa}: {e}"));
+                let res: f64 = x
+                    .mul_vec(&s.w)
+                    .iter()
+                    .zip(&y)
+                    .map(|(p, q)| (p - q).powi(2))
+                    .sum::<f64>()
+                    .sqrt();
+                assert!(
+                    res <= 1e-7 * (1.0 + dot(&y, &y).sqrt()),
+                    "{norm:?}, kappa {kappa}: {res}"
+                );
+                let size = norm.value(&s.w);
+                for _ in 0..100 {
+                    let dir = closest_interpolant(&x, &zeros, &random_vec(&mut r, d))
+                        .unwrap()
+                        .w;
+                    let scale = size / norm.value(&dir).max(f64::MIN_POSITIVE);
+                    for step in [1e-4, 1e-2] {
+                        let moved: Vec<f64> =
+                            s.w.iter()
+                                .zip(&dir)
+                                .map(|(a, b)| a + step * scale * b)
+                                .collect();
+                        assert!(
+                            norm.value(&moved) >= size * (1.0 - 1e-7),
+                            "{norm:?}, kappa {kappa}: descent direction found"
+                        );
+                    }
+                }
+            }
         }
     }
 
