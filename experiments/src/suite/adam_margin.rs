@@ -194,6 +194,10 @@ pub fn run(ctx: &Ctx) -> Result<Summary> {
         }
     };
     let user_data = ctx.config.data.is_some();
+    s.report(
+        "10g: the l2 SVM's KKT residual (reference accuracy)",
+        svm.kkt_residual(&x, &y),
+    );
     let linf = max_margin_linf(&x, &y).map_err(err("l-inf max margin"))?;
     let g_inf = 1.0 / linf.objective;
     let g_2 = 1.0 / norm2(&svm.w);

@@ -118,6 +118,10 @@ pub fn run(ctx: &Ctx) -> Result<Summary> {
         Some(f) => Error::data(f, None, format!("the l2 SVM failed: {e}")),
         None => Error::reference("2d: l2 SVM", e),
     })?;
+    s.report(
+        "2d: the l2 SVM's KKT residual (reference accuracy)",
+        svm.kkt_residual(&x, &y),
+    );
     let (n, d) = (x.rows, x.cols);
     let width = 10;
     let user_data = ctx.config.data.is_some();

@@ -95,6 +95,10 @@ pub fn run(ctx: &Ctx) -> Result<Summary> {
             (x, l, 3, svm)
         }
     };
+    s.report(
+        "3a: the multiclass SVM's |smallest margin - 1| (reference accuracy)",
+        svm.margin_residual(&x, &labels),
+    );
     let w_hat = svm.w.data.clone();
 
     // GD on W (k x d) from 0, lr = 1 / sigma_max(X)^2.
