@@ -417,12 +417,19 @@ mod tests {
 
     #[test]
     fn l1_and_linf_over_a_range_of_conditioning() {
-        // 8 x 20 systems with feature scales spread over kappa = 1 .. 1e6: feasible (relative
-        // to y) and no feasible direction decreases the norm (relative to ||w||); steps along
-        // null-space directions scaled to ||w||.
+        // 8 x 20 systems with feature scales spread over kappa = 1 .. 1e6 and targets of sizes
+        // 1e-6 .. 1e6: feasible (relative to y) and no feasible direction decreases the norm
+        // (relative to ||w||); steps along null-space directions scaled to ||w||.
         let mut r = rng(3);
-        let (x0, y) = (random_matrix(&mut r, 8, 20), random_vec(&mut r, 8));
-        for kappa in [1.0f64, 1e3, 1e6] {
+        let (x0, y0) = (random_matrix(&mut r, 8, 20), random_vec(&mut r, 8));
+        for (kappa, y_scale) in [
+            (1.0f64, 1.0),
+            (1e3, 1.0),
+            (1e6, 1.0),
+            (1.0, 1e-6),
+            (1e3, 1e6),
+        ] {
+            let y: Vec<f64> = y0.iter().map(|v| v * y_scale).collect();
             let d = x0.cols;
             let x = Matrix::new(
                 x0.rows,
@@ -439,7 +446,7 @@ mod tests {
                 } else {
                     min_linf_interpolant(&x, &y)
                 }
-                .unwrap_or_else(|e| panic!("{norm:?}, kappa {kappa}: {e}"));
+                .unwrap_or_else(|e| panic!("{norm:?}, kappa {kappa}, |y| {y_scale}: {e}"));
                 let res: f64 = x
                     .mul_vec(&s.w)
                     .iter()
@@ -449,7 +456,7 @@ mod tests {
                     .sqrt();
                 assert!(
                     res <= 1e-7 * (1.0 + dot(&y, &y).sqrt()),
-                    "{norm:?}, kappa {kappa}: {res}"
+                    "{norm:?}, kappa {kappa}, |y| {y_scale}: {res}"
                 );
                 let size = norm.value(&s.w);
                 for _ in 0..100 {
@@ -465,7 +472,7 @@ mod tests {
                                 .collect();
                         assert!(
                             norm.value(&moved) >= size * (1.0 - 1e-7),
-                            "{norm:?}, kappa {kappa}: descent direction found"
+                            "{norm:?}, kappa {kappa}, |y| {y_scale}: descent direction found"
                         );
                     }
                 }
