@@ -241,6 +241,52 @@ mod tests {
     }
 
     #[test]
+    fn scaled_data_give_the_scaled_solution() {
+        // beta(s X) = beta(X) / s exactly, over data scales 1e-6 .. 1e6.
+        let mut r = rng(23);
+        let (x, y) = separable(&mut r, 10, 8);
+        let base = min_dft_l1_margin(&x, &y).unwrap();
+        for s in [1e-6, 1e-3, 1e3, 1e6] {
+            let xs = Matrix::new(x.rows, x.cols, x.data.iter().map(|v| v * s).collect()).unwrap();
+            let scaled = min_dft_l1_margin(&xs, &y).unwrap();
+            let back: Vec<f64> = scaled.w.iter().map(|v| v * s).collect();
+            assert_close(&back, &base.w, 1e-6);
+        }
+    }
+
+    #[test]
+    fn feature_scales_over_six_decades() {
+        // Column scales spread over kappa = 1 .. 1e6: feasible, a tight margin, and no worse
+        // than the l2 SVM (a feasible point).
+        let mut r = rng(24);
+        let (x0, y) = separable(&mut r, 12, 8);
+        for kappa in [1.0f64, 1e3, 1e6] {
+            let d = x0.cols;
+            let x = Matrix::new(
+                x0.rows,
+                d,
+                (0..x0.rows * d)
+                    .map(|q| x0.data[q] * kappa.powf((q % d) as f64 / (d - 1) as f64))
+                    .collect(),
+            )
+            .unwrap();
+            let s = min_dft_l1_margin(&x, &y).unwrap_or_else(|e| panic!("kappa {kappa}: {e}"));
+            let least = (0..x.rows)
+                .map(|i| y[i] * super::super::dot(x.row(i), &s.w))
+                .fold(f64::INFINITY, f64::min);
+            assert!(
+                (least - 1.0).abs() < 1e-6,
+                "kappa {kappa}: smallest margin {least}"
+            );
+            let svm = svm_l2(&x, &y).unwrap();
+            assert!(
+                s.objective <= dft_l1_norm(&svm.w) * (1.0 + 1e-6),
+                "kappa {kappa}"
+            );
+        }
+    }
+
+    #[test]
     fn stationary_points_by_hand() {
         // One sample x = e_0: beta_0 = (1/D) sum_k (F beta)_k >= 1. The delta e_0 (flat
         // spectrum, M = I, beta = x) is stationary for every p; the constant beta = 1
