@@ -481,6 +481,55 @@ mod tests {
     }
 
     #[test]
+    fn min_l2_over_a_range_of_conditioning() {
+        // 8 x 20 systems X = U diag(s) V^T with singular values spread over kappa = 1 .. 1e6
+        // (the Gram matrix's condition number kappa^2, 1e12): the interpolant matches
+        // X^+ y = V diag(1/s) U^T y, relative to its norm.
+        let mut r = rng(5);
+        let (x0, y) = (random_matrix(&mut r, 8, 20), random_vec(&mut r, 8));
+        let base = x0.to_faer().thin_svd().unwrap();
+        let (u0, v0) = (base.U(), base.V());
+        for kappa in [1.0f64, 1e3, 1e6] {
+            let (n, d) = (x0.rows, x0.cols);
+            let sigma = |k: usize| kappa.powf(-(k as f64) / (n - 1) as f64);
+            let x = Matrix::new(
+                n,
+                d,
+                (0..n * d)
+                    .map(|q| {
+                        (0..n)
+                            .map(|k| u0[(q / d, k)] * sigma(k) * v0[(q % d, k)])
+                            .sum()
+                    })
+                    .collect(),
+            )
+            .unwrap();
+            let w = min_l2_interpolant(&x, &y).unwrap().w;
+            let pinv: Vec<f64> = (0..d)
+                .map(|j| {
+                    (0..n)
+                        .map(|k| {
+                            v0[(j, k)] * (0..n).map(|i| u0[(i, k)] * y[i]).sum::<f64>() / sigma(k)
+                        })
+                        .sum()
+                })
+                .collect();
+            let diff: f64 = w
+                .iter()
+                .zip(&pinv)
+                .map(|(a, b)| (a - b).powi(2))
+                .sum::<f64>()
+                .sqrt();
+            let size = dot(&pinv, &pinv).sqrt();
+            assert!(
+                diff <= 1e-8 * size,
+                "kappa {kappa}: relative error {}",
+                diff / size
+            );
+        }
+    }
+
+    #[test]
     fn mismatched_shapes_name_both() {
         let x = Matrix::zeros(3, 2);
         for err in [
