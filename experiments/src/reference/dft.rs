@@ -168,6 +168,7 @@ pub fn dft_bridge_stationarity(
     Ok(Stationarity {
         residual: fit.residual / norm,
         active: active.len(),
+        multipliers_kkt: fit.kkt_residual(&a, &b),
     })
 }
 
@@ -178,6 +179,10 @@ pub struct Stationarity {
     pub residual: f64,
     /// The number of active points the multipliers were fitted on.
     pub active: usize,
+    /// How well the multipliers solve their NNLS
+    /// ([`NnlsSolution::kkt_residual`](super::NnlsSolution::kkt_residual)): the accuracy of
+    /// `residual` as a distance to the stationarity cone.
+    pub multipliers_kkt: f64,
 }
 
 #[cfg(test)]
@@ -322,9 +327,10 @@ mod tests {
             let svm = svm_l2(&x, &y).unwrap().w;
             let l1 = min_dft_l1_margin(&x, &y).unwrap().w;
             let at = |beta: &[f64], p: f64| {
-                dft_bridge_stationarity(&x, &y, beta, p, 1e-5)
-                    .unwrap()
-                    .residual
+                let s = dft_bridge_stationarity(&x, &y, beta, p, 1e-5).unwrap();
+                // The multipliers solve their NNLS whether or not beta is stationary.
+                assert!(s.multipliers_kkt < 1e-8, "p = {p}: {s:?}");
+                s.residual
             };
             assert!(at(&svm, 2.0) < 1e-5, "svm, p = 2: {}", at(&svm, 2.0));
             assert!(at(&l1, 1.0) < 1e-4, "l1, p = 1: {}", at(&l1, 1.0));
