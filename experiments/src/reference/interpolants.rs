@@ -5,7 +5,7 @@ use faer::linalg::solvers::Solve;
 use faer::Side;
 
 use super::conic::{interpolation_rows, min_norm, LinearConstraints, Norm};
-use super::{check_samples, Error, Matrix, Solution, Status};
+use super::{check_samples, dot, Error, Matrix, Solution, Status};
 
 /// Relative singular value cut-off of the pseudo-inverse: `s_i <= 1e-10 * s_max` counts as zero.
 const PINV_RCOND: f64 = 1e-10;
@@ -86,6 +86,12 @@ pub fn closest_interpolant(x: &Matrix, y: &[f64], w0: &[f64]) -> Result<Solution
 /// [`closest_interpolant`].
 pub fn distance_to_interpolants(x: &Matrix, y: &[f64], w: &[f64]) -> Result<f64, Error> {
     Ok(closest_interpolant(x, y, w)?.objective)
+}
+
+/// The achieved accuracy of an interpolant `w` of `X w = y`: `||X w - y|| / (1 + ||y||)`.
+pub fn interpolation_residual(x: &Matrix, y: &[f64], w: &[f64]) -> f64 {
+    let r: Vec<f64> = x.mul_vec(w).iter().zip(y).map(|(a, b)| a - b).collect();
+    dot(&r, &r).sqrt() / (1.0 + dot(y, y).sqrt())
 }
 
 /// The minimum-l1-norm interpolant (basis pursuit)
@@ -256,6 +262,15 @@ mod tests {
     use super::super::dot;
     use super::super::test_util::{assert_close, random_matrix, random_vec, rng};
     use super::*;
+
+    #[test]
+    fn interpolation_residual_by_hand() {
+        let x = Matrix::from_rows(&[[1.0, 0.0], [0.0, 1.0]]).unwrap();
+        let y = [3.0, 4.0];
+        assert_eq!(interpolation_residual(&x, &y, &[3.0, 4.0]), 0.0);
+        // Residual (0, -4), ||y|| = 5: 4 / 6.
+        assert!((interpolation_residual(&x, &y, &[3.0, 0.0]) - 2.0 / 3.0).abs() < 1e-15);
+    }
 
     fn one_equation() -> (Matrix, Vec<f64>) {
         (Matrix::from_rows(&[[1.0, 2.0]]).unwrap(), vec![1.0])

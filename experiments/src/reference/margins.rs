@@ -5,7 +5,7 @@
 //! `min_i y_i <x_i, w> / ||w||`, and the maximal margin is `1 / ||w||`.
 
 use super::conic::{margin_row, min_norm_rows, ConicProgram, Norm, Row};
-use super::{check_binary, dot, Error, Matrix, Solution, Status};
+use super::{check_binary, dot, min_entry, Error, Matrix, Solution, Status};
 
 /// A sample is a support vector when its margin `y_i <x_i, w>` is below `1 + SUPPORT_TOL`.
 pub const SUPPORT_TOL: f64 = 1e-6;
@@ -171,6 +171,13 @@ fn svm_l2_svd_coordinates(
     Ok((w, alpha, res.status))
 }
 
+/// The achieved accuracy of a max-margin solution `w` of `min ||w|| s.t. y_i <x_i, w> >= 1`,
+/// whatever the norm: `|min_i y_i <x_i, w> - 1|` (0 when every constraint holds and the
+/// smallest is tight, as at every optimum).
+pub fn margin_error(x: &Matrix, y: &[f64], w: &[f64]) -> f64 {
+    (min_entry(&x.signed_rows(y).mul_vec(w)) - 1.0).abs()
+}
+
 /// The l1 maximum-margin direction,
 ///
 /// ```text
@@ -319,6 +326,16 @@ fn kkt_violation(x: &Matrix, y: &[f64], w: &[f64], alpha: &[f64]) -> f64 {
 mod tests {
     use super::super::test_util::{assert_close, assert_margins, rng, separable};
     use super::*;
+
+    #[test]
+    fn margin_error_by_hand() {
+        // Rows e_1, -e_2 with labels +1, -1: the margins are (w_1, w_2).
+        let x = Matrix::from_rows(&[[1.0, 0.0], [0.0, -1.0]]).unwrap();
+        let y = [1.0, -1.0];
+        assert_eq!(margin_error(&x, &y, &[1.0, 2.0]), 0.0);
+        assert_eq!(margin_error(&x, &y, &[0.5, 2.0]), 0.5);
+        assert_eq!(margin_error(&x, &y, &[3.0, 2.0]), 1.0);
+    }
 
     fn two_points() -> (Matrix, Vec<f64>) {
         let x = Matrix::from_rows(&[[1.0, 0.0], [-1.0, 0.0]]).unwrap();

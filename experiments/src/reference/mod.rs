@@ -52,11 +52,11 @@ pub use dense::{
 pub use dft::{dft_bridge_stationarity, dft_l1_norm, min_dft_l1_margin, Stationarity};
 pub use hyperbolic::{min_q_alpha_interpolant, q_alpha};
 pub use interpolants::{
-    closest_interpolant, distance_to_interpolants, least_squares, min_l1_interpolant,
-    min_l2_interpolant, min_linf_interpolant, ridge,
+    closest_interpolant, distance_to_interpolants, interpolation_residual, least_squares,
+    min_l1_interpolant, min_l2_interpolant, min_linf_interpolant, ridge,
 };
 pub use margins::{
-    max_margin_l1, max_margin_linf, svm_l2, svm_l2_dual_cd, SvmSolution, SUPPORT_TOL,
+    margin_error, max_margin_l1, max_margin_linf, svm_l2, svm_l2_dual_cd, SvmSolution, SUPPORT_TOL,
 };
 pub use multiclass::{multiclass_svm, MulticlassSolution};
 pub use nnls::{nnls, NnlsSolution};

@@ -60,7 +60,7 @@ use optim::{
 
 use crate::data::synthetic::separable_gaussian;
 use crate::error::{Error, Result};
-use crate::reference::{max_margin_linf, min_entry, svm_l2, Matrix};
+use crate::reference::{margin_error, max_margin_linf, min_entry, svm_l2, Matrix};
 use crate::runner::io::read_csv;
 use crate::runner::{Claim, Ctx, Figure, Series, Summary, Training};
 use crate::stats::{log_points, norm2, norm_inf, t_name, value_at};
@@ -199,6 +199,10 @@ pub fn run(ctx: &Ctx) -> Result<Summary> {
         svm.kkt_residual(&x, &y),
     );
     let linf = max_margin_linf(&x, &y).map_err(err("l-inf max margin"))?;
+    s.report(
+        "10g: the l-inf max-margin LP's |smallest margin - 1| (reference accuracy)",
+        margin_error(&x, &y, &linf.w),
+    );
     let g_inf = 1.0 / linf.objective;
     let g_2 = 1.0 / norm2(&svm.w);
     let z = x.signed_rows(&y);

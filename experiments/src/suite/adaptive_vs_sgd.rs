@@ -38,7 +38,7 @@ use super::nets::{self, Fit, Opt};
 use crate::data;
 use crate::data::synthetic::wilson;
 use crate::error::{Error, Result};
-use crate::reference::{min_l2_interpolant, Matrix};
+use crate::reference::{interpolation_residual, min_l2_interpolant, Matrix};
 use crate::runner::{Claim, Summary};
 use crate::runner::{Ctx, Training};
 use crate::runner::{Figure, Series};
@@ -143,6 +143,10 @@ fn part_a(ctx: &Ctx, s: &mut Summary) -> Result<()> {
     let w_star = min_l2_interpolant(&x, &y)
         .map_err(|e| Error::reference("6a: min-l2 interpolant", e))?
         .w;
+    s.report(
+        "6a: the min-l2 interpolant's ||X w - y|| / (1 + ||y||) (reference accuracy)",
+        interpolation_residual(&x, &y, &w_star),
+    );
     let u: Vec<f64> = (0..d)
         .map(|j| (0..n).map(|i| x.data[i * d + j] * y[i]).sum::<f64>())
         .collect();

@@ -27,7 +27,8 @@ use optim::{Sgd, SgdConfig};
 use crate::data::synthetic::{gaussian, gaussian_vec, sparse_teacher};
 use crate::error::{Error, Result};
 use crate::reference::{
-    distance_to_interpolants, min_l1_interpolant, min_l2_interpolant, min_q_alpha_interpolant,
+    distance_to_interpolants, interpolation_residual, min_l1_interpolant, min_l2_interpolant,
+    min_q_alpha_interpolant,
 };
 use crate::runner::io::read_csv;
 use crate::runner::Ctx;
@@ -241,10 +242,7 @@ pub fn run(ctx: &Ctx) -> Result<Summary> {
     // residual; it is checked here independently of it).
     let worst_reference_residual = results
         .iter()
-        .map(|(_, q, _, _)| {
-            let r: Vec<f64> = x.mul_vec(q).iter().zip(&y).map(|(a, b)| a - b).collect();
-            norm2(&r) / (1.0 + norm2(&y))
-        })
+        .map(|(_, q, _, _)| interpolation_residual(&x, &y, q))
         .fold(0.0, f64::max);
     s.claim(
         Claim::below(

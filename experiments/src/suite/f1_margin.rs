@@ -47,7 +47,7 @@ use rand::Rng;
 use rand_distr::StandardNormal;
 
 use crate::error::{Error, Result};
-use crate::reference::{max_margin_l1, min_entry, svm_l2, Matrix};
+use crate::reference::{margin_error, max_margin_l1, min_entry, svm_l2, Matrix};
 use crate::runner::{Claim, Ctx, Figure, Series, Summary, Training};
 use crate::stats::{log_points, norm1, one_minus_cos, value_at};
 use crate::{Experiment, Param, ParamKind};
@@ -166,6 +166,10 @@ pub fn run(ctx: &Ctx) -> Result<Summary> {
     let phi = Matrix::new(n, k, features).expect("n x K");
     let lp = max_margin_l1(&phi, &y).map_err(|e| Error::reference("10c: F1 grid LP", e))?;
     let gamma_f1 = 1.0 / lp.objective;
+    s.report(
+        "10c: the F1 grid LP's |smallest margin - 1| (reference accuracy)",
+        margin_error(&phi, &y, &lp.w),
+    );
     // The shared init: w_j uniform on S^2, a_j = +-1.
     let mut w0 = Vec::with_capacity(3 * m);
     for _ in 0..m {
@@ -193,6 +197,10 @@ pub fn run(ctx: &Ctx) -> Result<Summary> {
         .collect();
     let phi0 = Matrix::new(n, m, init_features).expect("n x m");
     let kernel = svm_l2(&phi0, &y).map_err(|e| Error::reference("10c: kernel SVM", e))?;
+    s.report(
+        "10c: the kernel SVM's KKT residual (reference accuracy)",
+        kernel.kkt_residual(&phi0, &y),
+    );
     let kernel_ratio =
         min_entry(&phi0.signed_rows(&y).mul_vec(&kernel.w)) / norm1(&kernel.w) / gamma_f1;
     let xt = x.to_tensor();

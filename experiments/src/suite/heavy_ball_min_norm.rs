@@ -16,7 +16,7 @@
 //! writes `results/heavy_ball_min_norm/{summary.json, *.csv, *.svg, *.png}`, adds its section to
 //! `results/REPORT.md` and prints the verdict. `experiments/tests/guide_experiment.rs` runs it.
 
-use crate::reference::{closest_interpolant, min_l2_interpolant, Matrix};
+use crate::reference::{closest_interpolant, interpolation_residual, min_l2_interpolant, Matrix};
 use crate::runner::{Figure, Series};
 use crate::stats::{log_points, rel_dist};
 use crate::Experiment;
@@ -114,6 +114,10 @@ pub fn run(ctx: &Ctx) -> Result<Summary> {
     // References, from the independent solvers (never from the method under test).
     let min_l2 = min_l2_interpolant(&x, &y).map_err(|e| Error::reference("min-l2", e))?;
     let closest = closest_interpolant(&x, &y, &w0).map_err(|e| Error::reference("closest", e))?;
+    s.report(
+        "the references' worst ||X w - y|| / (1 + ||y||) (reference accuracy)",
+        interpolation_residual(&x, &y, &min_l2.w).max(interpolation_residual(&x, &y, &closest.w)),
+    );
 
     // Training: the data as tensors; lr = 1 / L with L = sigma_max(X)^2 / n, the curvature
     // of the mean squared loss.

@@ -65,7 +65,7 @@ use rand_distr::StandardNormal;
 
 use crate::data::synthetic;
 use crate::error::{Error, Result};
-use crate::reference::{dot, max_margin_l1, min_entry, svm_l2, Matrix};
+use crate::reference::{dot, margin_error, max_margin_l1, min_entry, svm_l2, Matrix};
 use crate::runner::{Claim, Ctx, Figure, Series, Summary, Trace, Training};
 use crate::stats::{log_points, norm1, one_minus_cos};
 use crate::{Experiment, Param, ParamKind};
@@ -155,6 +155,14 @@ pub fn run(ctx: &Ctx) -> Result<Summary> {
     let (x, y) = labelled_by_sparse_teacher(&mut ctx.rng("10d"), n, d, 3);
     let l1 = max_margin_l1(&x, &y).map_err(|e| Error::reference("10d: l1 max margin", e))?;
     let svm = svm_l2(&x, &y).map_err(|e| Error::reference("10d: l2 SVM", e))?;
+    s.report(
+        "10d: the l1 max-margin LP's |smallest margin - 1| (reference accuracy)",
+        margin_error(&x, &y, &l1.w),
+    );
+    s.report(
+        "10d: the l2 SVM's KKT residual (reference accuracy)",
+        svm.kkt_residual(&x, &y),
+    );
     let g1 = 1.0 / l1.objective;
     let z = x.signed_rows(&y);
     let z_t = z.to_tensor();

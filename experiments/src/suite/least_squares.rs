@@ -59,8 +59,9 @@ use rand::Rng;
 
 use crate::data::synthetic::{gaussian, gaussian_vec, wilson};
 use crate::reference::{
-    self, closest_interpolant, distance_to_interpolants, min_bregman_interpolant,
-    min_l1_interpolant, min_l2_interpolant, min_linf_interpolant, singular_values, Matrix,
+    self, closest_interpolant, distance_to_interpolants, interpolation_residual,
+    min_bregman_interpolant, min_l1_interpolant, min_l2_interpolant, min_linf_interpolant,
+    singular_values, Matrix,
 };
 use crate::runner::io::read_csv;
 use crate::runner::{Figure, Series};
@@ -305,6 +306,10 @@ fn part_a(ctx: &Ctx, x: &Matrix, y: &[f64], s: &mut Summary) -> Result<()> {
     let w_close = closest_interpolant(x, y, &w0)
         .map_err(reference("1a: closest interpolant"))?
         .w;
+    s.report(
+        "1a: the min-l2 and closest interpolants' worst ||X w - y|| / (1 + ||y||) (reference accuracy)",
+        interpolation_residual(x, y, &w_min).max(interpolation_residual(x, y, &w_close)),
+    );
     let max_row = (0..x.rows)
         .map(|i| norm2(x.row(i)).powi(2))
         .fold(0.0, f64::max);
@@ -710,6 +715,10 @@ fn adagrad(params: Vec<Tensor<f64>>, lr: f64) -> Adagrad<f64> {
 fn part_d(ctx: &Ctx, s: &mut Summary) -> Result<()> {
     let (xw, yw) = wilson(&mut ctx.rng("wilson"), ctx.pick(100, 40), 0.55);
     let lp = min_linf_interpolant(&xw, &yw).map_err(reference("1d: min-linf LP (Wilson data)"))?;
+    s.report(
+        "1d: the min-linf LP's ||X w - y|| / (1 + ||y||), Wilson data (reference accuracy)",
+        interpolation_residual(&xw, &yw, &lp.w),
+    );
     let u = xw.t_mul_vec(&yw);
     let sign_u: Vec<f64> = u.iter().map(|v| v.signum()).collect();
     let problem = LeastSquares::new(&xw, &yw);
@@ -750,6 +759,10 @@ fn part_d(ctx: &Ctx, s: &mut Summary) -> Result<()> {
     let yg = gaussian_vec(&mut rng, 10, 1.0);
     let lp =
         min_linf_interpolant(&xg, &yg).map_err(reference("1d: min-linf LP (Gaussian data)"))?;
+    s.report(
+        "1d: the min-linf LP's ||X w - y|| / (1 + ||y||), Gaussian data (reference accuracy)",
+        interpolation_residual(&xg, &yg, &lp.w),
+    );
     let problem = LeastSquares::new(&xg, &yg);
     let etas = [0.01, 0.1, 1.0];
     let tol = 1e-10 * norm2(&yg);
@@ -836,6 +849,8 @@ struct StagewiseOutcome {
     w: Vec<f64>,
     /// The basis-pursuit (min-l1) interpolant.
     basis_pursuit: Vec<f64>,
+    /// Its `||X w - y|| / (1 + ||y||)` (the reference's accuracy).
+    basis_pursuit_residual: f64,
 }
 
 /// Forward stagewise on `y = X w*` (w* 3-sparse, entries ±U[1, 2]), run to
@@ -870,6 +885,7 @@ fn stagewise(ctx: &Ctx, name: &str, x: &Matrix) -> Result<StagewiseOutcome> {
         support_recovered: found == support,
         above_tiny: (0..w.len()).filter(|&j| w[j].abs() > 1e-6 * wmax).count(),
         w,
+        basis_pursuit_residual: interpolation_residual(x, &y, &bp.w),
         basis_pursuit: bp.w,
     })
 }
@@ -878,6 +894,10 @@ fn stagewise(ctx: &Ctx, name: &str, x: &Matrix) -> Result<StagewiseOutcome> {
 fn part_e(ctx: &Ctx, s: &mut Summary) -> Result<()> {
     let x = unit_columns(ctx, "1e-main", 40, 60, 0.0);
     let main = stagewise(ctx, "1e_stagewise", &x)?;
+    s.report(
+        "1e: basis pursuit's ||X w - y|| / (1 + ||y||) (reference accuracy)",
+        main.basis_pursuit_residual,
+    );
     s.report(
         "1e: entries above 1e-6 ||w||_inf (protocol's support threshold)",
         main.above_tiny as f64,

@@ -46,7 +46,8 @@ use super::deep_linear::{gaussian_net, shapes};
 use crate::data::synthetic::gaussian_vec;
 use crate::error::{Error, Result};
 use crate::reference::{
-    dft_bridge_stationarity, dft_l1_norm, min_dft_l1_margin, min_entry, svm_l2, Matrix,
+    dft_bridge_stationarity, dft_l1_norm, margin_error, min_dft_l1_margin, min_entry, svm_l2,
+    Matrix,
 };
 use crate::runner::io::read_csv;
 use crate::runner::Ctx;
@@ -187,7 +188,7 @@ fn one_seed(
     let opt = socp.objective;
     let svm_solution = svm_l2(x, y).map_err(|e| Error::reference("5: l2 SVM", e))?;
     let z = x.signed_rows(y);
-    let socp_margin_error = (min_entry(&z.mul_vec(&socp.w)) - 1.0).abs();
+    let socp_margin_error = margin_error(x, y, &socp.w);
     let svm_kkt = svm_solution.kkt_residual(x, y);
     let svm = svm_solution.w;
     let xt = x.to_tensor();

@@ -62,7 +62,9 @@ use rand_distr::StandardNormal;
 
 use crate::data::synthetic::{gaussian, sparse_teacher};
 use crate::error::{Error, Result};
-use crate::reference::{dot, min_l1_interpolant, min_q_alpha_interpolant, Matrix};
+use crate::reference::{
+    dot, interpolation_residual, min_l1_interpolant, min_q_alpha_interpolant, Matrix,
+};
 use crate::runner::{Claim, Ctx, EpochBatches, Figure, Series, Summary, Training};
 use crate::stats::{log_points, norm1, rel_dist};
 use crate::{Experiment, Param, ParamKind};
@@ -243,6 +245,10 @@ pub fn run(ctx: &Ctx) -> Result<Summary> {
     let l1 = min_l1_interpolant(&x, &y)
         .map_err(|e| Error::reference("10f: basis pursuit", e))?
         .w;
+    s.report(
+        "10f: the Q_alpha and basis-pursuit references' worst ||X w - y|| / (1 + ||y||) (reference accuracy)",
+        interpolation_residual(&x, &y, &q_alpha).max(interpolation_residual(&x, &y, &l1)),
+    );
     let (xt, yt) = (
         x.to_tensor(),
         Tensor::from_vec(y.clone(), [n, 1]).expect("n labels"),
