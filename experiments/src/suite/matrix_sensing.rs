@@ -199,6 +199,18 @@ fn spectrum(x: &[f64], n: usize) -> Vec<f64> {
     singular_values(&Matrix::new(n, n, x.to_vec()).expect("x has n * n entries"))
 }
 
+/// How far the `n x n` row-major `x` is from rank `r`, relative to its size:
+/// `sqrt(sum_{k > r} s_k^2) / ||x||_F` (0 for rank at most `r`).
+fn spectral_tail(x: &[f64], n: usize, r: usize) -> f64 {
+    let sv = spectrum(x, n);
+    sv[r.min(sv.len())..]
+        .iter()
+        .map(|v| v * v)
+        .sum::<f64>()
+        .sqrt()
+        / norm2(&sv)
+}
+
 /// `m` Gaussian measurement matrices (symmetrized when `sym`) of `X*` plus noise of variance `var`.
 fn measurements(
     rng: &mut StdRng,
@@ -665,11 +677,9 @@ fn compare(
         jacobian_rank as f64,
     );
     for (name, x) in [("X_ref", &reference.x), ("X_r", &low_rank)] {
-        let sv = spectrum(x, n);
-        let tail = sv[r..].iter().map(|v| v * v).sum::<f64>().sqrt() / norm2(&sv);
         s.report(
             &format!("{label}: {name} spectral tail beyond rank {r}"),
-            tail,
+            spectral_tail(x, n, r),
         );
     }
     s.report(
@@ -727,10 +737,9 @@ fn compare(
             s.report(&format!("{key}: error vs X*"), rel_dist(&o.x, xs));
         }
         s.report(&format!("{key}: final loss"), o.loss);
-        let sv = spectrum(&o.x, n);
         s.report(
             &format!("{key}: spectral tail beyond rank {r}"),
-            sv[r..].iter().map(|v| v * v).sum::<f64>().sqrt() / norm2(&sv),
+            spectral_tail(&o.x, n, r),
         );
         s.report(&format!("{key}: steps"), o.steps as f64);
         s.report(
@@ -1308,5 +1317,13 @@ mod tests {
             rank_fit_dof(&observing(2, &x, &row, false), &x, 1, false),
             (2, 3)
         );
+    }
+
+    #[test]
+    fn spectral_tail_by_hand() {
+        // diag(3, 4, 0): rank 2, Frobenius norm 5; beyond rank 1 the tail is 3 / 5.
+        let x = [3.0, 0.0, 0.0, 0.0, 4.0, 0.0, 0.0, 0.0, 0.0];
+        assert!((spectral_tail(&x, 3, 1) - 0.6).abs() < 1e-12);
+        assert!(spectral_tail(&x, 3, 2) < 1e-12);
     }
 }
