@@ -187,7 +187,7 @@ pub struct Stationarity {
 
 #[cfg(test)]
 mod tests {
-    use super::super::test_util::{assert_close, assert_margins, rng, separable};
+    use super::super::test_util::{assert_close, assert_margins, rng, scale_columns, separable};
     use super::super::{max_margin_linf, svm_l2};
     use super::*;
 
@@ -266,15 +266,7 @@ mod tests {
         let mut r = rng(24);
         let (x0, y) = separable(&mut r, 12, 8);
         for kappa in [1.0f64, 1e3, 1e6] {
-            let d = x0.cols;
-            let x = Matrix::new(
-                x0.rows,
-                d,
-                (0..x0.rows * d)
-                    .map(|q| x0.data[q] * kappa.powf((q % d) as f64 / (d - 1) as f64))
-                    .collect(),
-            )
-            .unwrap();
+            let x = scale_columns(&x0, kappa);
             let s = min_dft_l1_margin(&x, &y).unwrap_or_else(|e| panic!("kappa {kappa}: {e}"));
             let least = (0..x.rows)
                 .map(|i| y[i] * super::super::dot(x.row(i), &s.w))

@@ -260,7 +260,7 @@ fn interpolates(x: &Matrix, w: &[f64], y: &[f64]) -> bool {
 mod tests {
     use super::super::conic::{interpolation_rows, min_norm, LinearConstraints, Norm};
     use super::super::dot;
-    use super::super::test_util::{assert_close, random_matrix, random_vec, rng};
+    use super::super::test_util::{assert_close, random_matrix, random_vec, rng, scale_columns};
     use super::*;
 
     #[test]
@@ -445,15 +445,7 @@ mod tests {
             (1e3, 1e6),
         ] {
             let y: Vec<f64> = y0.iter().map(|v| v * y_scale).collect();
-            let d = x0.cols;
-            let x = Matrix::new(
-                x0.rows,
-                d,
-                (0..x0.rows * d)
-                    .map(|q| x0.data[q] * kappa.powf((q % d) as f64 / (d - 1) as f64))
-                    .collect(),
-            )
-            .unwrap();
+            let x = scale_columns(&x0, kappa);
             let zeros = vec![0.0; x.rows];
             for norm in [Norm::L1, Norm::Linf] {
                 let s = if norm == Norm::L1 {
@@ -475,7 +467,7 @@ mod tests {
                 );
                 let size = norm.value(&s.w);
                 for _ in 0..100 {
-                    let dir = closest_interpolant(&x, &zeros, &random_vec(&mut r, d))
+                    let dir = closest_interpolant(&x, &zeros, &random_vec(&mut r, x.cols))
                         .unwrap()
                         .w;
                     let scale = size / norm.value(&dir).max(f64::MIN_POSITIVE);

@@ -324,7 +324,7 @@ fn kkt_violation(x: &Matrix, y: &[f64], w: &[f64], alpha: &[f64]) -> f64 {
 
 #[cfg(test)]
 mod tests {
-    use super::super::test_util::{assert_close, assert_margins, rng, separable};
+    use super::super::test_util::{assert_close, assert_margins, rng, scale_columns, separable};
     use super::*;
 
     #[test]
@@ -452,15 +452,6 @@ mod tests {
                 assert!(s.objective <= norm.value(&svm.w) + 1e-7);
             }
         }
-    }
-
-    /// `x` with column `j` scaled by `kappa^(j / (d - 1))`: condition number about `kappa`.
-    fn scale_columns(x: &Matrix, kappa: f64) -> Matrix {
-        let d = x.cols;
-        let data = (0..x.rows * d)
-            .map(|k| x.data[k] * kappa.powf((k % d) as f64 / (d - 1) as f64))
-            .collect();
-        Matrix::new(x.rows, d, data).unwrap()
     }
 
     #[test]

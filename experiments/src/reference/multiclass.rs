@@ -188,7 +188,9 @@ fn class_margin_row(x: &Matrix, labels: &[usize], k: usize, i: usize, m: usize) 
 
 #[cfg(test)]
 mod tests {
-    use super::super::test_util::{assert_close, random_matrix, random_vec, rng, separable};
+    use super::super::test_util::{
+        assert_close, random_matrix, random_vec, rng, scale_columns, separable,
+    };
     use super::super::{dot, svm_l2};
     use super::*;
 
@@ -255,15 +257,7 @@ mod tests {
         // direct QP infeasible; the SVD coordinates solve it.
         for kappa in [1.0f64, 1e3, 1e6] {
             let (x0, labels) = argmax_labelled(15, 30, 5, 3);
-            let d = x0.cols;
-            let x = Matrix::new(
-                x0.rows,
-                d,
-                (0..x0.rows * d)
-                    .map(|q| x0.data[q] * kappa.powf((q % d) as f64 / (d - 1) as f64))
-                    .collect(),
-            )
-            .unwrap();
+            let x = scale_columns(&x0, kappa);
             let s = multiclass_svm(&x, &labels, 3).unwrap_or_else(|e| panic!("kappa {kappa}: {e}"));
             let mut least = f64::INFINITY;
             for (i, &c) in labels.iter().enumerate() {
@@ -276,7 +270,7 @@ mod tests {
                 "kappa {kappa}: smallest margin {least}"
             );
             let norm = s.w.data.iter().map(|v| v * v).sum::<f64>().sqrt();
-            for col in 0..d {
+            for col in 0..x.cols {
                 let sum: f64 = (0..3).map(|c| s.w.get(c, col)).sum();
                 assert!(
                     sum.abs() < 1e-6 * norm,

@@ -51,3 +51,13 @@ pub fn assert_margins(x: &Matrix, y: &[f64], w: &[f64], tol: f64) {
         assert!(m >= 1.0 - tol, "sample {i} has margin {m} < 1");
     }
 }
+
+/// `x` with column `j` scaled by `kappa^(j / (d - 1))`: column scales spread over `1..kappa`
+/// (a condition number of about `kappa`).
+pub fn scale_columns(x: &Matrix, kappa: f64) -> Matrix {
+    let d = x.cols;
+    let data = (0..x.rows * d)
+        .map(|q| x.data[q] * kappa.powf((q % d) as f64 / (d - 1) as f64))
+        .collect();
+    Matrix::new(x.rows, d, data).unwrap()
+}
