@@ -301,24 +301,35 @@ fn completion_of_12_by_12(name: &str, seed: u64, m: usize) -> Summary {
 
 #[test]
 fn matrix_sensing_on_observed_entries() {
-    // 42 of 78 entries (seed 6): min-trace recovers X*, the rivals coincide, and the pair
-    // reports "not discriminating".
+    // 42 of 78 entries (seed 6): min-trace recovers X*, the rivals coincide, and the note
+    // says they are not told apart.
     let s = completion_of_12_by_12("user-data-completion-42", 6, 42);
     assert!(
-        s.claims.iter().any(|c| c.status() == "not discriminating"),
-        "min-trace recovers X* here: the rivals coincide"
+        s.notes.iter().any(|n| n.contains("not told apart")),
+        "min-trace recovers X* here: the rivals coincide: {:?}",
+        s.notes
     );
     // 32 of 78 (seed 7): min-trace misses the rank-2 interpolant (separation 0.023, the runs
     // resolved to 0.0044) and GD at alpha = 1e-6 is 10 times closer to the rank-2 fit
-    // (ratio 0.108): the low-rank prediction and the control hold, discriminating.
+    // (ratio 0.108). On completion entries (no restricted isometry) neither rival is a
+    // theorem's conclusion: the distances are reported and a note names the nearer rival;
+    // only the sanity claims are asserted.
     let s = completion_of_12_by_12("user-data-completion-32", 7, 32);
-    let held: Vec<&str> = s
-        .claims
-        .iter()
-        .filter(|c| c.status() == "held" && c.kind != Kind::Sanity)
-        .map(|c| c.claim.as_str())
-        .collect();
-    assert_eq!(held.len(), 3, "{:?}", s.claims);
+    assert!(
+        s.claims.iter().all(|c| c.kind == Kind::Sanity),
+        "{:?}",
+        s.claims
+    );
+    let ratio = s.report
+        ["UU^T completion data: ||X_GD - X_r||_F / ||X_GD - X_ref||_F at the smallest alpha"];
+    assert!(ratio < 0.2, "{ratio}");
+    assert!(
+        s.notes
+            .iter()
+            .any(|n| n.contains("GD is nearer the rank-2 fit")),
+        "{:?}",
+        s.notes
+    );
 }
 
 #[test]
@@ -384,5 +395,43 @@ fn relu_1d_on_an_uneven_zigzag_and_a_concave_run() {
     assert!(
         r["data_R_net"] < 0.95 * r["data_R_spline"],
         "the net is cheaper than the spline: {r:?}"
+    );
+}
+
+#[test]
+fn relu_1d_on_points_closer_than_the_recipe_fits() {
+    // A zig-zag with one pair 0.004 apart (0.1% of the range): N kappa = 6 (1/0.004 + 1/0.996)
+    // = 1506, against 10-63 where the recipe was calibrated. At its last weight decay (1e-4)
+    // the regularized optimum misfits by about 1e-4 N kappa = 0.15 per point, so the net does
+    // not interpolate: the sanity claim fails (the run did not reach the theorem's lambda -> 0
+    // regime) and says which points, while the claims about the regularized optimum (R(f_net)
+    // least for the net's own values, cost = R) still hold; R(f_net) / R_min(y) is not asserted.
+    let dir = common::out_dir("user-data-relu-close");
+    let file = dir.join("close.csv");
+    let (x, y) = (
+        [0.0, 1.0, 2.0, 2.004, 3.0, 4.0],
+        [0.0, 1.0, 0.0, 1.0, 0.0, 1.0],
+    );
+    write_csv(&file, 1, x.iter().zip(&y).map(|(&a, &b)| (vec![a], b)));
+    let config = Config {
+        data: Some(file.clone()),
+        ..common::quick(dir.clone())
+    };
+    let s = run_experiment(find("relu_1d").unwrap(), &config).unwrap();
+    let status = |kind: Kind| -> Vec<&str> {
+        s.claims
+            .iter()
+            .filter(|c| c.kind == kind)
+            .map(|c| c.status())
+            .collect()
+    };
+    assert_eq!(status(Kind::Sanity), ["FAILED"], "{:?}", s.claims);
+    assert_eq!(status(Kind::Prediction), ["held"; 3], "{:?}", s.claims);
+    assert!(
+        s.notes
+            .iter()
+            .any(|n| n.contains("x = 2.000000e0 and 2.004000e0") && n.contains("N kappa = 1506")),
+        "{:?}",
+        s.notes
     );
 }
