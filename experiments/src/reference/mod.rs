@@ -23,8 +23,8 @@
 //! | [`multiclass_svm`] | Crammer–Singer `min 1/2 ||W||_F^2  s.t.  <w_{y_i} - w_j, x_i> >= 1` (QP) |
 //! | [`min_dft_l1_margin`] | `min sum_k |(F beta)_k|  s.t.  y_i <x_i, beta> >= 1` (SOCP) |
 //! | [`dft_bridge_stationarity`] | KKT residual of `beta` for `min sum_k |(F beta)_k|^p  s.t.  y_i <x_i, beta> >= 1` (NNLS multipliers) |
-//! | [`min_nuclear`] | `min ||X||_*  s.t.  A(X) = y` (ADMM + SVD thresholding) |
-//! | [`min_trace_psd`] | `min tr X  s.t.  A(X) = y, X PSD` (ADMM + eigenvalue thresholding; a certified duality gap) |
+//! | [`min_nuclear`] | `min ||X||_*  s.t.  A(X) = y` (ADMM + SVD thresholding; a certified duality gap; an interior-point SDP fallback) |
+//! | [`min_trace_psd`] | `min tr X  s.t.  A(X) = y, X PSD` (ADMM + eigenvalue thresholding; a certified duality gap; an interior-point SDP fallback) |
 //! | [`min_bregman_interpolant`] | `min psi(w)  s.t.  X w = y` for a separable potential `psi` (dual Newton) |
 //! | [`min_q_alpha_interpolant`] | `min Q_alpha(beta)  s.t.  X beta = y` (the same, hyperbolic entropy) |
 //! | [`nnls`] | `min ||A x - b||_2  s.t.  x >= 0` (QP) |
@@ -41,6 +41,7 @@ mod margins;
 mod multiclass;
 mod nnls;
 mod nuclear;
+mod sdp;
 
 use std::fmt;
 

@@ -99,14 +99,15 @@
 //! beyond rank 2 0.37 against min-trace's 0.06), still there at 3e5 steps (loss 4e-8 of the
 //! zero loss, drift 0.01). A float64 re-run to 1e6 steps (outside the suite) kept its three
 //! leading eigenvalues at 14.1, 10.0, 3.26 while the loss fell as `t^-0.8`: a rank-3-plus
-//! interpolant, neither rival. Greedy low-rank learning (Li, Luo, Lyu 2021), run on the same
-//! entries, stalls at rank 2 at loss 4.5e-4 (no rank-2 interpolant reached) and only fits at
-//! rank 3: without a restricted isometry the greedy path need not find the isolated rank-2
-//! interpolant. Before these were reports, the two predictions FAILED here on data meeting no
-//! theorem's assumptions; now the note says "at neither". That run's min-trace reference
-//! stops at its iteration cap with residual 4.4e-6 (certified gap 1.2e-4), and its sanity
-//! claim fails (a face polish on the ADMM iterate's top 5-7 eigenvectors left the residual at
-//! 4e-6: the iterate's subspace, not its weights, is off).
+//! interpolant, neither rival. A prototype of greedy low-rank learning (Li, Luo, Lyu 2021;
+//! outside the suite, 2e5 steps per stage) was still at loss 4.5e-4 at the end of its rank-2
+//! stage and reached 8e-7 at rank 3: without a restricted isometry the greedy path need not
+//! reach the isolated rank-2 interpolant (its stages had not converged, so it is no
+//! reference). Before these were reports, the two predictions FAILED here on data meeting no
+//! theorem's assumptions; now the note says "at neither". That problem has no strictly
+//! feasible PSD completion: the min-trace ADMM stops at its cap (residual 4.4e-6, certified
+//! gap 1.2e-4, a sanity failure), and the interior-point fallback returns residual 1.7e-7,
+//! gap 3.8e-5 (the sanity claim holds).
 //!
 //! Default seed, full: (b) separation 0.413 (min-trace misses `X*` by 0.41, the rank-2 fit by
 //! 0.001), `d_r` = 0.096 and `d_ref` = 0.48 at alpha = 1e-6 (0.24, 0.38 at 1e-3), ratio 0.26,
@@ -121,7 +122,8 @@
 //! drawn factors; `n x r` factors for the rank-`r` fit), the loss `squared_loss` of
 //! `nn::models::factorization::measure` (`(1/2m) ||A(X) - y||^2`), the optimizer `optim::Sgd`,
 //! trained by `ctx.train`. The references are `crate::reference::{min_trace_psd, min_nuclear}`
-//! (ADMM), `min_l2_interpolant` (reported) and `rank_factors` (faer's SVD).
+//! (ADMM, with an interior-point SDP fallback when it hits its cap), `min_l2_interpolant`
+//! (reported) and `rank_factors` (faer's SVD).
 //!
 //! Cost: a step is `O(m n^2 + n^3)` (the `m` measurements `<A_i, X>` of `n^2` features and
 //! their adjoint, the factor products); (a) 12 runs of up to 1e5 steps plus the step test (up
@@ -761,8 +763,12 @@ fn compare(
         reference.relative_gap(),
     );
     s.report(
-        &format!("{label}: {ref_name} ADMM residuals converged (1 = yes)"),
+        &format!("{label}: {ref_name} converged (1 = yes; ADMM, or the interior-point fallback)"),
         f64::from(u8::from(reference.converged)),
+    );
+    s.report(
+        &format!("{label}: {ref_name} interior-point fallback iterations (0 = not used)"),
+        reference.interior_point.unwrap_or(0) as f64,
     );
     s.report(&format!("{label}: probed step eta_p"), eta);
     s.report(&format!("{label}: rank-{r} fit final loss"), fit.loss);
