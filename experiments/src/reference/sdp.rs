@@ -16,8 +16,9 @@
 //! It stops when the relative primal and dual residuals and the relative gap `<X, Z>` are all
 //! below `1e-10`, at 200 iterations, or when a step becomes too short to make progress.
 //! Numerical trouble near the boundary (a failed Cholesky factorization, a non-finite
-//! direction) ends it at its current interior point. Cost per iteration: `O(m n^3 + m^2 n^2 + m^3)`; dense `faer` algebra (these problems have
-//! `n <= 60`, `m <= 300` here). The caller certifies the answer (its constraint residual and a
+//! direction) ends it at its current interior point. Cost per iteration:
+//! `O(m n^3 + m^2 n^2 + m^3)`, dense `faer` algebra (these problems have `n <= 60`, `m <= 300`
+//! here). The caller certifies the answer (its constraint residual and a
 //! dual bound from `y`); this module only computes it.
 
 use faer::linalg::solvers::{DenseSolveCore, Solve};
