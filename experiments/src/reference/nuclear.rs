@@ -186,17 +186,8 @@ fn admm(a: &Matrix, n: usize, y: &[f64], psd: bool) -> Result<NuclearSolution, E
             }
         }
     }
-    let residual = |x: &[f64]| {
-        let ax = a.mul_vec(x);
-        norm(&ax.iter().zip(y).map(|(p, q)| p - q).collect::<Vec<_>>()) / (1.0 + norm(y))
-    };
-    let objective_of = |x: &[f64]| {
-        if psd {
-            (0..n).map(|i| x[i * n + i]).sum()
-        } else {
-            nuclear_norm(x, n)
-        }
-    };
+    let residual = |x: &[f64]| constraint_residual(a, y, x);
+    let objective_of = |x: &[f64]| objective(x, n, psd);
     // The dual certificate of a dual vector lambda: scaled into the dual-feasible set
     // (`lambda_max(sym A^* lambda) <= 1` for min-trace, `||A^* lambda||_op <= 1` for
     // min-nuclear), `y^T lambda / scale` is a lower bound on the optimum.
@@ -234,18 +225,8 @@ fn admm(a: &Matrix, n: usize, y: &[f64], psd: bool) -> Result<NuclearSolution, E
         interior_point: None,
     };
     if !converged {
-        let f = interior_point(a, n, y, psd);
+        let (x, f) = interior_point(a, n, y, psd);
         let lam = Mat::from_fn(y.len(), 1, |i, _| f.y[i]);
-        let x: Vec<f64> = (0..n * n)
-            .map(|k| {
-                let (i, j) = (k / n, k % n);
-                if psd {
-                    0.5 * (f.x[(i, j)] + f.x[(j, i)])
-                } else {
-                    f.x[(i, n + j)]
-                }
-            })
-            .collect();
         let candidate = NuclearSolution {
             objective: objective_of(&x),
             constraint_residual: residual(&x),
@@ -263,11 +244,27 @@ fn admm(a: &Matrix, n: usize, y: &[f64], psd: bool) -> Result<NuclearSolution, E
     Ok(solution)
 }
 
-/// The problem as an SDP for [`sdp::solve`]: `min tr X s.t. <A_i, X> = y_i, X PSD` (the
-/// `A_i` symmetrized), or for min-nuclear the standard embedding `min (tr W_1 + tr W_2) / 2
-/// s.t. <A_i, X> = y_i, [[W_1, X], [X^T, W_2]] PSD` over `2n x 2n` matrices, whose optimal
-/// value is `||X||_*` (Fazel 2002).
-fn interior_point(a: &Matrix, n: usize, y: &[f64], psd: bool) -> sdp::SdpSolution {
+/// `||A(x) - y|| / (1 + ||y||)` for the `n x n` row-major `x`.
+fn constraint_residual(a: &Matrix, y: &[f64], x: &[f64]) -> f64 {
+    let r: Vec<f64> = a.mul_vec(x).iter().zip(y).map(|(p, q)| p - q).collect();
+    norm(&r) / (1.0 + norm(y))
+}
+
+/// The objective at the `n x n` row-major `x`: `tr x` (`psd`) or `||x||_*`.
+fn objective(x: &[f64], n: usize, psd: bool) -> f64 {
+    if psd {
+        (0..n).map(|i| x[i * n + i]).sum()
+    } else {
+        nuclear_norm(x, n)
+    }
+}
+
+/// Solves the problem as an SDP with [`sdp::solve`]: `min tr X s.t. <A_i, X> = y_i, X PSD`
+/// (the `A_i` symmetrized), or for min-nuclear the standard embedding `min (tr W_1 + tr W_2)
+/// / 2 s.t. <A_i, X> = y_i, [[W_1, X], [X^T, W_2]] PSD` over `2n x 2n` matrices, whose optimal
+/// value is `||X||_*` (Fazel 2002). Returns `X` (`n x n` row-major: the symmetrized iterate,
+/// or the embedding's upper right block) and the solver's output.
+fn interior_point(a: &Matrix, n: usize, y: &[f64], psd: bool) -> (Vec<f64>, sdp::SdpSolution) {
     let size = if psd { n } else { 2 * n };
     let c = Mat::<f64>::identity(size, size) * faer::Scale(if psd { 1.0 } else { 0.5 });
     let ops: Vec<Mat<f64>> = (0..a.rows)
@@ -284,7 +281,18 @@ fn interior_point(a: &Matrix, n: usize, y: &[f64], psd: bool) -> sdp::SdpSolutio
             }
         })
         .collect();
-    sdp::solve(&c, &ops, y)
+    let f = sdp::solve(&c, &ops, y);
+    let x = (0..n * n)
+        .map(|k| {
+            let (i, j) = (k / n, k % n);
+            if psd {
+                0.5 * (f.x[(i, j)] + f.x[(j, i)])
+            } else {
+                f.x[(i, n + j)]
+            }
+        })
+        .collect();
+    (x, f)
 }
 
 #[cfg(test)]
@@ -481,23 +489,9 @@ mod tests {
     /// The interior point fallback on its own, as [`admm`] calls it: `(x, objective,
     /// residual, converged)`.
     fn by_interior_point(a: &Matrix, n: usize, y: &[f64], psd: bool) -> (Vec<f64>, f64, f64, bool) {
-        let f = interior_point(a, n, y, psd);
-        let x: Vec<f64> = (0..n * n)
-            .map(|k| {
-                if psd {
-                    f.x[(k / n, k % n)]
-                } else {
-                    f.x[(k / n, n + k % n)]
-                }
-            })
-            .collect();
-        let r: Vec<f64> = a.mul_vec(&x).iter().zip(y).map(|(p, q)| p - q).collect();
-        let objective = if psd {
-            (0..n).map(|i| x[i * n + i]).sum()
-        } else {
-            nuclear_norm(&x, n)
-        };
-        (x, objective, norm(&r) / (1.0 + norm(y)), f.converged)
+        let (x, f) = interior_point(a, n, y, psd);
+        let (obj, res) = (objective(&x, n, psd), constraint_residual(a, y, &x));
+        (x, obj, res, f.converged)
     }
 
     #[test]

@@ -865,16 +865,7 @@ fn compare(
     };
     let (a0, a1) = (alphas[0], alphas[1]);
     let (low0, ref0) = (dist(x0, &low_rank), dist(x0, &reference.x));
-    if !rivals_asserted {
-        report_rivals(
-            s,
-            label,
-            r,
-            ref_name,
-            (low0 / scale, ref0 / scale, separation, accuracy),
-            fits,
-        );
-    } else {
+    if rivals_asserted {
         s.claim(
             Claim::at_most(
                 &format!("4 {label}: GD (alpha = {a0}) is at least twice as close to the rank-{r} fit as to the {ref_name} solution"),
@@ -904,6 +895,15 @@ fn compare(
             )
             .control()
             .discriminating(separation, accuracy),
+        );
+    } else {
+        report_rivals(
+            s,
+            label,
+            r,
+            ref_name,
+            (low0 / scale, ref0 / scale, separation, accuracy),
+            fits,
         );
     }
     s.claim(
