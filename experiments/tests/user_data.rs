@@ -415,11 +415,13 @@ fn relu_1d_on_an_uneven_zigzag_and_a_concave_run() {
 #[test]
 fn relu_1d_on_points_closer_than_the_recipe_fits() {
     // A zig-zag with one pair 0.004 apart (0.1% of the range): N kappa = 6 (1/0.004 + 1/0.996)
-    // = 1506, against 10-63 where the recipe was calibrated. At its last weight decay (1e-4)
-    // the regularized optimum misfits by about 1e-4 N kappa = 0.15 per point, so the net does
-    // not interpolate: the sanity claim fails (the run did not reach the theorem's lambda -> 0
-    // regime) and says which points, while the claims about the regularized optimum (R(f_net)
-    // least for the net's own values, cost = R) still hold; R(f_net) / R_min(y) is not asserted.
+    // = 1506, against 10-63 where the recipe was calibrated. In training units the pair's
+    // targets are -1 and 1 (x maps to u = x - 2), so at the first weight decay 1e-3 separating
+    // them costs lambda N / (h |dv| / 2) = 1e-3 * 6 / 0.004 = 1.5 times the MSE it saves: the
+    // net leaves them unseparated, the units that could fit them decay, and the second phase
+    // (1e-4) does not revive them. The sanity claim fails and the note says which points and
+    // why, while the claims about the net's own function (R(f_net) least for the net's own
+    // values, cost = R) still hold; R(f_net) / R_min(y) is not asserted.
     let dir = common::out_dir("user-data-relu-close");
     let file = dir.join("close.csv");
     let (x, y) = (
@@ -448,4 +450,10 @@ fn relu_1d_on_points_closer_than_the_recipe_fits() {
         "{:?}",
         s.notes
     );
+    let r = &s.report;
+    assert!(
+        (r["data_closest_pair_cost_ratio"] - 1.5).abs() < 1e-9,
+        "{r:?}"
+    );
+    assert!(r["data_closest_pair_fitted"].abs() < 0.1, "{r:?}");
 }

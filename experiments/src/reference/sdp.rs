@@ -16,7 +16,9 @@
 //! It stops when the relative primal and dual residuals and the relative gap `<X, Z>` are all
 //! below `1e-10`, at 200 iterations, or when a step becomes too short to make progress.
 //! Numerical trouble near the boundary (a failed Cholesky factorization, a non-finite
-//! direction) ends it at its current interior point. Cost per iteration:
+//! direction) ends it too. Unconverged, it returns the iterate with the least
+//! `max(primal, dual, gap)` (near the end of a stalled run the primal residual can creep up
+//! again as the Newton system loses accuracy). Cost per iteration:
 //! `O(m n^3 + m^2 n^2 + m^3)`, dense `faer` algebra (these problems have `n <= 60`, `m <= 300`
 //! here). The caller certifies the answer (its constraint residual and a dual bound from
 //! `y`); this module only computes it.
@@ -105,7 +107,9 @@ pub(super) fn solve(c: &Mat<f64>, a: &[Mat<f64>], b: &[f64]) -> SdpSolution {
     let (bnorm, cnorm) = (b.iter().map(|v| v * v).sum::<f64>().sqrt(), fro(c));
     let mut converged = false;
     let mut iterations = MAX_ITERS;
-    for it in 0..MAX_ITERS {
+    // The iterate with the least max(primal, dual, gap) so far, returned if not converged.
+    let mut best = (f64::INFINITY, x.clone(), y.clone());
+    for it in 0..=MAX_ITERS {
         let ax = a_op(&x);
         let rp: Vec<f64> = b.iter().zip(&ax).map(|(p, q)| p - q).collect();
         let rd = c - &z - a_adj(&y);
@@ -115,6 +119,13 @@ pub(super) fn solve(c: &Mat<f64>, a: &[Mat<f64>], b: &[f64]) -> SdpSolution {
         let rel_gap = gap / (1.0 + inner(c, &x).abs());
         if primal <= TOL && dual <= TOL && rel_gap <= TOL {
             (converged, iterations) = (true, it);
+            break;
+        }
+        let merit = primal.max(dual).max(rel_gap);
+        if merit < best.0 {
+            best = (merit, x.clone(), y.clone());
+        }
+        if it == MAX_ITERS {
             break;
         }
         let mu = gap / nf;
@@ -166,6 +177,9 @@ pub(super) fn solve(c: &Mat<f64>, a: &[Mat<f64>], b: &[f64]) -> SdpSolution {
         for (v, d) in y.iter_mut().zip(&dy) {
             *v += ad * d;
         }
+    }
+    if !converged {
+        (x, y) = (best.1, best.2);
     }
     SdpSolution {
         x,
