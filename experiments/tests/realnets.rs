@@ -184,10 +184,11 @@ fn quick(name: &str) -> experiments::Summary {
 fn quick_adaptive_vs_sgd() {
     let s = quick("adaptive_vs_sgd");
     // 6a: two claims for each of GD, SGD, heavy ball, AdaGrad, RMSprop, Adam; 6b: each of the
-    // three optimizers reaches zero training error (a sanity check per seed run).
+    // three optimizers reaches zero training error on each of the full run's 3 seeds (a
+    // sanity check per run).
     let part = |p: &str| s.claims.iter().filter(|c| c.claim.starts_with(p)).count();
     assert_eq!(part("6a:"), 12);
-    assert!(part("6b:") >= 3);
+    assert_eq!(part("6b:"), 9);
 }
 
 #[test]
