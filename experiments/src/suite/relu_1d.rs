@@ -82,12 +82,11 @@
 //! (ratio 0.75, MSE 0.034), -0.2% at h = 0.004 (the test's set: ratio 1.5, `N kappa` 1506,
 //! values 0.001 and -0.003 at the pair, MSE 0.335, the 1/3 of not separating it), while the
 //! claims about the net's own function (R(f_net) least for its own values, cost = R) hold. Tried
-//! at h = 0.004, none
-//! fitted the pair: 4 more phases of 1e4 steps at `1e-4` with the method of multipliers (targets
-//! corrected by the residual after each: MSE 0.3347 unchanged, the targets grew to -3 and 3);
-//! half of the units' kinks started within a quarter gap of a data point (unchanged); targets
-//! scaled 8 and 24 times (the ratio 0.19 and 0.06 at `1e-3`): 24% and 18% of the difference
-//! fitted in 4e4 steps. Earlier (12 random points with two pairs 0.1% of the range apart,
+//! at h = 0.004, none fitted the pair: 4 more phases of 1e4 steps at `1e-4` with the method of
+//! multipliers (targets corrected by the residual after each, so the pair's moved out by about 1
+//! per phase: MSE 0.3347 unchanged); half of the units' kinks started within a quarter gap of a
+//! data point (unchanged); targets scaled 8 and 24 times (the ratio 0.19 and 0.06 at `1e-3`):
+//! 24% and 18% of the difference fitted in 4e4 steps. Earlier (12 random points with two pairs 0.1% of the range apart,
 //! `N kappa` about 3000: MSE 1e-2): `lambda` lowered by `100 / (N kappa)` (MSE 4e-3, cost 3.4
 //! times `R`), phases continued down to `lambda = 6e-3 / (N kappa)`, also at 10-30 times the
 //! learning rate (MSE 2.2e-2, cost 1.16-1.30 times `R`). Such data fail the interpolation
