@@ -452,8 +452,18 @@ fn relu_1d_on_points_closer_than_the_recipe_fits() {
     );
     let r = &s.report;
     assert!(
-        (r["data_closest_pair_cost_ratio"] - 1.5).abs() < 1e-9,
+        (r["data_hardest_pair_cost_ratio"] - 1.5).abs() < 1e-9,
         "{r:?}"
     );
-    assert!(r["data_closest_pair_fitted"].abs() < 0.1, "{r:?}");
+    assert!(r["data_hardest_pair_fitted"].abs() < 0.1, "{r:?}");
+    // The same x with equal values at the close pair: nothing to separate there, so N kappa is
+    // still 1506 but the hardest pair is (2.004, 3), ratio 1e-3 * 6 / (0.996 * 2 / 2): fitted,
+    // every claim holds. The ratio, not N kappa, decides.
+    let s = relu_on("close-equal", &x, &[0.0, 1.0, 0.0, 0.0, 1.0, 0.0]);
+    let r = &s.report;
+    assert!(r["data_misfit_scale_N_kappa"] > 1500.0, "{r:?}");
+    assert!(
+        (r["data_hardest_pair_cost_ratio"] - 6e-3 / 0.996).abs() < 1e-9,
+        "{r:?}"
+    );
 }
