@@ -15,9 +15,9 @@
 //! exceeds GD's, each by more than `acc gamma_p*`, where `acc` is the larger relative gap of GD
 //! and CD to their own norm's max margin; each is "not discriminating" unless the rivals'
 //! limits (the l2 SVM and the l1 max-margin `w`) differ in that margin by more than 3 times
-//! that. On `--data`
-//! (a horizon set by the data's size) these are reported, and the claims are that each method's
-//! gap to its norm's max margin does not grow over the run's last two decades.
+//! that. On `--data` (a horizon set by the data's size) these are reported, and the claims are
+//! that each method's gap to its norm's max margin does not grow over the run's last two
+//! decades.
 //!
 //! The model is an `nn::Linear` layer `[1, d]` without bias, the optimizer
 //! `optim::NormalizedSteepest`. The step does not depend on the gradient's scale, so the runs
